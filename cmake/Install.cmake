@@ -1,0 +1,1 @@
+# Install rules and the package config: see the CMake integration issue. Placeholder until it lands.

@@ -1,0 +1,1 @@
+# add_mm_test() and friends: see the CMake integration issue. Placeholder until it lands.

@@ -1,0 +1,399 @@
+# Distributed with mmtest.
+#[=======================================================================[.rst:
+MMTestRuntime
+------------
+
+The parts of :module:`MMTest` used both at configure time and when ctest runs: the size
+grammar, the test-time memory budget, the resource spec, result file names and quoting.
+
+This file has three uses:
+
+* :module:`MMTest` includes it at configure time for the size grammar.
+* The hook that :command:`add_mm_test` adds to the generated ``CTestTestfile.cmake``
+  includes it when ``ctest`` reads the test list. The hook measures the budget, writes the
+  resource spec file, sets ``CTEST_RESOURCE_SPEC_FILE``, names the tests that can never fit,
+  and prints one line saying which source the budget came from.
+* ``cmake -P MMTestRuntime.cmake`` prints the budget this machine would give, the way
+  ``ctest`` would see it::
+
+    $ cmake -P lib/cmake/mmtest/MMTestRuntime.cmake
+    mmtest: memory budget 19914 MiB (MemAvailable 22017 MiB - reserve 2048 MiB; no cgroup memory limit)
+
+Size grammar
+^^^^^^^^^^^^
+
+A size is a decimal number, optionally with a fraction, then an optional unit ``K``, ``M``,
+``G`` or ``T`` with an optional ``i`` and an optional ``B``; case does not matter and units
+are binary (``1K`` = 1024 bytes). No unit means bytes. Examples: ``536870912``, ``512M``,
+``2G``, ``1.5GiB``, ``300MiB``, ``64kb``. The launcher ``mmtest-run --memory`` reads the
+same grammar.
+
+The budget
+^^^^^^^^^^
+
+The budget in MiB is, first found wins:
+
+1. the environment variable ``MMTEST_MEMORY_BUDGET`` when ``ctest`` starts, used exactly;
+2. the cache variable ``MMTEST_MEMORY_BUDGET`` of the build tree, used exactly;
+3. the smallest of: every cgroup memory limit on the path of the ``ctest`` process
+   (cgroup v2 ``memory.max``, cgroup v1 ``memory.limit_in_bytes``, from its own cgroup up to the
+   root) and ``MemAvailable`` of ``/proc/meminfo``, minus a safety reserve of 10 % of that figure,
+   at least 256 MiB and at most 2048 MiB. The reserve keeps room for ``ctest`` itself, the
+   launchers, the page cache and whatever else the machine runs.
+#]=======================================================================]
+
+include_guard(GLOBAL)
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25...3.31)
+
+set(_MM_RESERVE_PERCENT 10)
+set(_MM_RESERVE_MIN_MIB 256)
+set(_MM_RESERVE_MAX_MIB 2048)
+# CTest keeps resource slots in an int; 2^31 MiB (2 PiB) is far beyond any machine.
+set(_MM_MAX_MIB 2147483648)
+# A cgroup "limit" at or above this many bytes means "no limit" (v1 prints 2^63 rounded to a page).
+set(_MM_CGROUP_UNLIMITED_MIB 4398046511104) # 2^42 MiB = 2^62 bytes
+
+# _mm_size_to_mib(<size> <ROUND_UP|ROUND_DOWN> <out_mib> <out_error>)
+#
+# Parses <size> in the size grammar and stores it in MiB in <out_mib>, rounded up (a test's need)
+# or down (a budget). On a malformed, zero or too-big size, <out_mib> is empty and <out_error>
+# says why in words that complete "expects a size like 512M or 2G, got '<size>'" style messages.
+# 64-bit integer arithmetic only: the integer part is bounded before any multiplication.
+function(_mm_size_to_mib size rounding out_mib out_error)
+  set(${out_mib} "" PARENT_SCOPE)
+  string(TOUPPER "${size}" upper)
+  # A fraction needs a unit (K, M, G, T): bytes are whole. Same rule as mmtest-run.
+  if(NOT upper MATCHES "^([0-9]+)(\\.([0-9]+))?(([KMGT])I?)?B?$" OR (CMAKE_MATCH_2 AND NOT CMAKE_MATCH_5))
+    set(${out_error} "expects a size like 512M or 2G, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(int_digits "${CMAKE_MATCH_1}")
+  set(frac_digits "${CMAKE_MATCH_3}")
+  set(unit "${CMAKE_MATCH_5}")
+
+  # Leading zeros would not change the value, but keep math(EXPR) away from any radix guessing.
+  string(REGEX REPLACE "^0+" "" int_digits "${int_digits}")
+  if(int_digits STREQUAL "")
+    set(int_digits 0)
+  endif()
+  # Nine fraction digits are more precision than a byte count of any real budget needs.
+  string(SUBSTRING "${frac_digits}" 0 9 frac_digits)
+  string(LENGTH "${frac_digits}" frac_len)
+  string(REPEAT "0" ${frac_len} frac_zeros)
+  set(frac_scale "1${frac_zeros}")
+  string(REGEX REPLACE "^0+" "" frac_value "${frac_digits}")
+  if(frac_value STREQUAL "")
+    set(frac_value 0)
+  endif()
+
+  if(int_digits STREQUAL "0" AND frac_value STREQUAL "0")
+    set(${out_error} "expects a size above zero, like 512M or 2G, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+
+  set(too_big_error "expects at most 2^31 MiB (2048T), got '${size}'")
+  string(LENGTH "${int_digits}" int_len)
+  if(int_len GREATER 16)
+    set(${out_error} "${too_big_error}" PARENT_SCOPE)
+    return()
+  endif()
+
+  set(shift_B 0)
+  set(shift_K 10)
+  set(shift_M 20)
+  set(shift_G 30)
+  set(shift_T 40)
+  if(unit STREQUAL "")
+    set(unit B)
+  endif()
+  set(shift ${shift_${unit}})
+
+  if(shift GREATER_EQUAL 20)
+    # Whole MiB per unit: mib = int * per_unit + frac * per_unit / frac_scale.
+    math(EXPR per_unit "1 << (${shift} - 20)")
+    if(int_digits GREATER ${_MM_MAX_MIB})
+      set(${out_error} "${too_big_error}" PARENT_SCOPE)
+      return()
+    endif()
+    math(EXPR frac_num "${frac_value} * ${per_unit}")
+    math(EXPR mib "${int_digits} * ${per_unit} + ${frac_num} / ${frac_scale}")
+    math(EXPR remainder "${frac_num} % ${frac_scale}")
+  else()
+    # Bytes or KiB: bytes = int * per_unit + frac * per_unit / frac_scale, then to MiB.
+    math(EXPR per_unit "1 << ${shift}")
+    math(EXPR max_int "(${_MM_MAX_MIB} << 20) >> ${shift}")
+    if(int_digits GREATER max_int)
+      set(${out_error} "${too_big_error}" PARENT_SCOPE)
+      return()
+    endif()
+    math(EXPR frac_num "${frac_value} * ${per_unit}")
+    math(EXPR bytes "${int_digits} * ${per_unit} + ${frac_num} / ${frac_scale}")
+    math(EXPR remainder "(${frac_num} % ${frac_scale}) + (${bytes} % 1048576)")
+    math(EXPR mib "${bytes} >> 20")
+  endif()
+
+  if(rounding STREQUAL "ROUND_UP" AND remainder GREATER 0)
+    math(EXPR mib "${mib} + 1")
+  endif()
+  if(mib GREATER ${_MM_MAX_MIB})
+    set(${out_error} "${too_big_error}" PARENT_SCOPE)
+    return()
+  endif()
+  if(mib EQUAL 0)
+    set(${out_error} "expects at least 1 MiB, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(${out_mib} "${mib}" PARENT_SCOPE)
+  set(${out_error} "" PARENT_SCOPE)
+endfunction()
+
+# _mm_cgroup_limit_mib(<out_mib> <out_where>)
+#
+# The smallest cgroup memory limit on the path of this process, v2 and v1, in MiB, and the file
+# it came from. Empty when no limit applies or no cgroup is mounted.
+function(_mm_cgroup_limit_mib out_mib out_where)
+  set(best "")
+  set(best_where "")
+  # Tests point these at a fake tree; the real ones otherwise.
+  if(NOT DEFINED _MM_PROC_SELF)
+    set(_MM_PROC_SELF "/proc/self")
+  endif()
+  if(NOT DEFINED _MM_SYSROOT)
+    set(_MM_SYSROOT "")
+  endif()
+  if(NOT EXISTS "${_MM_PROC_SELF}/cgroup" OR NOT EXISTS "${_MM_PROC_SELF}/mountinfo")
+    set(${out_mib} "" PARENT_SCOPE)
+    set(${out_where} "" PARENT_SCOPE)
+    return()
+  endif()
+  file(STRINGS "${_MM_PROC_SELF}/cgroup" cgroup_lines)
+  file(STRINGS "${_MM_PROC_SELF}/mountinfo" mount_lines)
+
+  foreach(cgroup_line IN LISTS cgroup_lines)
+    # "<id>:<controllers>:<path>"; v2 is "0::<path>", v1 memory is "<id>:memory:<path>".
+    if(cgroup_line MATCHES "^0::(.*)$")
+      set(kind v2)
+      set(path "${CMAKE_MATCH_1}")
+      set(limit_file memory.max)
+    elseif(cgroup_line MATCHES "^[0-9]+:([^:]*,)?memory(,[^:]*)?:(.*)$")
+      set(kind v1)
+      set(path "${CMAKE_MATCH_3}")
+      set(limit_file memory.limit_in_bytes)
+    else()
+      continue()
+    endif()
+
+    foreach(mount_line IN LISTS mount_lines)
+      # "<id> <parent> <major:minor> <root> <mount point> <options> ... - <fstype> <source> <super options>"
+      if(NOT mount_line MATCHES "^[^ ]+ [^ ]+ [^ ]+ ([^ ]+) ([^ ]+) .* - (cgroup2?) [^ ]+ (.*)$")
+        continue()
+      endif()
+      set(mount_root "${CMAKE_MATCH_1}")
+      set(mount_point "${_MM_SYSROOT}${CMAKE_MATCH_2}")
+      set(fstype "${CMAKE_MATCH_3}")
+      set(super_options ",${CMAKE_MATCH_4},")
+      if(kind STREQUAL "v2" AND NOT fstype STREQUAL "cgroup2")
+        continue()
+      endif()
+      if(kind STREQUAL "v1" AND (NOT fstype STREQUAL "cgroup" OR NOT super_options MATCHES ",memory,"))
+        continue()
+      endif()
+
+      # Inside a cgroup namespace the mount root is our own path; outside it is "/".
+      set(relative "${path}")
+      if(NOT mount_root STREQUAL "/")
+        string(LENGTH "${mount_root}" root_len)
+        string(SUBSTRING "${path}" 0 ${root_len} path_head)
+        if(NOT path_head STREQUAL mount_root)
+          continue() # our cgroup is not visible through this mount
+        endif()
+        string(SUBSTRING "${path}" ${root_len} -1 relative)
+      endif()
+
+      # Walk from our own cgroup up to the mount's root: every level's limit applies.
+      set(dir "${mount_point}${relative}")
+      string(REGEX REPLACE "/+$" "" dir "${dir}")
+      while(TRUE)
+        if(EXISTS "${dir}/${limit_file}")
+          file(STRINGS "${dir}/${limit_file}" value LIMIT_COUNT 1)
+          if(value MATCHES "^[0-9]+$")
+            string(LENGTH "${value}" value_len)
+            if(value_len LESS 19 OR value STRLESS "4611686018427387904")
+              math(EXPR value_mib "${value} >> 20")
+              if(value_mib LESS ${_MM_CGROUP_UNLIMITED_MIB} AND (best STREQUAL "" OR value_mib LESS best))
+                set(best "${value_mib}")
+                set(best_where "${dir}/${limit_file}")
+              endif()
+            endif()
+          endif()
+        endif()
+        if(dir STREQUAL "${mount_point}" OR dir STREQUAL "")
+          break()
+        endif()
+        get_filename_component(dir "${dir}" DIRECTORY)
+        string(LENGTH "${dir}" dir_len)
+        string(LENGTH "${mount_point}" mount_len)
+        if(dir_len LESS mount_len)
+          break()
+        endif()
+      endwhile()
+    endforeach()
+  endforeach()
+  set(${out_mib} "${best}" PARENT_SCOPE)
+  set(${out_where} "${best_where}" PARENT_SCOPE)
+endfunction()
+
+# _mm_mem_available_mib(<out_mib>)
+function(_mm_mem_available_mib out_mib)
+  set(mib "")
+  if(EXISTS "/proc/meminfo")
+    file(STRINGS "/proc/meminfo" lines REGEX "^MemAvailable:")
+    if(lines MATCHES "^MemAvailable: *([0-9]+) kB")
+      math(EXPR mib "${CMAKE_MATCH_1} >> 10")
+    endif()
+  endif()
+  if(mib STREQUAL "")
+    cmake_host_system_information(RESULT mib QUERY AVAILABLE_PHYSICAL_MEMORY)
+  endif()
+  set(${out_mib} "${mib}" PARENT_SCOPE)
+endfunction()
+
+# _mm_find_budget(<cache_budget> <out_mib> <out_source>)
+#
+# The budget in MiB and a sentence naming where it came from. A malformed explicit budget is a
+# fatal error: running unthrottled because of a typo is exactly the silent failure mmtest exists
+# to prevent.
+function(_mm_find_budget cache_budget out_mib out_source)
+  if(NOT "$ENV{MMTEST_MEMORY_BUDGET}" STREQUAL "")
+    _mm_size_to_mib("$ENV{MMTEST_MEMORY_BUDGET}" ROUND_DOWN mib error)
+    if(error)
+      message(FATAL_ERROR "mmtest: environment variable MMTEST_MEMORY_BUDGET ${error}")
+    endif()
+    set(${out_mib} "${mib}" PARENT_SCOPE)
+    set(${out_source} "environment variable MMTEST_MEMORY_BUDGET=$ENV{MMTEST_MEMORY_BUDGET}" PARENT_SCOPE)
+    return()
+  endif()
+  if(NOT "${cache_budget}" STREQUAL "")
+    _mm_size_to_mib("${cache_budget}" ROUND_DOWN mib error)
+    if(error)
+      message(FATAL_ERROR "mmtest: cache variable MMTEST_MEMORY_BUDGET ${error}")
+    endif()
+    set(${out_mib} "${mib}" PARENT_SCOPE)
+    set(${out_source} "cache variable MMTEST_MEMORY_BUDGET=${cache_budget}" PARENT_SCOPE)
+    return()
+  endif()
+
+  _mm_mem_available_mib(available_mib)
+  _mm_cgroup_limit_mib(cgroup_mib cgroup_where)
+  set(detected_mib "${available_mib}")
+  set(detail "MemAvailable ${available_mib} MiB")
+  if(cgroup_mib STREQUAL "")
+    set(cgroup_detail "no cgroup memory limit")
+  else()
+    set(cgroup_detail "cgroup limit ${cgroup_mib} MiB in ${cgroup_where}")
+    if(cgroup_mib LESS available_mib)
+      set(detected_mib "${cgroup_mib}")
+      set(detail "cgroup limit ${cgroup_mib} MiB in ${cgroup_where}")
+      set(cgroup_detail "MemAvailable ${available_mib} MiB")
+    endif()
+  endif()
+
+  math(EXPR reserve_mib "${detected_mib} * ${_MM_RESERVE_PERCENT} / 100")
+  if(reserve_mib LESS ${_MM_RESERVE_MIN_MIB})
+    set(reserve_mib ${_MM_RESERVE_MIN_MIB})
+  elseif(reserve_mib GREATER ${_MM_RESERVE_MAX_MIB})
+    set(reserve_mib ${_MM_RESERVE_MAX_MIB})
+  endif()
+  math(EXPR budget_mib "${detected_mib} - ${reserve_mib}")
+  if(budget_mib LESS 1)
+    set(budget_mib 1)
+  endif()
+  set(${out_mib} "${budget_mib}" PARENT_SCOPE)
+  set(${out_source} "${detail} - reserve ${reserve_mib} MiB; ${cgroup_detail}" PARENT_SCOPE)
+endfunction()
+
+# _mm_gpu_ids(<out_list>)
+#
+# GPU ids for the spec: MMTEST_GPUS (a count) when set, else the NVIDIA device nodes present.
+function(_mm_gpu_ids out_list)
+  set(ids "")
+  if(NOT "$ENV{MMTEST_GPUS}" STREQUAL "")
+    if(NOT "$ENV{MMTEST_GPUS}" MATCHES "^[0-9]+$")
+      message(FATAL_ERROR "mmtest: environment variable MMTEST_GPUS expects a count like 2, got '$ENV{MMTEST_GPUS}'")
+    endif()
+    if("$ENV{MMTEST_GPUS}" GREATER 0)
+      math(EXPR last "$ENV{MMTEST_GPUS} - 1")
+      foreach(i RANGE 0 ${last})
+        list(APPEND ids ${i})
+      endforeach()
+    endif()
+  else()
+    file(GLOB nodes "/dev/nvidia[0-9]*")
+    foreach(node IN LISTS nodes)
+      if(node MATCHES "/dev/nvidia([0-9]+)$")
+        list(APPEND ids ${CMAKE_MATCH_1})
+      endif()
+    endforeach()
+    list(SORT ids COMPARE NATURAL)
+  endif()
+  set(${out_list} "${ids}" PARENT_SCOPE)
+endfunction()
+
+# _mm_write_resource_spec(<file> <memory_mib> <gpu_ids>)
+#
+# Writes CTest's resource spec atomically: two ctest runs in one build tree must never read a
+# half-written file.
+function(_mm_write_resource_spec file memory_mib gpu_ids)
+  set(gpus "")
+  foreach(id IN LISTS gpu_ids)
+    if(NOT gpus STREQUAL "")
+      string(APPEND gpus ", ")
+    endif()
+    string(APPEND gpus "{ \"id\": \"${id}\", \"slots\": 1 }")
+  endforeach()
+  set(json "{\n  \"version\": { \"major\": 1, \"minor\": 0 },\n  \"local\": [\n    {\n")
+  string(APPEND json "      \"mmtest_memory_mib\": [ { \"id\": \"0\", \"slots\": ${memory_mib} } ],\n")
+  string(APPEND json "      \"gpus\": [ ${gpus} ]\n    }\n  ]\n}\n")
+  string(RANDOM LENGTH 8 suffix)
+  file(WRITE "${file}.${suffix}.tmp" "${json}")
+  file(RENAME "${file}.${suffix}.tmp" "${file}")
+endfunction()
+
+# _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>])
+#
+# Runs once per ctest invocation, from the hook in CTestTestfile.cmake: finds the budget, writes
+# the spec, points CTest at it and names every test that can never fit.
+macro(_mm_ctest_prepare)
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET" "" ${ARGN})
+  _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
+  _mm_gpu_ids(_mm_gpu_ids)
+  list(LENGTH _mm_gpu_ids _mm_gpu_count)
+  _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_gpu_ids}")
+  # CTest reads this variable after the whole test list, unless --resource-spec-file was given.
+  set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
+  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), ${_mm_gpu_count} GPUs; resource spec ${_mm_prep_SPEC_FILE}")
+  if(EXISTS "${_mm_prep_MANIFEST}")
+    include("${_mm_prep_MANIFEST}")
+  endif()
+endmacro()
+
+# Called by the manifest for each test (or each GoogleTest target) with its needs.
+function(_mm_need name memory_mib gpus)
+  if(memory_mib GREATER _mm_budget_mib)
+    message("mmtest: ${name} needs ${memory_mib} MiB but the memory budget is ${_mm_budget_mib} MiB "
+      "(${_mm_budget_source}): it cannot run here and CTest will report it as Not Run; "
+      "lower its MEMORY or raise MMTEST_MEMORY_BUDGET")
+  endif()
+  if(gpus GREATER _mm_gpu_count)
+    message("mmtest: ${name} needs ${gpus} GPUs but ${_mm_gpu_count} were found: it cannot run here "
+      "and CTest will report it as Not Run; set MMTEST_GPUS if GPUs are present")
+  endif()
+endfunction()
+
+if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
+  _mm_find_budget("" _mm_budget_mib _mm_budget_source)
+  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source})")
+endif()
+
+cmake_policy(POP)

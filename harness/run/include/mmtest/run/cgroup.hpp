@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "mmtest/run/unique_fd.hpp"
+
+namespace mmtest::run {
+
+// The cgroup v2 path of this process from the text of /proc/self/cgroup (its "0::<path>" line).
+std::optional<std::string> cgroup_v2_path(std::string_view proc_self_cgroup);
+
+// "cpuset cpu io memory pids" -> {"cpu", "cpuset", "io", "memory", "pids"}
+std::set<std::string, std::less<>> parse_controllers(std::string_view text);
+
+struct MemoryEvents {
+  std::uint64_t high = 0;
+  std::uint64_t max = 0;
+  std::uint64_t oom = 0;
+  std::uint64_t oom_kill = 0;
+  std::uint64_t oom_group_kill = 0;
+};
+// Parses memory.events ("max 3\noom 1\noom_kill 1\n..."); unknown keys are ignored.
+MemoryEvents parse_memory_events(std::string_view text);
+
+struct CgroupProbe {
+  std::filesystem::path root = "/sys/fs/cgroup";
+  std::string proc_self_cgroup;                        // text of /proc/self/cgroup
+  std::optional<std::filesystem::path> requested_parent;
+  bool require_cgroup2_filesystem = true;              // false only for tests on a fake tree
+};
+
+// Decides, reading only, whether the launcher may create test cgroups, and where: a cgroup2 mount
+// at root, a parent (--cgroup-parent or the launcher's own cgroup) whose cgroup.controllers and
+// cgroup.subtree_control both hold memory and pids, and that this process can write to.
+// The error says which condition failed.
+std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const CgroupProbe& probe);
+
+struct CgroupLimits {
+  std::optional<std::uint64_t> memory_max_bytes;
+  std::optional<std::uint64_t> pids_max;
+};
+
+// One test's leaf cgroup: memory.max, memory.swap.max=0, memory.oom.group=1 (the kernel kills the
+// whole tree together), pids.max. Removed again on destruction once its processes are gone.
+class CgroupLeaf {
+ public:
+  static std::expected<CgroupLeaf, std::string> create(const std::filesystem::path& parent, std::string_view leaf_name,
+                                                       const CgroupLimits& limits);
+  CgroupLeaf(CgroupLeaf&& other) noexcept;
+  CgroupLeaf& operator=(CgroupLeaf&&) = delete;
+  CgroupLeaf(const CgroupLeaf&) = delete;
+  ~CgroupLeaf();
+
+  const std::filesystem::path& path() const { return path_; }
+  // cgroup.procs opened for the child to write "0" into just before exec.
+  std::expected<UniqueFd, std::string> open_procs() const;
+  std::optional<std::uint64_t> memory_peak_bytes() const;   // memory.peak (Linux >= 5.19)
+  MemoryEvents memory_events() const;
+  bool kill_all() const;                                    // cgroup.kill (Linux >= 5.14)
+
+ private:
+  explicit CgroupLeaf(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+}  // namespace mmtest::run

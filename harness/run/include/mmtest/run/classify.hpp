@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mmtest/run/options.hpp"
+#include "mmtest/run/supervision.hpp"
+
+namespace mmtest::run {
+
+enum class Outcome { passed, failed, signal, timeout, memory, process_limit, leaked, interrupted, harness_error };
+
+std::string_view to_string(Outcome outcome);
+
+// What mmtest-run reports and how it exits.
+struct Verdict {
+  Outcome outcome = Outcome::passed;
+  int exit_code = 0;                      // used when reraise_signal is empty
+  std::optional<int> reraise_signal;      // die by this signal so the caller sees it
+  std::optional<std::string> diagnosis;   // the one line for stderr, for every non-pass
+};
+
+// Turns the facts into the outcome, the exit code of the contract (exit_codes.hpp) and the
+// one-line diagnosis that names the test, the cause, the measured figure, the limit and a fix.
+Verdict classify(const Supervision& run, const Options& options);
+
+// For failures before the test could start (command not found, setup errors).
+Verdict harness_error(const Options& options, int exit_code, std::string_view message);
+
+// The launcher's exit status as a shell would see it: the code, or 128+N for a re-raised signal.
+int reported_exit_status(const Verdict& verdict);
+
+}  // namespace mmtest::run

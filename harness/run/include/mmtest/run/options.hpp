@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mmtest::run {
+
+enum class LimitMode { automatic, cgroup, sample };
+
+// Where the memory budget came from, for the record and the diagnosis.
+enum class BudgetSource { none, option, ctest_allocation };
+
+struct Options {
+  std::string name;                           // test name used in diagnoses and the record
+  std::vector<std::string> command;           // COMMAND and its arguments, never empty
+  std::optional<std::uint64_t> memory_limit_bytes;
+  BudgetSource memory_limit_source = BudgetSource::none;
+  std::optional<std::chrono::nanoseconds> timeout;
+  std::chrono::nanoseconds grace = std::chrono::seconds{5};
+  std::optional<std::filesystem::path> result_path;
+  bool allow_core = false;
+  std::optional<std::uint64_t> cpu_time_seconds;
+  std::optional<std::uint64_t> max_open_files;
+  std::optional<std::uint64_t> max_file_size_bytes;
+  std::optional<std::uint64_t> data_limit_bytes;
+  std::uint64_t max_processes = 1024;         // 0: no cap
+  bool allow_leaks = false;
+  bool keep_tmp = false;
+  LimitMode limit_mode = LimitMode::automatic;
+  std::optional<std::filesystem::path> cgroup_parent;
+  bool print_measurements = true;
+};
+
+// What parse_command_line() wants main() to do besides running a test.
+struct EarlyExit {
+  int exit_code;         // 0 for --help/--version, exit_code::kUsage for mistakes
+  std::string output;    // printed to stdout when exit_code is 0, else to stderr
+};
+
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+Environment environment_from(char** envp);
+
+// Parses mmtest-run's arguments. Everything after the first "--" is the command, untouched.
+// The environment supplies the CTest resource allocation when --memory is absent.
+std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::string>& args,
+                                                      const Environment& environment);
+
+std::string_view to_string(LimitMode mode);
+
+}  // namespace mmtest::run

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "mmtest/run/proc.hpp"
+
+namespace mmtest::run {
+
+// One look at every live process below the supervisor. Because the supervisor is a child
+// subreaper, orphaned descendants (double-forked, setsid daemons) re-attach below it, so this
+// view contains every process the test started that is still alive.
+struct TreeSnapshot {
+  std::vector<ProcessInfo> live;    // zombies excluded
+  std::uint64_t rss_bytes = 0;      // sum of the live processes' RSS
+};
+
+TreeSnapshot snapshot_tree(pid_t supervisor);
+
+// Sends signal_number to every live process in the snapshot, then SIGCONT so that a stopped
+// process acts on it. Returns how many processes were signalled.
+std::size_t signal_each(const TreeSnapshot& tree, int signal_number);
+
+}  // namespace mmtest::run

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace mmtest::run {
+
+// How often the supervisor samples the tree's memory. Far from the budget it looks rarely (the
+// cost of a sample is a read of /proc/<pid>/stat for every process on the machine); near the
+// budget it looks often enough that a test allocating at the assumed rate cannot overshoot by
+// more than half the remaining headroom between two samples.
+struct SamplingPolicy {
+  std::chrono::milliseconds slowest{100};
+  std::chrono::milliseconds fastest{2};
+  double assumed_growth_bytes_per_second = 1024.0 * 1024 * 1024;  // 1 GiB/s unless faster is observed
+};
+
+std::chrono::milliseconds next_sample_interval(const SamplingPolicy& policy, std::uint64_t tree_rss_bytes,
+                                               std::optional<std::uint64_t> limit_bytes,
+                                               double observed_growth_bytes_per_second);
+
+}  // namespace mmtest::run

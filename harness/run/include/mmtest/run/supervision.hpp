@@ -1,0 +1,45 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mmtest::run {
+
+// Why the supervisor stopped the tree before the test ended by itself; the first reason wins.
+enum class StopReason { none, memory, process_limit, timeout, interrupted };
+
+struct LeakedProcess {
+  pid_t pid = 0;
+  std::string comm;      // short kernel name, for the diagnosis
+  std::string command;   // full command line, for the record
+};
+
+// Everything the supervisor observed about one run: pure facts, no interpretation.
+struct Supervision {
+  // How the main process ended (exactly one is set, unless it could not be reaped).
+  std::optional<int> exit_code;
+  std::optional<int> term_signal;
+
+  StopReason stop_reason = StopReason::none;
+  std::optional<int> launcher_signal;            // SIGTERM/SIGINT/SIGHUP received by mmtest-run
+
+  std::uint64_t peak_memory_bytes = 0;
+  std::string peak_memory_source = "tree-rss-sample";
+  std::uint64_t memory_at_stop_bytes = 0;        // tree memory when the supervisor stopped the tree
+  std::size_t processes_at_stop = 0;             // live processes in the tree at that moment
+  std::size_t max_processes_seen = 0;
+
+  std::vector<LeakedProcess> leaked;             // alive when the main process exited
+  std::size_t processes_needing_sigkill = 0;     // survived SIGTERM and the grace period
+
+  std::chrono::nanoseconds wall_time{0};
+  double cpu_seconds = 0;
+  std::vector<std::string> warnings;             // limits that could not be enforced, cleanup trouble
+};
+
+}  // namespace mmtest::run

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace mmtest::run {
+
+// Parses a memory size: plain bytes ("1048576") or a number with a binary unit K, M, G or T,
+// optionally followed by "i" and/or "B", case-insensitive ("512M", "2g", "1.5GiB", "300MiB", "64kb").
+// Fractions are allowed with a unit. Rejects signs, exponents, empty numbers and sizes above 2^62.
+// The error is a short phrase suitable after "expected a size like 512M or 2G, got '...'".
+std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
+
+// Parses a duration in seconds: a non-negative decimal number, fraction allowed ("0.5", "600").
+// Rejects signs, exponents, "inf"/"nan" and values above 10^9 seconds.
+std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text);
+
+// Parses a non-negative integer count ("1024").
+std::expected<std::uint64_t, std::string> parse_count(std::string_view text);
+
+// "812.0 MiB" below 1 GiB, "2.31 GiB" above; "0 B" .. "1023 B" and KiB for small values.
+std::string format_bytes(std::uint64_t bytes);
+
+// "2.5 s", "600 s", "0.25 s": seconds with up to three significant decimals, no trailing zeros.
+std::string format_seconds(std::chrono::nanoseconds duration);
+
+double to_seconds(std::chrono::nanoseconds duration);
+
+}  // namespace mmtest::run

@@ -1,0 +1,165 @@
+#include "mmtest/run/cgroup.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <fmt/format.h>
+
+#include "mmtest/run/format.hpp"
+
+namespace mmtest::run {
+namespace {
+
+std::string join(const std::set<std::string, std::less<>>& words) {
+  std::string text;
+  for (const std::string& word : words) text += (text.empty() ? "" : " ") + word;
+  return text.empty() ? "none" : text;
+}
+
+std::expected<void, std::string> write_file(const std::filesystem::path& path, std::string_view value) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return std::unexpected(system_error_message(fmt::format("open({})", path.string())));
+  if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
+    return std::unexpected(system_error_message(fmt::format("write({}, {})", path.string(), value)));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::string> cgroup_v2_path(std::string_view proc_self_cgroup) {
+  while (!proc_self_cgroup.empty()) {
+    const auto newline = proc_self_cgroup.find('\n');
+    const std::string_view line = proc_self_cgroup.substr(0, newline);
+    if (line.starts_with("0::")) return std::string(line.substr(3));
+    if (newline == std::string_view::npos) break;
+    proc_self_cgroup.remove_prefix(newline + 1);
+  }
+  return std::nullopt;
+}
+
+std::set<std::string, std::less<>> parse_controllers(std::string_view text) {
+  std::set<std::string, std::less<>> controllers;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto start = text.find_first_not_of(" \t\n", at);
+    if (start == std::string_view::npos) break;
+    const auto end = text.find_first_of(" \t\n", start);
+    controllers.emplace(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    at = end == std::string_view::npos ? text.size() : end;
+  }
+  return controllers;
+}
+
+MemoryEvents parse_memory_events(std::string_view text) {
+  MemoryEvents events;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    const auto space = line.find(' ');
+    if (space != std::string_view::npos) {
+      const std::string_view key = line.substr(0, space);
+      const std::string_view value_text = line.substr(space + 1);
+      std::uint64_t value = 0;
+      std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+      if (key == "high") events.high = value;
+      else if (key == "max") events.max = value;
+      else if (key == "oom") events.oom = value;
+      else if (key == "oom_kill") events.oom_kill = value;
+      else if (key == "oom_group_kill") events.oom_group_kill = value;
+    }
+    if (newline == std::string_view::npos) break;
+    text.remove_prefix(newline + 1);
+  }
+  return events;
+}
+
+std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const CgroupProbe& probe) {
+  if (probe.require_cgroup2_filesystem) {
+    struct statfs info{};
+    if (::statfs(probe.root.c_str(), &info) != 0) {
+      return std::unexpected(system_error_message(fmt::format("statfs({})", probe.root.string())));
+    }
+    if (info.f_type != CGROUP2_SUPER_MAGIC) {
+      return std::unexpected(fmt::format("{} is not a cgroup v2 file system (cgroup v1 or a tmpfs)", probe.root.string()));
+    }
+  }
+
+  std::filesystem::path parent;
+  if (probe.requested_parent) {
+    parent = probe.requested_parent->is_absolute() ? *probe.requested_parent : probe.root / *probe.requested_parent;
+  } else {
+    const auto own = cgroup_v2_path(probe.proc_self_cgroup);
+    if (!own) return std::unexpected("no cgroup v2 entry (0::) in /proc/self/cgroup");
+    parent = probe.root / std::filesystem::path(*own).relative_path();
+  }
+
+  const FileText available = read_small_file((parent / "cgroup.controllers").string());
+  if (!available.ok) {
+    return std::unexpected(system_error_message(fmt::format("read({})", (parent / "cgroup.controllers").string()), available.error));
+  }
+  const auto available_set = parse_controllers(available.text);
+  if (!available_set.contains("memory") || !available_set.contains("pids")) {
+    return std::unexpected(fmt::format("{} lacks the memory and pids controllers (has: {})", parent.string(), join(available_set)));
+  }
+  const FileText enabled = read_small_file((parent / "cgroup.subtree_control").string());
+  const auto enabled_set = parse_controllers(enabled.text);
+  if (!enabled.ok || !enabled_set.contains("memory") || !enabled_set.contains("pids")) {
+    return std::unexpected(fmt::format(
+        "{} does not enable memory and pids for its children (cgroup.subtree_control: {}); delegate a subtree and "
+        "pass it as --cgroup-parent",
+        parent.string(), join(enabled_set)));
+  }
+  if (::access(parent.c_str(), W_OK) != 0 || ::access((parent / "cgroup.procs").c_str(), W_OK) != 0) {
+    return std::unexpected(fmt::format("{} is not delegated to this user (not writable)", parent.string()));
+  }
+  return parent;
+}
+
+std::expected<CgroupLeaf, std::string> CgroupLeaf::create(const std::filesystem::path& parent, std::string_view leaf_name,
+                                                          const CgroupLimits& limits) {
+  const std::filesystem::path path = parent / std::string(leaf_name);
+  if (::mkdir(path.c_str(), 0755) != 0) return std::unexpected(system_error_message(fmt::format("mkdir({})", path.string())));
+  CgroupLeaf leaf(path);
+  const auto set = [&](const char* file, const std::string& value) { return write_file(path / file, value); };
+  const std::string memory_max = limits.memory_max_bytes ? std::to_string(*limits.memory_max_bytes) : "max";
+  const std::string pids_max = limits.pids_max ? std::to_string(*limits.pids_max) : "max";
+  for (const auto& result : {set("memory.max", memory_max), set("memory.swap.max", "0"), set("memory.oom.group", "1"),
+                             set("pids.max", pids_max)}) {
+    if (!result) return std::unexpected(result.error());
+  }
+  return leaf;
+}
+
+CgroupLeaf::CgroupLeaf(CgroupLeaf&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+
+CgroupLeaf::~CgroupLeaf() {
+  if (!path_.empty()) ::rmdir(path_.c_str());
+}
+
+std::expected<UniqueFd, std::string> CgroupLeaf::open_procs() const {
+  UniqueFd fd(::open((path_ / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return std::unexpected(system_error_message(fmt::format("open({})", (path_ / "cgroup.procs").string())));
+  return fd;
+}
+
+std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const {
+  const FileText peak = read_small_file((path_ / "memory.peak").string());
+  std::uint64_t value = 0;
+  if (!peak.ok || std::from_chars(peak.text.data(), peak.text.data() + peak.text.size(), value).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+MemoryEvents CgroupLeaf::memory_events() const {
+  return parse_memory_events(read_small_file((path_ / "memory.events").string()).text);
+}
+
+bool CgroupLeaf::kill_all() const { return write_file(path_ / "cgroup.kill", "1").has_value(); }
+
+}  // namespace mmtest::run

@@ -1,0 +1,146 @@
+#include "mmtest/run/classify.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <fmt/format.h>
+
+#include "mmtest/run/exit_codes.hpp"
+#include "mmtest/run/format.hpp"
+#include "mmtest/run/units.hpp"
+
+namespace mmtest::run {
+namespace {
+
+std::string processes(std::size_t count) { return fmt::format("{} process{}", count, count == 1 ? "" : "es"); }
+
+// "sleep (pid 12), worker (pid 30)", at most five named.
+std::string list_leaks(const std::vector<LeakedProcess>& leaked) {
+  constexpr std::size_t kNamed = 5;
+  std::string text;
+  for (std::size_t i = 0; i < leaked.size() && i < kNamed; ++i) {
+    text += fmt::format("{}{} (pid {})", i == 0 ? "" : ", ", leaked[i].comm, leaked[i].pid);
+  }
+  if (leaked.size() > kNamed) text += fmt::format(" and {} more", leaked.size() - kNamed);
+  return text;
+}
+
+std::string describe_signal(int signal_number) {
+  const char* description = ::sigdescr_np(signal_number);
+  return description ? fmt::format("{} ({})", signal_name(signal_number), description) : signal_name(signal_number);
+}
+
+std::string leak_clause(const Supervision& run) {
+  if (run.leaked.empty()) return "";
+  return fmt::format("; also left {} running: {}", processes(run.leaked.size()), list_leaks(run.leaked));
+}
+
+}  // namespace
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::passed: return "passed";
+    case Outcome::failed: return "failed";
+    case Outcome::signal: return "signal";
+    case Outcome::timeout: return "timeout";
+    case Outcome::memory: return "memory";
+    case Outcome::process_limit: return "process-limit";
+    case Outcome::leaked: return "leaked";
+    case Outcome::interrupted: return "interrupted";
+    case Outcome::harness_error: return "harness-error";
+  }
+  return "?";
+}
+
+Verdict classify(const Supervision& run, const Options& options) {
+  const std::string& name = options.name;
+  Verdict verdict;
+  switch (run.stop_reason) {
+    case StopReason::memory: {
+      const std::uint64_t limit = options.memory_limit_bytes.value_or(0);
+      verdict.outcome = Outcome::memory;
+      verdict.exit_code = exit_code::kMemory;
+      verdict.diagnosis = fmt::format(
+          "mmtest: {} killed: memory {} exceeded budget {} ({}, {}); raise its MEMORY (--memory) or shrink what it holds",
+          name, format_bytes(std::max(run.peak_memory_bytes, run.memory_at_stop_bytes)), format_bytes(limit),
+          run.peak_memory_source == "cgroup-memory-peak" ? "cgroup memory.peak" : "tree RSS",
+          processes(run.processes_at_stop));
+      return verdict;
+    }
+    case StopReason::process_limit:
+      verdict.outcome = Outcome::process_limit;
+      verdict.exit_code = exit_code::kProcessLimit;
+      verdict.diagnosis = fmt::format(
+          "mmtest: {} killed: {} exceeded the limit of {} (--max-processes); a fork loop, or raise the limit",
+          name, processes(run.processes_at_stop), options.max_processes);
+      return verdict;
+    case StopReason::timeout: {
+      verdict.outcome = Outcome::timeout;
+      verdict.exit_code = exit_code::kTimeout;
+      const std::string killed =
+          run.processes_needing_sigkill == 0
+              ? std::string{}
+              : fmt::format(", {} ignored it and got SIGKILL after the {} grace", run.processes_needing_sigkill,
+                            format_seconds(options.grace));
+      verdict.diagnosis = fmt::format(
+          "mmtest: {} timed out after {}: sent SIGTERM to {}{}; raise its TIMEOUT (--timeout) or find the hang",
+          name, format_seconds(options.timeout.value_or(std::chrono::nanoseconds{0})), processes(run.processes_at_stop),
+          killed);
+      return verdict;
+    }
+    case StopReason::interrupted: {
+      const int signal_number = run.launcher_signal.value_or(SIGTERM);
+      verdict.outcome = Outcome::interrupted;
+      verdict.reraise_signal = signal_number;
+      verdict.diagnosis = fmt::format(
+          "mmtest: {} interrupted: mmtest-run received {} after {}; stopped {} (ctest's own timeout or Ctrl-C?)", name,
+          signal_name(signal_number), format_seconds(run.wall_time), processes(run.processes_at_stop));
+      return verdict;
+    }
+    case StopReason::none:
+      break;
+  }
+
+  if (run.term_signal) {
+    verdict.outcome = Outcome::signal;
+    verdict.reraise_signal = *run.term_signal;
+    std::string hint;
+    if (*run.term_signal == SIGKILL) {
+      hint = fmt::format("; mmtest did not send it: likely the kernel OOM killer (peak {})", format_bytes(run.peak_memory_bytes));
+    }
+    verdict.diagnosis = fmt::format("mmtest: {} died of signal {}{}{}", name, describe_signal(*run.term_signal), hint,
+                                    leak_clause(run));
+    return verdict;
+  }
+  const int code = run.exit_code.value_or(exit_code::kUsage);
+  if (code != 0) {
+    verdict.outcome = Outcome::failed;
+    verdict.exit_code = code;
+    verdict.diagnosis = fmt::format("mmtest: {} failed with exit code {}{}", name, code, leak_clause(run));
+    return verdict;
+  }
+  if (!run.leaked.empty() && !options.allow_leaks) {
+    verdict.outcome = Outcome::leaked;
+    verdict.exit_code = exit_code::kLeaked;
+    verdict.diagnosis = fmt::format(
+        "mmtest: {} leaked {}: {}; killed them. Wait for child processes before exiting, or allow it with "
+        "ALLOW_LEAKS (--allow-leaks)",
+        name, processes(run.leaked.size()), list_leaks(run.leaked));
+    return verdict;
+  }
+  return verdict;
+}
+
+Verdict harness_error(const Options& options, int exit_code, std::string_view message) {
+  Verdict verdict;
+  verdict.outcome = Outcome::harness_error;
+  verdict.exit_code = exit_code;
+  verdict.diagnosis = fmt::format("mmtest: {} not run: {}", options.name, message);
+  return verdict;
+}
+
+int reported_exit_status(const Verdict& verdict) {
+  return verdict.reraise_signal ? 128 + *verdict.reraise_signal : verdict.exit_code;
+}
+
+}  // namespace mmtest::run

@@ -1,0 +1,191 @@
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "mmtest/run/ctest_resources.hpp"
+#include "mmtest/run/options.hpp"
+#include "mmtest/run/units.hpp"
+
+#ifndef MMTEST_VERSION
+#define MMTEST_VERSION "unknown"
+#endif
+
+namespace mmtest::run {
+namespace {
+
+// Raw text of every option, validated after CLI11 has matched names so the errors can say exactly
+// which option and value were wrong.
+struct RawOptions {
+  std::string name;
+  std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
+      data_limit, max_processes, limit_mode, cgroup_parent;
+  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, version = false;
+};
+
+EarlyExit usage_error(const std::string& message) {
+  return EarlyExit{125, fmt::format("mmtest-run: {} (see mmtest-run --help)\n", message)};
+}
+
+template <class T>
+std::expected<T, EarlyExit> checked(std::expected<T, std::string> parsed, std::string_view option,
+                                    std::string_view value, std::string_view expected_what) {
+  if (!parsed) {
+    return std::unexpected(usage_error(fmt::format("{}: expected {}, got '{}' (needs {})", option, expected_what, value,
+                                                   parsed.error())));
+  }
+  return *parsed;
+}
+
+std::string basename_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void define_options(CLI::App& app, RawOptions& raw) {
+  app.add_option("--name", raw.name, "Test name used in the diagnosis and the record (default: COMMAND's basename)");
+  app.add_option("--memory", raw.memory,
+                 "Memory budget of the whole process tree: 512M, 2G, 1.5GiB, bytes (default: CTest's allocation, else none)");
+  app.add_option("--timeout", raw.timeout, "Wall-clock limit in seconds, fractions allowed (default: none)");
+  app.add_option("--grace", raw.grace, "Seconds between SIGTERM and SIGKILL when stopping the tree (default: 5)");
+  app.add_option("--result", raw.result, "Write the JSON result record to FILE (atomically)");
+  app.add_flag("--core", raw.core, "Allow core dumps (default: RLIMIT_CORE 0)");
+  app.add_option("--cpu-time", raw.cpu_time, "RLIMIT_CPU in seconds, per process");
+  app.add_option("--max-open-files", raw.max_open_files, "RLIMIT_NOFILE");
+  app.add_option("--max-file-size", raw.max_file_size, "RLIMIT_FSIZE: largest file a process may write");
+  app.add_option("--data-limit", raw.data_limit, "RLIMIT_DATA per process (off by default: it breaks sanitizers)");
+  app.add_option("--max-processes", raw.max_processes, "Most live processes in the tree, 0 for no cap (default: 1024)");
+  app.add_flag("--allow-leaks", raw.allow_leaks, "Processes left alive by the test are killed and reported, but do not fail it");
+  app.add_flag("--keep-tmp", raw.keep_tmp, "Keep the test's TMPDIR afterwards");
+  app.add_option("--limit-mode", raw.limit_mode, "auto, cgroup or sample (default: auto)");
+  app.add_option("--cgroup-parent", raw.cgroup_parent, "Delegated cgroup v2 directory to create test cgroups in");
+  app.add_flag("--no-measurements", raw.no_measurements, "Do not print <CTestMeasurement> tags after the test's output");
+  app.add_flag("--version", raw.version, "Print the version and exit");
+}
+
+}  // namespace
+
+Environment environment_from(char** envp) {
+  Environment environment;
+  for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return environment;
+}
+
+std::string_view to_string(LimitMode mode) {
+  switch (mode) {
+    case LimitMode::automatic: return "auto";
+    case LimitMode::cgroup: return "cgroup";
+    case LimitMode::sample: return "sample";
+  }
+  return "?";
+}
+
+std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::string>& args,
+                                                      const Environment& environment) {
+  CLI::App app{"mmtest-run [OPTIONS] -- COMMAND [ARGS...]\n\n"
+               "Runs COMMAND under a memory budget, a timeout and rlimits; supervises and reaps its whole process tree.",
+               "mmtest-run"};
+  app.footer(
+      "Exit codes: the test's own; signal N re-raised; 121 leaked processes; 122 process cap; 123 memory budget;\n"
+      "124 timeout; 125 usage or setup error; 126 command not executable; 127 command not found.");
+  RawOptions raw;
+  define_options(app, raw);
+
+  // Split at the first "--": nothing of the command ever reaches CLI11.
+  const auto separator = std::ranges::find(args, "--");
+  std::vector<std::string> launcher_args(args.begin() + (args.empty() ? 0 : 1), separator);
+  std::ranges::reverse(launcher_args);  // CLI11 consumes a reversed vector
+  try {
+    app.parse(launcher_args);
+  } catch (const CLI::CallForHelp&) {
+    return std::unexpected(EarlyExit{0, app.help()});
+  } catch (const CLI::ParseError& error) {
+    return std::unexpected(usage_error(error.what()));
+  }
+  if (raw.version) return std::unexpected(EarlyExit{0, fmt::format("mmtest-run {}\n", MMTEST_VERSION)});
+
+  if (separator == args.end()) return std::unexpected(usage_error("missing '--' before COMMAND"));
+  Options options;
+  options.command.assign(separator + 1, args.end());
+  if (options.command.empty() || options.command.front().empty()) {
+    return std::unexpected(usage_error("missing COMMAND after '--'"));
+  }
+  options.name = raw.name.empty() ? basename_of(options.command.front()) : raw.name;
+
+  constexpr std::string_view kSize = "a size like 512M or 2G";
+  constexpr std::string_view kSeconds = "seconds like 30 or 0.5";
+  constexpr std::string_view kCount = "a whole number";
+
+  if (raw.memory) {
+    auto bytes = checked(parse_size(*raw.memory), "--memory", *raw.memory, kSize);
+    if (!bytes) return std::unexpected(bytes.error());
+    if (*bytes == 0) return std::unexpected(usage_error(fmt::format("--memory: the budget must be above 0, got '{}'", *raw.memory)));
+    options.memory_limit_bytes = *bytes;
+    options.memory_limit_source = BudgetSource::option;
+  } else {
+    auto allocation = ctest_memory_allocation_mib(environment);
+    if (!allocation) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", allocation.error())));
+    if (*allocation && **allocation > 0) {
+      options.memory_limit_bytes = **allocation * (std::uint64_t{1} << 20);
+      options.memory_limit_source = BudgetSource::ctest_allocation;
+    }
+  }
+  if (raw.timeout) {
+    auto timeout = checked(parse_seconds(*raw.timeout), "--timeout", *raw.timeout, kSeconds);
+    if (!timeout) return std::unexpected(timeout.error());
+    if (timeout->count() == 0) return std::unexpected(usage_error(fmt::format("--timeout: must be above 0, got '{}'", *raw.timeout)));
+    options.timeout = *timeout;
+  }
+  if (raw.grace) {
+    auto grace = checked(parse_seconds(*raw.grace), "--grace", *raw.grace, kSeconds);
+    if (!grace) return std::unexpected(grace.error());
+    options.grace = *grace;
+  }
+  if (raw.result) {
+    if (raw.result->empty()) return std::unexpected(usage_error("--result: expected a file path, got ''"));
+    options.result_path = *raw.result;
+  }
+  options.allow_core = raw.core;
+  if (raw.cpu_time) {
+    auto seconds = checked(parse_count(*raw.cpu_time), "--cpu-time", *raw.cpu_time, "whole seconds");
+    if (!seconds) return std::unexpected(seconds.error());
+    options.cpu_time_seconds = *seconds;
+  }
+  if (raw.max_open_files) {
+    auto count = checked(parse_count(*raw.max_open_files), "--max-open-files", *raw.max_open_files, kCount);
+    if (!count) return std::unexpected(count.error());
+    options.max_open_files = *count;
+  }
+  if (raw.max_file_size) {
+    auto bytes = checked(parse_size(*raw.max_file_size), "--max-file-size", *raw.max_file_size, kSize);
+    if (!bytes) return std::unexpected(bytes.error());
+    options.max_file_size_bytes = *bytes;
+  }
+  if (raw.data_limit) {
+    auto bytes = checked(parse_size(*raw.data_limit), "--data-limit", *raw.data_limit, kSize);
+    if (!bytes) return std::unexpected(bytes.error());
+    options.data_limit_bytes = *bytes;
+  }
+  if (raw.max_processes) {
+    auto count = checked(parse_count(*raw.max_processes), "--max-processes", *raw.max_processes, kCount);
+    if (!count) return std::unexpected(count.error());
+    options.max_processes = *count;
+  }
+  options.allow_leaks = raw.allow_leaks;
+  options.keep_tmp = raw.keep_tmp;
+  if (raw.limit_mode) {
+    if (*raw.limit_mode == "auto") options.limit_mode = LimitMode::automatic;
+    else if (*raw.limit_mode == "cgroup") options.limit_mode = LimitMode::cgroup;
+    else if (*raw.limit_mode == "sample") options.limit_mode = LimitMode::sample;
+    else return std::unexpected(usage_error(fmt::format("--limit-mode: expected auto, cgroup or sample, got '{}'", *raw.limit_mode)));
+  }
+  if (raw.cgroup_parent) options.cgroup_parent = *raw.cgroup_parent;
+  options.print_measurements = !raw.no_measurements;
+  return options;
+}
+
+}  // namespace mmtest::run

@@ -1,0 +1,214 @@
+// mmtest-run [options] -- COMMAND [ARGS...]
+//
+// Runs COMMAND under a memory budget, a timeout and rlimits, supervises its whole process tree,
+// reaps every descendant and explains every failure in one line on stderr.
+//
+// Exit-code contract (docs/launcher.md; each mapping has a black-box test):
+//   the test's own code    the main process exited by itself (0: passed)
+//   death by signal N      the main process died of signal N: mmtest-run re-raises N (shell: 128+N)
+//   121                    the test passed but left processes running (they were killed)
+//   122                    more live processes than --max-processes (tree killed)
+//   123                    memory budget exceeded (tree killed)
+//   124                    --timeout reached (tree terminated, then killed)
+//   125                    usage or setup error: nothing was run
+//   126                    COMMAND is not executable
+//   127                    COMMAND was not found
+//   signal received        mmtest-run got SIGTERM/SIGINT/SIGHUP: tree stopped, record written, then
+//                          mmtest-run dies of that same signal
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "mmtest/run/cgroup.hpp"
+#include "mmtest/run/classify.hpp"
+#include "mmtest/run/exit_codes.hpp"
+#include "mmtest/run/format.hpp"
+#include "mmtest/run/limits.hpp"
+#include "mmtest/run/options.hpp"
+#include "mmtest/run/record.hpp"
+#include "mmtest/run/spawn.hpp"
+#include "mmtest/run/supervisor.hpp"
+#include "mmtest/run/tmpdir.hpp"
+#include "mmtest/run/units.hpp"
+
+extern char** environ;
+
+namespace mmtest::run {
+namespace {
+
+constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+int usage_error(const std::string& message) {
+  fmt::print(stderr, "mmtest-run: {}\n", message);
+  return exit_code::kUsage;
+}
+
+[[noreturn]] void die_by_signal(int signal_number) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // the test's crash is the story, not the launcher's core
+  ::signal(signal_number, SIG_DFL);
+  sigset_t only;
+  ::sigemptyset(&only);
+  ::sigaddset(&only, signal_number);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signal_number);
+  ::_exit(128 + signal_number);
+}
+
+struct LimitModeChoice {
+  std::optional<std::filesystem::path> cgroup_parent;  // set when the cgroup mode is in force
+  std::string reason;
+};
+
+std::expected<LimitModeChoice, std::string> choose_limit_mode(const Options& options) {
+  if (options.limit_mode == LimitMode::sample) return LimitModeChoice{std::nullopt, "--limit-mode sample"};
+  CgroupProbe probe;
+  probe.proc_self_cgroup = read_small_file("/proc/self/cgroup").text;
+  probe.requested_parent = options.cgroup_parent;
+  auto parent = detect_cgroup_delegation(probe);
+  if (parent) return LimitModeChoice{*parent, fmt::format("delegated cgroup v2 at {}", parent->string())};
+  if (options.limit_mode == LimitMode::cgroup) {
+    return std::unexpected(fmt::format("--limit-mode cgroup: cgroup v2 delegation is not available: {}", parent.error()));
+  }
+  return LimitModeChoice{std::nullopt, fmt::format("cgroup v2 not usable: {}", parent.error())};
+}
+
+std::vector<std::string> child_environment(const Environment& environment, const std::filesystem::path& tmpdir) {
+  std::vector<std::string> variables;
+  for (const auto& [name, value] : environment) {
+    if (name != "TMPDIR") variables.push_back(name + "=" + value);
+  }
+  variables.push_back("TMPDIR=" + tmpdir.string());
+  return variables;
+}
+
+void print_measurements(const Supervision& run) {
+  fmt::print(stdout,
+             "<CTestMeasurement type=\"numeric/double\" name=\"peak_memory_mib\">{:.1f}</CTestMeasurement>\n"
+             "<CTestMeasurement type=\"numeric/double\" name=\"cpu_seconds\">{:.3f}</CTestMeasurement>\n",
+             static_cast<double>(run.peak_memory_bytes) / 0x1p20, run.cpu_seconds);
+}
+
+// Writes the record, prints measurements, warnings and the diagnosis, then exits as the contract says.
+[[noreturn]] void report_and_exit(const Options& options, const Supervision& run, const Verdict& verdict,
+                                  RecordContext context, std::optional<RecordFile>& record) {
+  context.finished_at = std::chrono::system_clock::now();
+  if (record) {
+    if (auto committed = record->commit(make_record(options, run, verdict, context)); !committed) {
+      fmt::print(stderr, "mmtest: warning: could not write the record: {}\n", committed.error());
+    }
+  }
+  if (options.print_measurements && verdict.outcome != Outcome::harness_error) print_measurements(run);
+  for (const std::string& warning : run.warnings) fmt::print(stderr, "mmtest: warning: {}: {}\n", options.name, warning);
+  if (verdict.diagnosis) fmt::print(stderr, "{}\n", *verdict.diagnosis);
+  if (verdict.reraise_signal) die_by_signal(*verdict.reraise_signal);
+  std::fflush(stdout);
+  std::exit(verdict.exit_code);
+}
+
+int run(int argc, char** argv) {
+  const Environment environment = environment_from(environ);
+  auto parsed = parse_command_line(std::vector<std::string>(argv, argv + argc), environment);
+  if (!parsed) {
+    std::fputs(parsed.error().output.c_str(), parsed.error().exit_code == 0 ? stdout : stderr);
+    return parsed.error().exit_code;
+  }
+  const Options& options = *parsed;
+  ::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the supervisor; the child gets SIG_DFL back
+
+  // ---- prepare: everything that can fail as a usage error happens before the test starts ----
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return usage_error(system_error_message("prctl(PR_SET_CHILD_SUBREAPER, 1)"));
+  std::optional<RecordFile> record;
+  if (options.result_path) {
+    auto opened = RecordFile::open(*options.result_path);
+    if (!opened) return usage_error(fmt::format("--result: cannot write '{}': {}", options.result_path->string(), opened.error()));
+    record.emplace(std::move(*opened));
+  }
+  auto mode = choose_limit_mode(options);
+  if (!mode) return usage_error(mode.error());
+
+  RecordContext context;
+  context.started_at = std::chrono::system_clock::now();
+  context.limit_mode = mode->cgroup_parent ? "cgroup" : "sample";
+  context.limit_mode_reason = mode->reason;
+  Supervision nothing_ran;
+
+  auto executable = resolve_executable(options.command.front(), environment);
+  if (!executable) {
+    report_and_exit(options, nothing_ran, harness_error(options, executable.error().exit_code, executable.error().message),
+                    context, record);
+  }
+  auto tmpdir = make_test_tmpdir(environment, options.name);
+  if (!tmpdir) report_and_exit(options, nothing_ran, harness_error(options, exit_code::kUsage, tmpdir.error()), context, record);
+  context.tmpdir = tmpdir->string();
+
+  std::optional<CgroupLeaf> cgroup;
+  UniqueFd cgroup_procs;
+  if (mode->cgroup_parent) {
+    auto leaf = CgroupLeaf::create(*mode->cgroup_parent, fmt::format("mmtest-{}", ::getpid()),
+                                   {options.memory_limit_bytes, options.max_processes > 0 ? std::optional(options.max_processes) : std::nullopt});
+    auto procs = leaf ? leaf->open_procs() : std::unexpected(leaf.error());
+    if (!procs) {
+      remove_test_tmpdir(*tmpdir);
+      report_and_exit(options, nothing_ran, harness_error(options, exit_code::kUsage, procs.error()), context, record);
+    }
+    cgroup.emplace(std::move(*leaf));
+    cgroup_procs = std::move(*procs);
+  }
+
+  // Signals reach the supervisor only through the signalfd: blocked before fork so none is lost.
+  sigset_t watched;
+  ::sigemptyset(&watched);
+  ::sigaddset(&watched, SIGCHLD);
+  for (const int signal_number : kForwardedSignals) ::sigaddset(&watched, signal_number);
+  ::sigprocmask(SIG_BLOCK, &watched, nullptr);
+  UniqueFd signal_fd(::signalfd(-1, &watched, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signal_fd) {
+    remove_test_tmpdir(*tmpdir);
+    report_and_exit(options, nothing_ran, harness_error(options, exit_code::kUsage, system_error_message("signalfd")), context, record);
+  }
+
+  // ---- spawn ----
+  SpawnRequest request;
+  request.executable = *executable;
+  request.argv = options.command;
+  request.environment = child_environment(environment, *tmpdir);
+  request.limits = resource_limits(options);
+  request.cgroup_procs_fd = cgroup_procs.get();
+  const auto started = std::chrono::steady_clock::now();
+  auto child = spawn_child(request);
+  cgroup_procs.reset();
+  if (!child) {
+    remove_test_tmpdir(*tmpdir);
+    report_and_exit(options, nothing_ran, harness_error(options, child.error().exit_code, child.error().message), context, record);
+  }
+
+  // ---- supervise ----
+  SupervisorSetup setup;
+  setup.main_pid = child->pid;
+  setup.main_pidfd = child->pidfd.get();
+  setup.signal_fd = signal_fd.get();
+  setup.cgroup = cgroup ? &*cgroup : nullptr;
+  setup.started = started;
+  Supervision result = supervise(options, setup);
+
+  // ---- clean up and report ----
+  if (!options.keep_tmp) {
+    if (auto problem = remove_test_tmpdir(*tmpdir)) result.warnings.push_back(*problem);
+  }
+  cgroup.reset();
+  report_and_exit(options, result, classify(result, options), context, record);
+}
+
+}  // namespace
+}  // namespace mmtest::run
+
+int main(int argc, char** argv) { return mmtest::run::run(argc, argv); }

@@ -1,0 +1,27 @@
+#include "mmtest/run/process_tree.hpp"
+
+#include <signal.h>
+
+namespace mmtest::run {
+
+TreeSnapshot snapshot_tree(pid_t supervisor) {
+  const std::vector<ProcessInfo> everyone = read_all_processes();
+  TreeSnapshot tree;
+  for (ProcessInfo& process : descendants_of(supervisor, everyone)) {
+    if (!process.is_live()) continue;
+    tree.rss_bytes += process.rss_bytes;
+    tree.live.push_back(std::move(process));
+  }
+  return tree;
+}
+
+std::size_t signal_each(const TreeSnapshot& tree, int signal_number) {
+  std::size_t signalled = 0;
+  for (const ProcessInfo& process : tree.live) {
+    if (::kill(process.pid, signal_number) == 0) ++signalled;
+    if (signal_number != SIGKILL && signal_number != SIGCONT) ::kill(process.pid, SIGCONT);
+  }
+  return signalled;
+}
+
+}  // namespace mmtest::run

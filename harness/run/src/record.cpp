@@ -1,0 +1,103 @@
+#include "mmtest/run/record.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fmt/format.h>
+
+#include "mmtest/run/format.hpp"
+#include "mmtest/run/units.hpp"
+
+namespace mmtest::run {
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+  const auto since_epoch = time.time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
+  const std::time_t whole = seconds.count();
+  std::tm utc{};
+  ::gmtime_r(&whole, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, milliseconds.count());
+}
+
+nlohmann::json make_record(const Options& options, const Supervision& run, const Verdict& verdict,
+                           const RecordContext& context) {
+  using nlohmann::json;
+  const auto or_null = [](const auto& optional) -> json { return optional ? json(*optional) : json(nullptr); };
+
+  json leaked = json::array();
+  for (const LeakedProcess& process : run.leaked) leaked.push_back({{"pid", process.pid}, {"command", process.command}});
+
+  std::optional<std::string> signal;
+  if (verdict.outcome == Outcome::interrupted && run.launcher_signal) signal = signal_name(*run.launcher_signal);
+  else if (run.term_signal) signal = signal_name(*run.term_signal);
+
+  std::optional<double> timeout_seconds;
+  if (options.timeout) timeout_seconds = to_seconds(*options.timeout);
+
+  return json{
+      {"schema_version", kRecordSchemaVersion},
+      {"name", options.name},
+      {"command", options.command},
+      {"outcome", to_string(verdict.outcome)},
+      {"exit_code", or_null(run.exit_code)},
+      {"signal", or_null(signal)},
+      {"launcher_exit_code", reported_exit_status(verdict)},
+      {"diagnosis", or_null(verdict.diagnosis)},
+      {"wall_seconds", to_seconds(run.wall_time)},
+      {"cpu_seconds", run.cpu_seconds},
+      {"peak_memory_bytes", run.peak_memory_bytes},
+      {"peak_memory_source", run.peak_memory_source},
+      {"memory_limit_bytes", or_null(options.memory_limit_bytes)},
+      {"limit_mode", context.limit_mode},
+      {"limit_mode_reason", context.limit_mode_reason},
+      {"timeout_seconds", or_null(timeout_seconds)},
+      {"max_processes_seen", run.max_processes_seen},
+      {"leaked_processes", leaked},
+      {"tmpdir", context.tmpdir},
+      {"warnings", run.warnings},
+      {"started_at", rfc3339(context.started_at)},
+      {"finished_at", rfc3339(context.finished_at)},
+  };
+}
+
+std::expected<RecordFile, std::string> RecordFile::open(const std::filesystem::path& path) {
+  std::error_code error;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+  if (error) return std::unexpected(fmt::format("cannot create {}: {}", path.parent_path().string(), error.message()));
+  std::filesystem::path temporary = path;
+  temporary += fmt::format(".tmp.{}", ::getpid());
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return std::unexpected(system_error_message(fmt::format("open({})", temporary.string())));
+  return RecordFile(path, std::move(temporary), std::move(fd));
+}
+
+RecordFile::RecordFile(RecordFile&& other) noexcept
+    : path_(std::move(other.path_)), temporary_(std::move(other.temporary_)), fd_(std::move(other.fd_)) {
+  other.temporary_.clear();
+}
+
+RecordFile::~RecordFile() {
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+}
+
+std::expected<void, std::string> RecordFile::commit(const nlohmann::json& record) {
+  const std::string text = record.dump(2) + "\n";
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(fd_.get(), rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return std::unexpected(system_error_message(fmt::format("write({})", temporary_.string())));
+    rest.remove_prefix(static_cast<std::size_t>(written));
+  }
+  fd_.reset();
+  if (::rename(temporary_.c_str(), path_.c_str()) != 0) {
+    return std::unexpected(system_error_message(fmt::format("rename({}, {})", temporary_.string(), path_.string())));
+  }
+  temporary_.clear();
+  return {};
+}
+
+}  // namespace mmtest::run

@@ -1,0 +1,275 @@
+#include "mmtest/run/supervisor.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fmt/format.h>
+
+#include "mmtest/run/format.hpp"
+#include "mmtest/run/process_tree.hpp"
+#include "mmtest/run/sampling.hpp"
+#include "mmtest/run/unique_fd.hpp"
+
+namespace mmtest::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kCleanupSampleInterval{20};   // while draining or terminating
+constexpr milliseconds kKillRetryInterval{5};        // re-sweep for processes forked during a kill
+constexpr std::chrono::seconds kGiveUpAfter{30};     // unkillable (D state, traced) processes
+
+double cpu_seconds_of_reaped_children() {
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+class Supervisor {
+ public:
+  Supervisor(const Options& options, const SupervisorSetup& setup) : options_(options), setup_(setup) {}
+
+  Supervision run();
+
+ private:
+  enum class Phase { running, terminating, killing };
+
+  void reap_children();
+  void on_main_exit();
+  void on_launcher_signal(int signal_number);
+  void sample();
+  void begin_stop(StopReason reason, int signal_number);
+  void escalate_to_kill();
+  void kill_everything();
+  void read_signals();
+  void finish_from_cgroup();
+  Clock::time_point next_wakeup() const;
+
+  const Options& options_;
+  const SupervisorSetup& setup_;
+  const pid_t self_ = ::getpid();
+  Supervision result_;
+
+  Phase phase_ = Phase::running;
+  bool main_reaped_ = false;
+  bool main_exit_handled_ = false;
+  bool no_children_left_ = false;
+  Clock::time_point next_sample_{};
+  Clock::time_point grace_end_{};
+  Clock::time_point next_kill_{};
+  Clock::time_point kill_started_{};
+  std::optional<Clock::time_point> deadline_;
+
+  std::uint64_t peak_tree_rss_bytes_ = 0;
+  std::uint64_t peak_single_max_rss_bytes_ = 0;
+  std::uint64_t last_tree_rss_bytes_ = 0;
+  Clock::time_point last_sample_time_{};
+  double growth_bytes_per_second_ = 0;
+  SamplingPolicy policy_;
+};
+
+Supervision Supervisor::run() {
+  if (options_.timeout) deadline_ = setup_.started + *options_.timeout;
+
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll) result_.warnings.push_back(system_error_message("epoll_create1"));
+  for (const int fd : {setup_.signal_fd, setup_.main_pidfd}) {
+    if (fd < 0 || !epoll) continue;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &event);
+  }
+
+  sample();
+  while (true) {
+    reap_children();
+    if (main_reaped_ && !main_exit_handled_) on_main_exit();
+    if (no_children_left_) break;
+
+    const auto now = Clock::now();
+    if (phase_ == Phase::running && !main_reaped_ && deadline_ && now >= *deadline_) begin_stop(StopReason::timeout, SIGTERM);
+    if (phase_ == Phase::terminating && now >= grace_end_) escalate_to_kill();
+    if (phase_ != Phase::killing && now >= next_sample_) sample();
+    if (phase_ == Phase::killing && now >= next_kill_) kill_everything();
+    if (phase_ == Phase::killing && now - kill_started_ > kGiveUpAfter) {
+      result_.warnings.push_back(fmt::format("gave up after {} s: some processes of the test could not be reaped",
+                                             std::chrono::duration_cast<std::chrono::seconds>(kGiveUpAfter).count()));
+      break;
+    }
+
+    const auto wait = std::chrono::ceil<milliseconds>(next_wakeup() - Clock::now());
+    epoll_event events[4];
+    const int ready = epoll ? ::epoll_wait(epoll.get(), events, 4, static_cast<int>(std::max<long>(wait.count(), 0)))
+                            : 0;
+    for (int i = 0; i < ready; ++i) {
+      if (events[i].data.fd == setup_.signal_fd) read_signals();
+      // The pidfd only wakes the loop; reap_children() collects the exit status.
+    }
+  }
+
+  if (setup_.cgroup != nullptr) finish_from_cgroup();
+  result_.wall_time = Clock::now() - setup_.started;
+  result_.cpu_seconds = cpu_seconds_of_reaped_children();
+  if (result_.peak_memory_source != "cgroup-memory-peak") {
+    result_.peak_memory_bytes = std::max(peak_tree_rss_bytes_, peak_single_max_rss_bytes_);
+    result_.peak_memory_source = peak_single_max_rss_bytes_ > peak_tree_rss_bytes_ ? "process-max-rss" : "tree-rss-sample";
+  }
+  return result_;
+}
+
+Clock::time_point Supervisor::next_wakeup() const {
+  Clock::time_point wake = phase_ == Phase::killing ? next_kill_ : next_sample_;
+  if (phase_ == Phase::running && !main_reaped_ && deadline_) wake = std::min(wake, *deadline_);
+  if (phase_ == Phase::terminating) wake = std::min(wake, grace_end_);
+  return wake;
+}
+
+void Supervisor::reap_children() {
+  while (true) {
+    int status = 0;
+    rusage usage{};
+    const pid_t pid = ::wait4(-1, &status, WNOHANG | __WALL, &usage);
+    if (pid == 0) return;
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      no_children_left_ = true;  // ECHILD: every descendant has been reaped
+      return;
+    }
+    peak_single_max_rss_bytes_ = std::max(peak_single_max_rss_bytes_, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024);
+    if (pid == setup_.main_pid) {
+      main_reaped_ = true;
+      if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) result_.term_signal = WTERMSIG(status);
+    }
+  }
+}
+
+// The main process is gone. Whatever still lives below the launcher was left behind by the test:
+// it is recorded as leaked (unless the tree was already being stopped) and terminated.
+void Supervisor::on_main_exit() {
+  main_exit_handled_ = true;
+  if (phase_ != Phase::running) return;
+  const TreeSnapshot tree = snapshot_tree(self_);
+  if (tree.live.empty()) return;
+  for (const ProcessInfo& process : tree.live) {
+    result_.leaked.push_back({process.pid, process.comm, read_command_line(process.pid, process.comm)});
+  }
+  signal_each(tree, SIGTERM);
+  phase_ = Phase::terminating;
+  grace_end_ = Clock::now() + options_.grace;
+}
+
+void Supervisor::on_launcher_signal(int signal_number) {
+  const bool first = !result_.launcher_signal;
+  result_.launcher_signal = signal_number;
+  result_.stop_reason = StopReason::interrupted;  // ctest or the user gave up on the test: say so
+  if (phase_ == Phase::running) {
+    begin_stop(StopReason::interrupted, signal_number);
+  } else if (phase_ == Phase::terminating && !first) {
+    escalate_to_kill();  // asked twice: no more grace
+  }
+}
+
+void Supervisor::sample() {
+  const auto now = Clock::now();
+  const TreeSnapshot tree = snapshot_tree(self_);
+
+  if (last_sample_time_ != Clock::time_point{} && tree.rss_bytes > last_tree_rss_bytes_) {
+    const double seconds = std::chrono::duration<double>(now - last_sample_time_).count();
+    if (seconds > 0) growth_bytes_per_second_ = static_cast<double>(tree.rss_bytes - last_tree_rss_bytes_) / seconds;
+  } else {
+    growth_bytes_per_second_ = 0;
+  }
+  last_tree_rss_bytes_ = tree.rss_bytes;
+  last_sample_time_ = now;
+  peak_tree_rss_bytes_ = std::max(peak_tree_rss_bytes_, tree.rss_bytes);
+  result_.max_processes_seen = std::max(result_.max_processes_seen, tree.live.size());
+
+  const bool over_memory = options_.memory_limit_bytes && setup_.cgroup == nullptr && tree.rss_bytes > *options_.memory_limit_bytes;
+  const bool over_processes = options_.max_processes > 0 && tree.live.size() > options_.max_processes;
+  if (over_memory || over_processes) {
+    if (result_.stop_reason == StopReason::none) {
+      result_.stop_reason = over_memory ? StopReason::memory : StopReason::process_limit;
+      result_.memory_at_stop_bytes = tree.rss_bytes;
+      result_.processes_at_stop = tree.live.size();
+    }
+    phase_ = Phase::killing;
+    kill_started_ = now;
+    kill_everything();
+    return;
+  }
+
+  const milliseconds interval = phase_ == Phase::running
+                                    ? next_sample_interval(policy_, tree.rss_bytes, options_.memory_limit_bytes, growth_bytes_per_second_)
+                                    : kCleanupSampleInterval;
+  next_sample_ = now + interval;
+}
+
+void Supervisor::begin_stop(StopReason reason, int signal_number) {
+  const TreeSnapshot tree = snapshot_tree(self_);
+  if (result_.stop_reason == StopReason::none || reason == StopReason::interrupted) result_.stop_reason = reason;
+  result_.memory_at_stop_bytes = tree.rss_bytes;
+  result_.processes_at_stop = tree.live.size();
+  signal_each(tree, signal_number);
+  phase_ = Phase::terminating;
+  grace_end_ = Clock::now() + options_.grace;
+}
+
+void Supervisor::escalate_to_kill() {
+  const TreeSnapshot tree = snapshot_tree(self_);
+  result_.processes_needing_sigkill = tree.live.size();
+  phase_ = Phase::killing;
+  kill_started_ = Clock::now();
+  kill_everything();
+}
+
+// SIGKILL to every process of the test, again and again until all are reaped: a process that
+// forks between two sweeps is caught by the next one, and a process with SIGKILL pending cannot
+// fork any more, so the sweeps converge.
+void Supervisor::kill_everything() {
+  if (setup_.cgroup != nullptr) setup_.cgroup->kill_all();
+  ::kill(-setup_.main_pid, SIGKILL);
+  signal_each(snapshot_tree(self_), SIGKILL);
+  next_kill_ = Clock::now() + kKillRetryInterval;
+}
+
+void Supervisor::read_signals() {
+  signalfd_siginfo info{};
+  while (::read(setup_.signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    const int signal_number = static_cast<int>(info.ssi_signo);
+    if (signal_number == SIGCHLD) continue;  // reap_children() runs on every turn of the loop
+    on_launcher_signal(signal_number);
+  }
+}
+
+// In cgroup mode the kernel enforces memory.max and kills the whole group (memory.oom.group);
+// the exact peak and the OOM kill are read back from the leaf.
+void Supervisor::finish_from_cgroup() {
+  if (const auto peak = setup_.cgroup->memory_peak_bytes()) {
+    result_.peak_memory_bytes = *peak;
+    result_.peak_memory_source = "cgroup-memory-peak";
+  }
+  const MemoryEvents events = setup_.cgroup->memory_events();
+  if ((events.oom_kill > 0 || events.oom_group_kill > 0) && result_.stop_reason == StopReason::none) {
+    result_.stop_reason = StopReason::memory;
+    result_.memory_at_stop_bytes = result_.peak_memory_bytes;
+    result_.processes_at_stop = result_.max_processes_seen;
+  }
+}
+
+}  // namespace
+
+Supervision supervise(const Options& options, const SupervisorSetup& setup) {
+  return Supervisor(options, setup).run();
+}
+
+}  // namespace mmtest::run
