@@ -17,4 +17,10 @@ std::chrono::milliseconds next_sample_interval(const SamplingPolicy& policy, std
   return std::chrono::milliseconds{static_cast<long>(clamped)};
 }
 
+std::chrono::milliseconds next_sample_interval_for_processes(const SamplingPolicy& policy, std::size_t live_processes,
+                                                             std::uint64_t max_processes) {
+  if (max_processes == 0 || live_processes * 2 < max_processes) return policy.slowest;
+  return policy.fastest;
+}
+
 }  // namespace mmtest::run

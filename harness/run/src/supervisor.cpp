@@ -208,9 +208,11 @@ void Supervisor::sample() {
     return;
   }
 
-  const milliseconds interval = phase_ == Phase::running
-                                    ? next_sample_interval(policy_, tree.rss_bytes, options_.memory_limit_bytes, growth_bytes_per_second_)
-                                    : kCleanupSampleInterval;
+  const milliseconds interval =
+      phase_ == Phase::running
+          ? std::min(next_sample_interval(policy_, tree.rss_bytes, options_.memory_limit_bytes, growth_bytes_per_second_),
+                     next_sample_interval_for_processes(policy_, tree.live.size(), options_.max_processes))
+          : kCleanupSampleInterval;
   next_sample_ = now + interval;
 }
 
@@ -237,7 +239,9 @@ void Supervisor::escalate_to_kill() {
 // fork any more, so the sweeps converge.
 void Supervisor::kill_everything() {
   if (setup_.cgroup != nullptr) setup_.cgroup->kill_all();
-  ::kill(-setup_.main_pid, SIGKILL);
+  // The process group catches members forked since the snapshot. Only while the main process is
+  // unreaped: after that its pid (the group id) could belong to an unrelated process.
+  if (!main_reaped_) ::kill(-setup_.main_pid, SIGKILL);
   signal_each(snapshot_tree(self_), SIGKILL);
   next_kill_ = Clock::now() + kKillRetryInterval;
 }

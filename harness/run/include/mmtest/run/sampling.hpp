@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -19,5 +20,10 @@ struct SamplingPolicy {
 std::chrono::milliseconds next_sample_interval(const SamplingPolicy& policy, std::uint64_t tree_rss_bytes,
                                                std::optional<std::uint64_t> limit_bytes,
                                                double observed_growth_bytes_per_second);
+
+// The same idea for the process cap: a tree past half of --max-processes is sampled at the fastest
+// rate, because a fork loop doubles quickly. max_processes 0 means no cap.
+std::chrono::milliseconds next_sample_interval_for_processes(const SamplingPolicy& policy, std::size_t live_processes,
+                                                             std::uint64_t max_processes);
 
 }  // namespace mmtest::run
