@@ -89,7 +89,9 @@ Supervision Supervisor::run() {
     ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &event);
   }
 
-  sample();
+  // The first look comes after the shortest interval: a test that is over by then (most unit
+  // tests) never pays for a /proc scan, and its ru_maxrss still gives its exact peak.
+  next_sample_ = setup_.started + policy_.fastest;
   while (true) {
     reap_children();
     if (main_reaped_ && !main_exit_handled_) on_main_exit();
@@ -157,7 +159,9 @@ void Supervisor::reap_children() {
 // it is recorded as leaked (unless the tree was already being stopped) and terminated.
 void Supervisor::on_main_exit() {
   main_exit_handled_ = true;
-  if (phase_ != Phase::running) return;
+  // No children left means no descendants: any live one would hang below a live child or have
+  // been re-parented to the launcher. This skips the /proc scan for the common, clean exit.
+  if (phase_ != Phase::running || no_children_left_) return;
   const TreeSnapshot tree = snapshot_tree(self_);
   if (tree.live.empty()) return;
   for (const ProcessInfo& process : tree.live) {
