@@ -112,7 +112,13 @@ Verdict classify(const Supervision& run, const Options& options) {
                                     leak_clause(run));
     return verdict;
   }
-  const int code = run.exit_code.value_or(exit_code::kUsage);
+  if (!run.exit_code) {
+    verdict.outcome = Outcome::harness_error;
+    verdict.exit_code = exit_code::kUsage;
+    verdict.diagnosis = fmt::format("mmtest: {} result unknown: mmtest-run could not reap its main process", name);
+    return verdict;
+  }
+  const int code = *run.exit_code;
   if (code != 0) {
     verdict.outcome = Outcome::failed;
     verdict.exit_code = code;

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "mmtest/run/ctest_resources.hpp"
 #include "mmtest/run/options.hpp"
@@ -38,7 +39,8 @@ std::expected<T, EarlyExit> checked(std::expected<T, std::string> parsed, std::s
 
 std::string basename_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  if (slash == std::string::npos || slash + 1 == path.size()) return path;  // "dir/" keeps its whole name
+  return path.substr(slash + 1);
 }
 
 void define_options(CLI::App& app, RawOptions& raw) {
@@ -103,6 +105,12 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     app.parse(launcher_args);
   } catch (const CLI::CallForHelp&) {
     return std::unexpected(EarlyExit{0, app.help()});
+  } catch (const CLI::ExtrasError& error) {
+    if (separator == args.end()) {
+      return std::unexpected(usage_error(fmt::format("missing '--' before COMMAND: write mmtest-run [OPTIONS] -- {}",
+                                                     fmt::join(launcher_args.rbegin(), launcher_args.rend(), " "))));
+    }
+    return std::unexpected(usage_error(error.what()));
   } catch (const CLI::ParseError& error) {
     return std::unexpected(usage_error(error.what()));
   }
@@ -146,18 +154,23 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     options.grace = *grace;
   }
   if (raw.result) {
-    if (raw.result->empty()) return std::unexpected(usage_error("--result: expected a file path, got ''"));
+    if (raw.result->empty() || raw.result->find_first_not_of(' ') == std::string::npos) return std::unexpected(usage_error("--result: expected a file path, got ''"));
     options.result_path = *raw.result;
   }
   options.allow_core = raw.core;
   if (raw.cpu_time) {
     auto seconds = checked(parse_count(*raw.cpu_time), "--cpu-time", *raw.cpu_time, "whole seconds");
     if (!seconds) return std::unexpected(seconds.error());
+    if (*seconds == 0) return std::unexpected(usage_error(fmt::format("--cpu-time: must be above 0, got '{}'", *raw.cpu_time)));
     options.cpu_time_seconds = *seconds;
   }
   if (raw.max_open_files) {
     auto count = checked(parse_count(*raw.max_open_files), "--max-open-files", *raw.max_open_files, kCount);
     if (!count) return std::unexpected(count.error());
+    if (*count < 3) {
+      return std::unexpected(usage_error(fmt::format("--max-open-files: must be at least 3 (stdin, stdout, stderr), got '{}'",
+                                                     *raw.max_open_files)));
+    }
     options.max_open_files = *count;
   }
   if (raw.max_file_size) {

@@ -42,7 +42,7 @@ std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation
   for (std::uint64_t group = 0; group < *count; ++group) {
     const std::string group_key = fmt::format("CTEST_RESOURCE_GROUP_{}", group);
     const std::string* types = lookup(environment, group_key);
-    if (types == nullptr) continue;
+    if (types == nullptr) return std::unexpected(fmt::format("{} is missing (CTEST_RESOURCE_GROUP_COUNT={})", group_key, *count));
     const auto type_names = split(*types, ',');
     if (std::ranges::find(type_names, kMemoryResourceType) == type_names.end()) continue;
 

@@ -9,28 +9,31 @@ namespace {
 
 constexpr std::uint64_t kMaxSizeBytes = std::uint64_t{1} << 62;
 
+// "digits[.digits]": the whole part exactly as an integer, the fraction as a double.
 struct Decimal {
-  double value = 0;
+  std::uint64_t whole = 0;
+  double fraction = 0;
   bool has_fraction = false;
 };
 
-// Reads "digits[.digits]" from the front of text; no sign, no exponent.
+// Reads a decimal from the front of text; no sign, no exponent.
 std::expected<Decimal, std::string> read_decimal(std::string_view& text) {
   std::size_t i = 0;
-  double whole = 0;
+  Decimal result;
   std::size_t whole_digits = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    whole = whole * 10 + (text[i] - '0');
+    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (result.whole > (kMaxSizeBytes - digit) / 10) return std::unexpected("a smaller number");
+    result.whole = result.whole * 10 + digit;
     ++i;
     ++whole_digits;
   }
-  Decimal result{whole, false};
   if (i < text.size() && text[i] == '.') {
     ++i;
     double scale = 0.1;
     std::size_t fraction_digits = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      result.value += (text[i] - '0') * scale;
+      result.fraction += (text[i] - '0') * scale;
       scale /= 10;
       ++i;
       ++fraction_digits;
@@ -39,7 +42,6 @@ std::expected<Decimal, std::string> read_decimal(std::string_view& text) {
     result.has_fraction = true;
   }
   if (whole_digits == 0) return std::unexpected("a number");
-  if (whole_digits > 18) return std::unexpected("a smaller number");
   text.remove_prefix(i);
   return result;
 }
@@ -79,9 +81,13 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
   }
   if (number->has_fraction && !has_unit) return std::unexpected("whole bytes");
 
-  const double bytes = number->value * multiplier;
-  if (!(bytes < static_cast<double>(kMaxSizeBytes))) return std::unexpected("a size below 4 EiB");
-  return static_cast<std::uint64_t>(std::llround(bytes));
+  // Exact integer arithmetic for the whole part; the fraction of a unit is rounded to a byte.
+  const auto unit_bytes = static_cast<std::uint64_t>(multiplier);
+  if (number->whole > kMaxSizeBytes / unit_bytes) return std::unexpected("a size below 4 EiB");
+  const std::uint64_t bytes =
+      number->whole * unit_bytes + static_cast<std::uint64_t>(std::llround(number->fraction * multiplier));
+  if (bytes > kMaxSizeBytes) return std::unexpected("a size below 4 EiB");
+  return bytes;
 }
 
 std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text) {
@@ -89,22 +95,26 @@ std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_v
   auto number = read_decimal(rest);
   if (!number) return std::unexpected(number.error());
   if (!rest.empty()) return std::unexpected("plain seconds");
-  if (number->value > 1e9) return std::unexpected("at most 1000000000 seconds");
-  return std::chrono::nanoseconds{std::llround(number->value * 1e9)};
+  constexpr std::uint64_t kMaxSeconds = 1'000'000'000;
+  if (number->whole > kMaxSeconds || (number->whole == kMaxSeconds && number->fraction > 0)) {
+    return std::unexpected("at most 1000000000 seconds");
+  }
+  return std::chrono::seconds{number->whole} + std::chrono::nanoseconds{std::llround(number->fraction * 1e9)};
 }
 
 std::expected<std::uint64_t, std::string> parse_count(std::string_view text) {
   std::string_view rest = trim(text);
   auto number = read_decimal(rest);
   if (!number || number->has_fraction || !rest.empty()) return std::unexpected("a whole number");
-  return static_cast<std::uint64_t>(number->value);
+  return number->whole;
 }
 
 std::string format_bytes(std::uint64_t bytes) {
+  // The unit is chosen after rounding, so 2^20 - 1 bytes reads "1.0 MiB", not "1024.0 KiB".
   const double value = static_cast<double>(bytes);
-  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.2f} GiB", value / 0x1p30);
-  if (bytes >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", value / 0x1p20);
-  if (bytes >= (std::uint64_t{1} << 10)) return fmt::format("{:.1f} KiB", value / 0x1p10);
+  if (value >= 0x1p30 - 0.05 * 0x1p20) return fmt::format("{:.2f} GiB", value / 0x1p30);
+  if (value >= 0x1p20 - 0.05 * 0x1p10) return fmt::format("{:.1f} MiB", value / 0x1p20);
+  if (bytes >= 1024) return fmt::format("{:.1f} KiB", value / 0x1p10);
   return fmt::format("{} B", bytes);
 }
 

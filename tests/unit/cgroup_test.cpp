@@ -1,0 +1,352 @@
+#include "mmtest/run/cgroup.hpp"
+
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <string>
+
+#include "mmtest/run/format.hpp"
+#include "temp_directory.hpp"
+
+namespace mmtest::run {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_text;
+using testing::TempDirectory;
+using testing::write_text;
+
+#define EXPECT_CONTAINS(text, part)                                                                       \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
+
+// ---- cgroup_v2_path ------------------------------------------------------------------------------
+
+TEST(CgroupV2Path, picks_the_0_line_among_v1_hierarchies) {
+  const char* text =
+      "12:memory:/user.slice/user-1000.slice\n"
+      "11:pids:/user.slice/user-1000.slice/session-2.scope\n"
+      "1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
+      "0::/user.slice/user-1000.slice/session-2.scope\n";
+  EXPECT_EQ(cgroup_v2_path(text), "/user.slice/user-1000.slice/session-2.scope");
+}
+
+TEST(CgroupV2Path, works_for_a_pure_v2_host_and_without_a_final_newline) {
+  EXPECT_EQ(cgroup_v2_path("0::/\n"), "/");
+  EXPECT_EQ(cgroup_v2_path("0::/system.slice/ci.service"), "/system.slice/ci.service");
+  EXPECT_EQ(cgroup_v2_path("3:cpu:/a\n0::/b"), "/b");
+}
+
+TEST(CgroupV2Path, nothing_without_a_0_line) {
+  EXPECT_EQ(cgroup_v2_path(""), std::nullopt);
+  EXPECT_EQ(cgroup_v2_path("12:memory:/a\n1:name=systemd:/0::/fake\n"), std::nullopt);
+  EXPECT_EQ(cgroup_v2_path("10::/only-looks-similar\n"), std::nullopt);
+}
+
+// ---- parse_controllers and parse_memory_events ---------------------------------------------------
+
+TEST(ParseControllers, splits_on_any_whitespace) {
+  using Set = std::set<std::string, std::less<>>;
+  EXPECT_EQ(parse_controllers("cpuset cpu io memory pids\n"), (Set{"cpu", "cpuset", "io", "memory", "pids"}));
+  EXPECT_EQ(parse_controllers("  memory\tpids \n"), (Set{"memory", "pids"}));
+  EXPECT_EQ(parse_controllers("memory"), (Set{"memory"}));
+  EXPECT_TRUE(parse_controllers("").empty());
+  EXPECT_TRUE(parse_controllers("\n").empty());
+}
+
+TEST(ParseMemoryEvents, reads_each_counter_and_ignores_unknown_keys) {
+  const MemoryEvents events = parse_memory_events(
+      "low 9\nhigh 5\nmax 17\noom 2\noom_kill 3\noom_group_kill 1\nsock_throttled 8\n");
+  EXPECT_EQ(events.high, 5u);
+  EXPECT_EQ(events.max, 17u);
+  EXPECT_EQ(events.oom, 2u);
+  EXPECT_EQ(events.oom_kill, 3u);
+  EXPECT_EQ(events.oom_group_kill, 1u);
+}
+
+TEST(ParseMemoryEvents, missing_counters_and_empty_text_are_zero) {
+  const MemoryEvents events = parse_memory_events("oom_kill 4");
+  EXPECT_EQ(events.oom_kill, 4u);
+  EXPECT_EQ(events.oom, 0u);
+  EXPECT_EQ(events.max, 0u);
+  const MemoryEvents none = parse_memory_events("");
+  EXPECT_EQ(none.high + none.max + none.oom + none.oom_kill + none.oom_group_kill, 0u);
+}
+
+// ---- detect_cgroup_delegation on a fake tree -----------------------------------------------------
+
+// A directory laid out like a delegated cgroup v2 subtree.
+class FakeCgroupTree : public ::testing::Test {
+ protected:
+  fs::path root() const { return directory_ / "cgroup"; }
+
+  static void make_cgroup(const fs::path& path, const std::string& controllers = "cpuset cpu io memory pids\n",
+                          const std::string& subtree_control = "memory pids\n") {
+    write_text(path / "cgroup.controllers", controllers);
+    write_text(path / "cgroup.subtree_control", subtree_control);
+    write_text(path / "cgroup.procs", "");
+  }
+
+  CgroupProbe probe(std::string proc_self_cgroup = "5:memory:/elsewhere\n0::/user.slice/me\n") const {
+    CgroupProbe result;
+    result.root = root();
+    result.proc_self_cgroup = std::move(proc_self_cgroup);
+    result.require_cgroup2_filesystem = false;
+    return result;
+  }
+
+  std::string error_of(const CgroupProbe& probe_value) const {
+    const auto detected = detect_cgroup_delegation(probe_value);
+    if (detected) {
+      ADD_FAILURE() << "expected an error, got " << *detected;
+      return "";
+    }
+    return detected.error();
+  }
+
+  TempDirectory directory_;
+};
+
+TEST_F(FakeCgroupTree, the_launchers_own_cgroup_when_it_is_delegated) {
+  make_cgroup(root() / "user.slice" / "me");
+  const auto detected = detect_cgroup_delegation(probe());
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, root() / "user.slice" / "me");
+}
+
+TEST_F(FakeCgroupTree, the_root_cgroup_itself) {
+  make_cgroup(root());
+  const auto detected = detect_cgroup_delegation(probe("0::/\n"));
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_TRUE(fs::equivalent(*detected, root())) << *detected;
+}
+
+TEST_F(FakeCgroupTree, a_relative_requested_parent_is_below_the_root) {
+  make_cgroup(root() / "user.slice" / "me", "cpu\n", "");  // the own cgroup would not do
+  make_cgroup(root() / "delegated" / "tests");
+  CgroupProbe request = probe();
+  request.requested_parent = "delegated/tests";
+  const auto detected = detect_cgroup_delegation(request);
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, root() / "delegated" / "tests");
+}
+
+TEST_F(FakeCgroupTree, an_absolute_requested_parent_is_taken_as_it_is) {
+  const fs::path elsewhere = directory_ / "elsewhere" / "tests";
+  make_cgroup(elsewhere);
+  CgroupProbe request = probe("");  // no 0:: line needed when the parent is given
+  request.requested_parent = elsewhere;
+  const auto detected = detect_cgroup_delegation(request);
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, elsewhere);
+}
+
+TEST_F(FakeCgroupTree, no_0_line_and_no_requested_parent_is_an_error) {
+  make_cgroup(root());
+  const std::string error = error_of(probe("12:memory:/\n1:name=systemd:/\n"));
+  EXPECT_CONTAINS(error, "0::");
+}
+
+TEST_F(FakeCgroupTree, missing_memory_controller_is_an_error_listing_what_there_is) {
+  make_cgroup(root() / "user.slice" / "me", "cpu io pids\n");
+  const std::string error = error_of(probe());
+  EXPECT_CONTAINS(error, (root() / "user.slice" / "me").string());
+  EXPECT_CONTAINS(error, "memory");
+  EXPECT_CONTAINS(error, "has: cpu io pids");
+}
+
+TEST_F(FakeCgroupTree, missing_pids_controller_is_an_error) {
+  make_cgroup(root() / "user.slice" / "me", "cpu memory\n", "memory\n");
+  const std::string error = error_of(probe());
+  EXPECT_CONTAINS(error, "pids");
+  EXPECT_CONTAINS(error, "has: cpu memory");
+}
+
+TEST_F(FakeCgroupTree, controllers_not_enabled_for_children_is_an_error) {
+  make_cgroup(root() / "user.slice" / "me", "cpu memory pids\n", "pids\n");
+  const std::string error = error_of(probe());
+  EXPECT_CONTAINS(error, (root() / "user.slice" / "me").string());
+  EXPECT_CONTAINS(error, "cgroup.subtree_control: pids");
+  EXPECT_CONTAINS(error, "--cgroup-parent");
+}
+
+TEST_F(FakeCgroupTree, empty_subtree_control_is_an_error) {
+  make_cgroup(root() / "user.slice" / "me", "cpu memory pids\n", "");
+  EXPECT_CONTAINS(error_of(probe()), "cgroup.subtree_control: none");
+}
+
+TEST_F(FakeCgroupTree, a_parent_that_is_not_a_cgroup_is_an_error_naming_the_file) {
+  fs::create_directories(root() / "user.slice" / "me");
+  const std::string error = error_of(probe());
+  EXPECT_CONTAINS(error, (root() / "user.slice" / "me" / "cgroup.controllers").string());
+  EXPECT_CONTAINS(error, "No such file or directory");
+}
+
+TEST_F(FakeCgroupTree, a_parent_whose_procs_cannot_be_written_is_not_delegated) {
+  make_cgroup(root() / "user.slice" / "me");
+  fs::remove(root() / "user.slice" / "me" / "cgroup.procs");
+  EXPECT_CONTAINS(error_of(probe()), "not delegated");
+}
+
+TEST_F(FakeCgroupTree, a_read_only_parent_is_not_delegated) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write to a read-only directory";
+  make_cgroup(root() / "user.slice" / "me");
+  fs::permissions(root() / "user.slice" / "me", fs::perms::owner_read | fs::perms::owner_exec);
+  const std::string error = error_of(probe());
+  fs::permissions(root() / "user.slice" / "me", fs::perms::owner_all);
+  EXPECT_CONTAINS(error, "not delegated");
+}
+
+TEST_F(FakeCgroupTree, a_plain_directory_is_refused_when_cgroup2_is_required) {
+  make_cgroup(root() / "user.slice" / "me");
+  CgroupProbe strict = probe();
+  strict.require_cgroup2_filesystem = true;
+  const std::string error = error_of(strict);
+  EXPECT_CONTAINS(error, root().string());
+  EXPECT_CONTAINS(error, "not a cgroup v2");
+}
+
+// ---- the real machine, reading only ------------------------------------------------------------
+
+TEST(CgroupDelegation, the_real_default_root_is_refused_on_a_cgroup_v1_host) {
+  struct statfs info{};
+  ASSERT_EQ(::statfs("/sys/fs/cgroup", &info), 0) << system_error_message("statfs(/sys/fs/cgroup)");
+  if (info.f_type == CGROUP2_SUPER_MAGIC) GTEST_SKIP() << "cgroup v2 host: the launcher tests cover delegation";
+
+  CgroupProbe probe;  // the defaults: /sys/fs/cgroup, cgroup2 required
+  probe.proc_self_cgroup = read_small_file("/proc/self/cgroup").text;
+  const auto detected = detect_cgroup_delegation(probe);
+  ASSERT_FALSE(detected.has_value()) << "delegation detected at " << *detected;
+  EXPECT_CONTAINS(detected.error(), "/sys/fs/cgroup");
+  EXPECT_CONTAINS(detected.error(), "cgroup v2");
+}
+
+// ---- CgroupLeaf on a fake parent -----------------------------------------------------------------
+
+TEST(CgroupLeaf, create_writes_the_limits) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "mmtest.order_book.1", {512u << 20, 100});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_EQ(leaf->path(), parent / "mmtest.order_book.1");
+  EXPECT_TRUE(fs::is_directory(leaf->path()));
+  EXPECT_EQ(read_text(leaf->path() / "memory.max"), "536870912");
+  EXPECT_EQ(read_text(leaf->path() / "memory.swap.max"), "0");
+  EXPECT_EQ(read_text(leaf->path() / "memory.oom.group"), "1");
+  EXPECT_EQ(read_text(leaf->path() / "pids.max"), "100");
+}
+
+TEST(CgroupLeaf, unset_limits_are_written_as_max) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_EQ(read_text(leaf->path() / "memory.max"), "max");
+  EXPECT_EQ(read_text(leaf->path() / "pids.max"), "max");
+  EXPECT_EQ(read_text(leaf->path() / "memory.swap.max"), "0");
+  EXPECT_EQ(read_text(leaf->path() / "memory.oom.group"), "1");
+}
+
+TEST(CgroupLeaf, create_fails_naming_mkdir_and_the_path) {
+  TempDirectory parent;
+  fs::create_directory(parent / "taken");
+  const auto taken = CgroupLeaf::create(parent.path(), "taken", {});
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_CONTAINS(taken.error(), "mkdir(" + (parent / "taken").string() + ")");
+  EXPECT_CONTAINS(taken.error(), "File exists");
+
+  const auto orphan = CgroupLeaf::create(parent / "missing", "t", {});
+  ASSERT_FALSE(orphan.has_value());
+  EXPECT_CONTAINS(orphan.error(), (parent / "missing" / "t").string());
+}
+
+TEST(CgroupLeaf, reads_memory_peak) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_EQ(leaf->memory_peak_bytes(), std::nullopt) << "no memory.peak before Linux 5.19";
+  write_text(leaf->path() / "memory.peak", "851443712\n");
+  EXPECT_EQ(leaf->memory_peak_bytes(), 851443712u);
+  write_text(leaf->path() / "memory.peak", "garbage\n");
+  EXPECT_EQ(leaf->memory_peak_bytes(), std::nullopt);
+}
+
+TEST(CgroupLeaf, reads_memory_events) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_EQ(leaf->memory_events().oom_kill, 0u);
+  write_text(leaf->path() / "memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 1\n");
+  const MemoryEvents events = leaf->memory_events();
+  EXPECT_EQ(events.max, 12u);
+  EXPECT_EQ(events.oom, 1u);
+  EXPECT_EQ(events.oom_kill, 1u);
+  EXPECT_EQ(events.oom_group_kill, 1u);
+}
+
+TEST(CgroupLeaf, kill_all_writes_1_to_cgroup_kill) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_TRUE(leaf->kill_all());
+  EXPECT_EQ(read_text(leaf->path() / "cgroup.kill"), "1");
+}
+
+TEST(CgroupLeaf, kill_all_reports_failure) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  fs::create_directory(leaf->path() / "cgroup.kill");  // cannot be opened for writing
+  EXPECT_FALSE(leaf->kill_all());
+}
+
+TEST(CgroupLeaf, open_procs_opens_cgroup_procs_for_writing) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  const auto missing = leaf->open_procs();
+  ASSERT_FALSE(missing.has_value()) << "cgroup.procs must not be created: only the kernel provides it";
+  EXPECT_CONTAINS(missing.error(), (leaf->path() / "cgroup.procs").string());
+
+  write_text(leaf->path() / "cgroup.procs", "");
+  const auto procs = leaf->open_procs();
+  ASSERT_TRUE(procs.has_value()) << procs.error();
+  EXPECT_EQ(::write(procs->get(), "0", 1), 1);
+  EXPECT_EQ(read_text(leaf->path() / "cgroup.procs"), "0");
+}
+
+// A real cgroup directory can be removed while it still lists its interface files; on the fake
+// tree the test removes them first, as the kernel would.
+void remove_files_in(const fs::path& directory) {
+  for (const auto& entry : fs::directory_iterator(directory)) fs::remove(entry.path());
+}
+
+TEST(CgroupLeaf, destruction_removes_the_directory) {
+  TempDirectory parent;
+  {
+    const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+    ASSERT_TRUE(leaf.has_value()) << leaf.error();
+    remove_files_in(leaf->path());
+  }
+  EXPECT_FALSE(fs::exists(parent / "t"));
+}
+
+TEST(CgroupLeaf, a_moved_from_leaf_removes_nothing) {
+  TempDirectory parent;
+  auto created = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(created.has_value()) << created.error();
+  remove_files_in(created->path());
+  {
+    std::optional<CgroupLeaf> moved;
+    {
+      CgroupLeaf source = std::move(*created);
+      moved.emplace(std::move(source));
+    }
+    EXPECT_TRUE(fs::is_directory(parent / "t")) << "a moved-from leaf removed the directory";
+    EXPECT_EQ(moved->path(), parent / "t");
+  }
+  EXPECT_FALSE(fs::exists(parent / "t"));
+}
+
+}  // namespace
+}  // namespace mmtest::run

@@ -1,0 +1,349 @@
+#include "mmtest/run/classify.hpp"
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <string>
+
+#include "mmtest/run/exit_codes.hpp"
+
+namespace mmtest::run {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+
+Options options_named(const std::string& name) {
+  Options options;
+  options.name = name;
+  options.command = {"./" + name};
+  return options;
+}
+
+Supervision exited(int code) {
+  Supervision run;
+  run.exit_code = code;
+  return run;
+}
+
+Supervision killed_by(int signal_number) {
+  Supervision run;
+  run.term_signal = signal_number;
+  return run;
+}
+
+LeakedProcess leak(pid_t pid, const std::string& comm) { return {pid, comm, comm + " --forever"}; }
+
+#define EXPECT_CONTAINS(text, part)                                                                       \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
+#define EXPECT_NOT_CONTAINS(text, part)                                                                   \
+  EXPECT_EQ(std::string(text).find(part), std::string::npos) << "'" << (part) << "' unexpectedly in: " << (text)
+
+// ---- the test ended by itself ------------------------------------------------------------------
+
+TEST(Classify, exit_0_without_leaks_passes_silently) {
+  const Verdict verdict = classify(exited(0), options_named("order_book"));
+  EXPECT_EQ(verdict.outcome, Outcome::passed);
+  EXPECT_EQ(verdict.exit_code, exit_code::kPassed);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_FALSE(verdict.diagnosis.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 0);
+}
+
+TEST(Classify, a_non_zero_exit_code_passes_through) {
+  for (const int code : {1, 2, 42, 120, 124, 125, 255}) {
+    const Verdict verdict = classify(exited(code), options_named("order_book"));
+    EXPECT_EQ(verdict.outcome, Outcome::failed) << code;
+    EXPECT_EQ(verdict.exit_code, code);
+    EXPECT_FALSE(verdict.reraise_signal.has_value());
+    EXPECT_EQ(reported_exit_status(verdict), code);
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    EXPECT_CONTAINS(*verdict.diagnosis, "order_book");
+    EXPECT_CONTAINS(*verdict.diagnosis, "exit code " + std::to_string(code));
+  }
+}
+
+TEST(Classify, a_failure_that_also_leaked_mentions_the_leaks_but_keeps_its_code) {
+  Supervision run = exited(3);
+  run.leaked = {leak(812, "sleep"), leak(813, "worker")};
+  const Verdict verdict = classify(run, options_named("order_book"));
+  EXPECT_EQ(verdict.outcome, Outcome::failed);
+  EXPECT_EQ(verdict.exit_code, 3);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "exit code 3");
+  EXPECT_CONTAINS(*verdict.diagnosis, "2 processes");
+  EXPECT_CONTAINS(*verdict.diagnosis, "sleep (pid 812)");
+  EXPECT_CONTAINS(*verdict.diagnosis, "worker (pid 813)");
+}
+
+TEST(Classify, leaking_after_exit_0_fails_with_121_naming_the_leaks) {
+  Supervision run = exited(0);
+  run.leaked = {leak(812, "sleep")};
+  const Verdict verdict = classify(run, options_named("order_book"));
+  EXPECT_EQ(verdict.outcome, Outcome::leaked);
+  EXPECT_EQ(verdict.exit_code, exit_code::kLeaked);
+  EXPECT_EQ(reported_exit_status(verdict), 121);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "order_book");
+  EXPECT_CONTAINS(*verdict.diagnosis, "1 process:");
+  EXPECT_CONTAINS(*verdict.diagnosis, "sleep (pid 812)");
+  EXPECT_CONTAINS(*verdict.diagnosis, "--allow-leaks");
+}
+
+TEST(Classify, a_long_leak_list_names_five_and_counts_the_rest) {
+  Supervision run = exited(0);
+  for (pid_t pid = 1; pid <= 8; ++pid) run.leaked.push_back(leak(100 + pid, "w" + std::to_string(pid)));
+  const Verdict verdict = classify(run, options_named("t"));
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "8 processes");
+  EXPECT_CONTAINS(*verdict.diagnosis, "w5 (pid 105)");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "w6 (pid 106)");
+  EXPECT_CONTAINS(*verdict.diagnosis, "and 3 more");
+}
+
+TEST(Classify, allow_leaks_turns_a_leak_after_exit_0_into_a_pass) {
+  Supervision run = exited(0);
+  run.leaked = {leak(812, "sleep")};
+  Options options = options_named("order_book");
+  options.allow_leaks = true;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::passed);
+  EXPECT_EQ(verdict.exit_code, 0);
+  EXPECT_FALSE(verdict.diagnosis.has_value());
+}
+
+TEST(Classify, death_by_signal_is_reraised) {
+  const Verdict verdict = classify(killed_by(SIGSEGV), options_named("order_book"));
+  EXPECT_EQ(verdict.outcome, Outcome::signal);
+  EXPECT_EQ(verdict.reraise_signal, SIGSEGV);
+  EXPECT_EQ(reported_exit_status(verdict), 128 + SIGSEGV);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "order_book");
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGSEGV");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "OOM");
+}
+
+TEST(Classify, an_unexplained_sigkill_points_at_the_oom_killer_with_the_peak) {
+  Supervision run = killed_by(SIGKILL);
+  run.peak_memory_bytes = 700 * kMiB;
+  const Verdict verdict = classify(run, options_named("order_book"));
+  EXPECT_EQ(verdict.outcome, Outcome::signal);
+  EXPECT_EQ(verdict.reraise_signal, SIGKILL);
+  EXPECT_EQ(reported_exit_status(verdict), 137);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGKILL");
+  EXPECT_CONTAINS(*verdict.diagnosis, "OOM");
+  EXPECT_CONTAINS(*verdict.diagnosis, "700.0 MiB");
+}
+
+TEST(Classify, death_by_signal_with_leaks_mentions_both) {
+  Supervision run = killed_by(SIGABRT);
+  run.leaked = {leak(9, "child")};
+  const Verdict verdict = classify(run, options_named("t"));
+  EXPECT_EQ(verdict.outcome, Outcome::signal);
+  EXPECT_EQ(verdict.reraise_signal, SIGABRT);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGABRT");
+  EXPECT_CONTAINS(*verdict.diagnosis, "child (pid 9)");
+}
+
+TEST(Classify, a_main_process_that_could_not_be_reaped_does_not_pass) {
+  const Verdict verdict = classify(Supervision{}, options_named("t"));
+  EXPECT_NE(verdict.outcome, Outcome::passed);
+  EXPECT_EQ(verdict.exit_code, exit_code::kUsage);
+  EXPECT_TRUE(verdict.diagnosis.has_value());
+}
+
+// ---- the supervisor stopped the tree -----------------------------------------------------------
+
+TEST(Classify, memory_stop_exits_123_naming_figure_limit_source_and_processes) {
+  Supervision run = killed_by(SIGKILL);  // the supervisor's own kill must not look like the OOM killer
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 812 * kMiB;
+  run.memory_at_stop_bytes = 800 * kMiB;
+  run.processes_at_stop = 3;
+  Options options = options_named("order_book");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::memory);
+  EXPECT_EQ(verdict.exit_code, exit_code::kMemory);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 123);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "order_book");
+  EXPECT_CONTAINS(*verdict.diagnosis, "812.0 MiB");
+  EXPECT_CONTAINS(*verdict.diagnosis, "512.0 MiB");
+  EXPECT_CONTAINS(*verdict.diagnosis, "tree RSS");
+  EXPECT_CONTAINS(*verdict.diagnosis, "3 processes");
+  EXPECT_CONTAINS(*verdict.diagnosis, "--memory");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "OOM");
+}
+
+TEST(Classify, memory_figure_is_the_larger_of_peak_and_memory_at_stop) {
+  Supervision run;
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 300 * kMiB;
+  run.memory_at_stop_bytes = 600 * kMiB;
+  run.processes_at_stop = 1;
+  Options options = options_named("t");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "600.0 MiB");
+  EXPECT_CONTAINS(*verdict.diagnosis, "1 process)");
+}
+
+TEST(Classify, memory_stop_in_cgroup_mode_names_memory_peak) {
+  Supervision run;
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 2 * (std::uint64_t{1} << 30);
+  run.peak_memory_source = "cgroup-memory-peak";
+  run.processes_at_stop = 2;
+  Options options = options_named("t");
+  options.memory_limit_bytes = std::uint64_t{1} << 30;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "memory.peak");
+  EXPECT_CONTAINS(*verdict.diagnosis, "2.00 GiB");
+  EXPECT_CONTAINS(*verdict.diagnosis, "1.00 GiB");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "tree RSS");
+}
+
+TEST(Classify, process_limit_stop_exits_122_naming_count_and_limit) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::process_limit;
+  run.processes_at_stop = 17;
+  Options options = options_named("fork_bomb");
+  options.max_processes = 16;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::process_limit);
+  EXPECT_EQ(verdict.exit_code, exit_code::kProcessLimit);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 122);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "fork_bomb");
+  EXPECT_CONTAINS(*verdict.diagnosis, "17 processes");
+  EXPECT_CONTAINS(*verdict.diagnosis, "limit of 16");
+  EXPECT_CONTAINS(*verdict.diagnosis, "--max-processes");
+}
+
+TEST(Classify, timeout_stop_exits_124_naming_the_timeout) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 2;
+  Options options = options_named("hang");
+  options.timeout = 2500ms;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::timeout);
+  EXPECT_EQ(verdict.exit_code, exit_code::kTimeout);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 124);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "hang");
+  EXPECT_CONTAINS(*verdict.diagnosis, "2.5 s");
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGTERM to 2 processes");
+  EXPECT_CONTAINS(*verdict.diagnosis, "--timeout");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "SIGKILL");
+}
+
+TEST(Classify, timeout_names_the_processes_that_needed_sigkill_and_the_grace) {
+  Supervision run;
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 3;
+  run.processes_needing_sigkill = 1;
+  Options options = options_named("hang");
+  options.timeout = 10s;
+  options.grace = 250ms;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "10 s");
+  EXPECT_CONTAINS(*verdict.diagnosis, "1 ignored it and got SIGKILL");
+  EXPECT_CONTAINS(*verdict.diagnosis, "0.25 s grace");
+}
+
+TEST(Classify, interruption_reraises_the_signal_the_launcher_received) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::interrupted;
+  run.launcher_signal = SIGINT;
+  run.wall_time = 1500ms;
+  run.processes_at_stop = 4;
+  const Verdict verdict = classify(run, options_named("slow"));
+  EXPECT_EQ(verdict.outcome, Outcome::interrupted);
+  EXPECT_EQ(verdict.reraise_signal, SIGINT);
+  EXPECT_EQ(reported_exit_status(verdict), 128 + SIGINT);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "slow");
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGINT");
+  EXPECT_CONTAINS(*verdict.diagnosis, "1.5 s");
+  EXPECT_CONTAINS(*verdict.diagnosis, "4 processes");
+}
+
+TEST(Classify, interruption_without_a_recorded_signal_reraises_sigterm) {
+  Supervision run;
+  run.stop_reason = StopReason::interrupted;
+  const Verdict verdict = classify(run, options_named("t"));
+  EXPECT_EQ(verdict.reraise_signal, SIGTERM);
+  EXPECT_EQ(reported_exit_status(verdict), 128 + SIGTERM);
+}
+
+TEST(Classify, a_stop_reason_outranks_how_the_main_process_ended) {
+  Supervision run = exited(0);  // the test exited 0 while the tree was being stopped
+  run.stop_reason = StopReason::timeout;
+  Options options = options_named("t");
+  options.timeout = 1s;
+  EXPECT_EQ(classify(run, options).outcome, Outcome::timeout);
+  run.stop_reason = StopReason::memory;
+  EXPECT_EQ(classify(run, options).outcome, Outcome::memory);
+}
+
+// ---- harness errors and names ------------------------------------------------------------------
+
+TEST(HarnessError, keeps_the_code_and_names_the_test_and_the_cause) {
+  const Verdict verdict = harness_error(options_named("order_book"), exit_code::kNotFound, "command not found: foo");
+  EXPECT_EQ(verdict.outcome, Outcome::harness_error);
+  EXPECT_EQ(verdict.exit_code, 127);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 127);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "order_book");
+  EXPECT_CONTAINS(*verdict.diagnosis, "command not found: foo");
+}
+
+TEST(ReportedExitStatus, is_the_code_or_128_plus_the_signal) {
+  Verdict by_code;
+  by_code.exit_code = 7;
+  EXPECT_EQ(reported_exit_status(by_code), 7);
+  Verdict by_signal;
+  by_signal.exit_code = 7;
+  by_signal.reraise_signal = SIGTERM;
+  EXPECT_EQ(reported_exit_status(by_signal), 143);
+}
+
+TEST(OutcomeNames, are_the_record_spellings) {
+  EXPECT_EQ(to_string(Outcome::passed), "passed");
+  EXPECT_EQ(to_string(Outcome::failed), "failed");
+  EXPECT_EQ(to_string(Outcome::signal), "signal");
+  EXPECT_EQ(to_string(Outcome::timeout), "timeout");
+  EXPECT_EQ(to_string(Outcome::memory), "memory");
+  EXPECT_EQ(to_string(Outcome::process_limit), "process-limit");
+  EXPECT_EQ(to_string(Outcome::leaked), "leaked");
+  EXPECT_EQ(to_string(Outcome::interrupted), "interrupted");
+  EXPECT_EQ(to_string(Outcome::harness_error), "harness-error");
+}
+
+TEST(Diagnosis, is_always_one_line) {
+  Supervision leaky = exited(0);
+  leaky.leaked = {leak(1, "a"), leak(2, "b")};
+  Supervision memory;
+  memory.stop_reason = StopReason::memory;
+  for (const Supervision& run : {exited(1), killed_by(SIGKILL), leaky, memory}) {
+    const Verdict verdict = classify(run, options_named("t"));
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    EXPECT_NOT_CONTAINS(*verdict.diagnosis, "\n");
+    EXPECT_TRUE(verdict.diagnosis->starts_with("mmtest: t ")) << *verdict.diagnosis;
+  }
+}
+
+}  // namespace
+}  // namespace mmtest::run

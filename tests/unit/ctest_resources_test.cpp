@@ -1,0 +1,114 @@
+#include "mmtest/run/ctest_resources.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace mmtest::run {
+namespace {
+
+std::optional<std::uint64_t> allocation_of(const Environment& environment) {
+  const auto allocation = ctest_memory_allocation_mib(environment);
+  if (!allocation) {
+    ADD_FAILURE() << "unexpected error: " << allocation.error();
+    return std::nullopt;
+  }
+  return *allocation;
+}
+
+std::string error_of(const Environment& environment) {
+  const auto allocation = ctest_memory_allocation_mib(environment);
+  if (allocation) {
+    ADD_FAILURE() << "expected an error, got " << allocation->value_or(0) << " MiB";
+    return "";
+  }
+  return allocation.error();
+}
+
+TEST(CtestResources, the_resource_type_is_the_one_add_mm_test_requests) {
+  EXPECT_EQ(kMemoryResourceType, "mmtest_memory_mib");
+}
+
+TEST(CtestResources, no_allocation_without_ctest_variables) {
+  EXPECT_EQ(allocation_of({}), std::nullopt);
+  EXPECT_EQ(allocation_of({{"PATH", "/bin"}}), std::nullopt);
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "0"}}), std::nullopt);
+}
+
+TEST(CtestResources, one_group_one_entry) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                           {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:512"}}),
+            512u);
+}
+
+TEST(CtestResources, sums_several_entries_of_several_groups) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "3"},
+                           {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:512;id:1,slots:64"},
+                           {"CTEST_RESOURCE_GROUP_1", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_1_MMTEST_MEMORY_MIB", "id:host,slots:100"},
+                           {"CTEST_RESOURCE_GROUP_2", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_2_MMTEST_MEMORY_MIB", "id:0,slots:8;id:1,slots:2;id:2,slots:1"}}),
+            512u + 64u + 100u + 8u + 2u + 1u);
+}
+
+TEST(CtestResources, other_resource_types_are_ignored) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "2"},
+                           {"CTEST_RESOURCE_GROUP_0", "gpus,mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_0_GPUS", "id:0,slots:1000"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:256"},
+                           {"CTEST_RESOURCE_GROUP_1", "gpus"},
+                           {"CTEST_RESOURCE_GROUP_1_GPUS", "id:1,slots:2000"}}),
+            256u);
+}
+
+TEST(CtestResources, groups_without_memory_give_no_allocation) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                           {"CTEST_RESOURCE_GROUP_0", "gpus"},
+                           {"CTEST_RESOURCE_GROUP_0_GPUS", "id:0,slots:4"}}),
+            std::nullopt);
+}
+
+TEST(CtestResources, a_similar_type_name_is_not_the_memory_type) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                           {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib_extra"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB_EXTRA", "id:0,slots:4"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:999"}}),
+            std::nullopt);
+}
+
+TEST(CtestResources, groups_beyond_the_count_are_not_read) {
+  EXPECT_EQ(allocation_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                           {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:10"},
+                           {"CTEST_RESOURCE_GROUP_1", "mmtest_memory_mib"},
+                           {"CTEST_RESOURCE_GROUP_1_MMTEST_MEMORY_MIB", "id:0,slots:20"}}),
+            10u);
+}
+
+TEST(CtestResources, a_missing_allocation_variable_is_an_error_naming_it) {
+  const std::string error = error_of({{"CTEST_RESOURCE_GROUP_COUNT", "2"},
+                                      {"CTEST_RESOURCE_GROUP_0", "gpus"},
+                                      {"CTEST_RESOURCE_GROUP_1", "mmtest_memory_mib"}});
+  EXPECT_NE(error.find("CTEST_RESOURCE_GROUP_1_MMTEST_MEMORY_MIB"), std::string::npos) << error;
+}
+
+TEST(CtestResources, a_bad_group_count_is_an_error_quoting_it) {
+  const std::string error = error_of({{"CTEST_RESOURCE_GROUP_COUNT", "two"}});
+  EXPECT_NE(error.find("CTEST_RESOURCE_GROUP_COUNT"), std::string::npos) << error;
+  EXPECT_NE(error.find("'two'"), std::string::npos) << error;
+}
+
+TEST(CtestResources, entries_without_a_slot_count_are_errors_quoting_the_value) {
+  for (const char* value : {"id:0", "id:0,slots:", "id:0,slots:many", "id:0,slots:-4", "id:0,slots:1.5"}) {
+    const std::string error = error_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                        {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                                        {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", value}});
+    EXPECT_NE(error.find("CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB"), std::string::npos) << value << ": " << error;
+    EXPECT_NE(error.find(value), std::string::npos) << value << ": " << error;
+  }
+}
+
+}  // namespace
+}  // namespace mmtest::run

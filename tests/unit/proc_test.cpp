@@ -1,0 +1,178 @@
+#include "mmtest/run/proc.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace mmtest::run {
+namespace {
+
+constexpr std::uint64_t kPageBytes = 4096;
+
+// A /proc/<pid>/stat line in the kernel's layout: "pid (comm) state ppid" then fields 5..52,
+// with rss (field 24) set to rss_pages.
+std::string stat_line(pid_t pid, const std::string& comm, char state, pid_t ppid, long rss_pages) {
+  // Fields 5..23: pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
+  // cstime priority nice num_threads itrealvalue starttime vsize.
+  return std::to_string(pid) + " (" + comm + ") " + state + " " + std::to_string(ppid) +
+         " 4242 4242 34816 4242 4194560 812 0 3 0 17 5 0 0 20 0 1 0 987654 23068672 " + std::to_string(rss_pages) +
+         " 18446744073709551615 94000000000000 94000000100000 140000000000000 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+}
+
+TEST(ParseProcStat, reads_pid_comm_state_ppid_and_rss) {
+  const auto info = parse_proc_stat(stat_line(4243, "order_book", 'R', 4242, 300), kPageBytes);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->pid, 4243);
+  EXPECT_EQ(info->comm, "order_book");
+  EXPECT_EQ(info->state, 'R');
+  EXPECT_EQ(info->ppid, 4242);
+  EXPECT_EQ(info->rss_bytes, 300 * kPageBytes);
+  EXPECT_TRUE(info->is_live());
+}
+
+TEST(ParseProcStat, rss_scales_with_the_page_size) {
+  const auto info = parse_proc_stat(stat_line(7, "x", 'S', 1, 3), 65536);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->rss_bytes, 3u * 65536u);
+}
+
+TEST(ParseProcStat, comm_may_contain_spaces_and_parentheses) {
+  // A hostile name that looks like the end of the comm followed by other fields.
+  const auto info = parse_proc_stat(stat_line(31, "a) Z 1 (b c)", 'S', 30, 12), kPageBytes);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->pid, 31);
+  EXPECT_EQ(info->comm, "a) Z 1 (b c)");
+  EXPECT_EQ(info->state, 'S');
+  EXPECT_EQ(info->ppid, 30);
+  EXPECT_EQ(info->rss_bytes, 12 * kPageBytes);
+}
+
+TEST(ParseProcStat, comm_may_be_empty_or_only_parentheses) {
+  const auto empty = parse_proc_stat(stat_line(5, "", 'S', 1, 1), kPageBytes);
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(empty->comm, "");
+  EXPECT_EQ(empty->ppid, 1);
+  const auto parens = parse_proc_stat(stat_line(6, "))((", 'D', 2, 1), kPageBytes);
+  ASSERT_TRUE(parens.has_value());
+  EXPECT_EQ(parens->comm, "))((");
+  EXPECT_EQ(parens->state, 'D');
+  EXPECT_EQ(parens->ppid, 2);
+}
+
+TEST(ParseProcStat, zombies_and_dead_processes_are_not_live) {
+  const auto zombie = parse_proc_stat(stat_line(40, "worker", 'Z', 39, 0), kPageBytes);
+  ASSERT_TRUE(zombie.has_value());
+  EXPECT_EQ(zombie->state, 'Z');
+  EXPECT_FALSE(zombie->is_live());
+  EXPECT_EQ(zombie->rss_bytes, 0u);
+  const auto dead = parse_proc_stat(stat_line(41, "worker", 'X', 39, 0), kPageBytes);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_FALSE(dead->is_live());
+  for (const char state : {'R', 'S', 'D', 'T', 't', 'I'}) {
+    const auto live = parse_proc_stat(stat_line(42, "w", state, 39, 1), kPageBytes);
+    ASSERT_TRUE(live.has_value()) << state;
+    EXPECT_TRUE(live->is_live()) << state;
+  }
+}
+
+TEST(ParseProcStat, a_negative_rss_counts_as_zero) {
+  const auto info = parse_proc_stat(stat_line(8, "x", 'S', 1, -1), kPageBytes);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->rss_bytes, 0u);
+}
+
+TEST(ParseProcStat, malformed_text_gives_nothing) {
+  const std::string good = stat_line(9, "x", 'S', 1, 5);
+  const std::string truncated_before_rss = good.substr(0, good.find(" 23068672"));
+  for (const std::string& bad : {std::string{}, std::string{"garbage"}, std::string{"9 x S 1 2 3"},
+                                 std::string{"9 (x S 1"}, std::string{"9 x) S 1"}, std::string{"(x) S 1 2"},
+                                 std::string{"nine (x) S 1 4242 4242 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 5 0"},
+                                 std::string{"9 (x) S one 4242 4242 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 5 0"},
+                                 std::string{"9 (x) SS 1 4242 4242 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 5 0"},
+                                 std::string{"9 (x) S 1 4242 4242 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 lots 0"},
+                                 std::string{"9 (x)"}, truncated_before_rss}) {
+    EXPECT_FALSE(parse_proc_stat(bad, kPageBytes).has_value()) << "'" << bad << "'";
+  }
+}
+
+// ---- descendants_of ------------------------------------------------------------------------------
+
+ProcessInfo process(pid_t pid, pid_t ppid, char state = 'S') {
+  ProcessInfo info;
+  info.pid = pid;
+  info.ppid = ppid;
+  info.state = state;
+  info.comm = "p" + std::to_string(pid);
+  return info;
+}
+
+std::vector<pid_t> pids_of(const std::vector<ProcessInfo>& processes) {
+  std::vector<pid_t> pids;
+  for (const ProcessInfo& info : processes) pids.push_back(info.pid);
+  std::ranges::sort(pids);
+  return pids;
+}
+
+// 1 init
+// ├── 100 supervisor
+// │   ├── 101 test main
+// │   │   └── 103 grandchild
+// │   │       └── 104 great-grandchild (zombie)
+// │   └── 102 re-parented daemon
+// └── 200 unrelated
+//     └── 201 unrelated child
+const std::vector<ProcessInfo> kTable = {process(1, 0),   process(200, 1), process(104, 103, 'Z'),
+                                         process(101, 100), process(201, 200), process(103, 101),
+                                         process(100, 1),   process(102, 100)};
+
+TEST(DescendantsOf, finds_children_and_grandchildren_but_not_unrelated_processes) {
+  EXPECT_EQ(pids_of(descendants_of(100, kTable)), (std::vector<pid_t>{101, 102, 103, 104}));
+}
+
+TEST(DescendantsOf, excludes_the_root_itself) {
+  const auto found = descendants_of(101, kTable);
+  EXPECT_EQ(pids_of(found), (std::vector<pid_t>{103, 104}));
+}
+
+TEST(DescendantsOf, keeps_the_fields_of_each_process) {
+  for (const ProcessInfo& info : descendants_of(103, kTable)) {
+    EXPECT_EQ(info.pid, 104);
+    EXPECT_EQ(info.ppid, 103);
+    EXPECT_EQ(info.state, 'Z');
+    EXPECT_EQ(info.comm, "p104");
+  }
+  EXPECT_EQ(descendants_of(103, kTable).size(), 1u);
+}
+
+TEST(DescendantsOf, a_leaf_or_an_unknown_pid_has_none) {
+  EXPECT_TRUE(descendants_of(104, kTable).empty());
+  EXPECT_TRUE(descendants_of(999, kTable).empty());
+  EXPECT_TRUE(descendants_of(100, {}).empty());
+}
+
+// ---- the live /proc -------------------------------------------------------------------------------
+
+TEST(ReadAllProcesses, sees_this_process_with_its_parent) {
+  const auto everyone = read_all_processes();
+  const auto self = std::ranges::find(everyone, ::getpid(), &ProcessInfo::pid);
+  ASSERT_NE(self, everyone.end());
+  EXPECT_EQ(self->ppid, ::getppid());
+  EXPECT_TRUE(self->is_live());
+  EXPECT_GT(self->rss_bytes, 0u);
+}
+
+TEST(ReadCommandLine, joins_the_arguments_of_a_live_process) {
+  const std::string command = read_command_line(::getpid(), "fallback");
+  EXPECT_NE(command.find("launcher_unit_tests"), std::string::npos) << command;
+}
+
+TEST(ReadCommandLine, falls_back_to_the_comm_in_brackets) {
+  EXPECT_EQ(read_command_line(INT_MAX, "ghost"), "[ghost]");
+}
+
+}  // namespace
+}  // namespace mmtest::run

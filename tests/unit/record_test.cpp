@@ -1,0 +1,266 @@
+#include "mmtest/run/record.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <set>
+#include <string>
+
+#include "temp_directory.hpp"
+
+namespace mmtest::run {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::read_text;
+using testing::TempDirectory;
+using testing::write_text;
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+
+// 2026-11-22T10:47:26Z
+const std::chrono::system_clock::time_point kStarted{std::chrono::seconds{1795344446}};
+
+RecordContext context() {
+  return {kStarted + 123ms, kStarted + 2s + 456ms, "sample", "cgroup v2 not available", "/tmp/mmtest.t.abc123"};
+}
+
+// ---- rfc3339 -------------------------------------------------------------------------------------
+
+TEST(Rfc3339, formats_utc_with_milliseconds) {
+  EXPECT_EQ(rfc3339(kStarted + 123ms), "2026-11-22T10:47:26.123Z");
+  EXPECT_EQ(rfc3339(kStarted), "2026-11-22T10:47:26.000Z");
+}
+
+TEST(Rfc3339, pads_every_field) {
+  // 2001-02-03T04:05:06.007Z
+  EXPECT_EQ(rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{981173106}} + 7ms),
+            "2001-02-03T04:05:06.007Z");
+  EXPECT_EQ(rfc3339(std::chrono::system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(Rfc3339, truncates_below_a_millisecond) {
+  EXPECT_EQ(rfc3339(kStarted + 999999us), "2026-11-22T10:47:26.999Z");
+}
+
+// ---- make_record ---------------------------------------------------------------------------------
+
+TEST(MakeRecord, has_exactly_the_documented_fields) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  const json record = make_record(options, Supervision{}, Verdict{}, context());
+  std::set<std::string> keys;
+  for (const auto& [key, value] : record.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"schema_version", "name", "command", "outcome", "exit_code", "signal",
+                                         "launcher_exit_code", "diagnosis", "wall_seconds", "cpu_seconds",
+                                         "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
+                                         "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
+                                         "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at"}));
+}
+
+TEST(MakeRecord, a_failed_run_with_every_figure_set) {
+  Options options;
+  options.name = "order_book";
+  options.command = {"./order_book", "--gtest_brief=1"};
+  options.memory_limit_bytes = 512 * kMiB;
+  options.timeout = 2500ms;
+  Supervision run;
+  run.exit_code = 3;
+  run.wall_time = 1250ms;
+  run.cpu_seconds = 0.75;
+  run.peak_memory_bytes = 300 * kMiB;
+  run.peak_memory_source = "tree-rss-sample";
+  run.max_processes_seen = 4;
+  run.leaked = {{812, "sleep", "sleep 1000"}};
+  run.warnings = {"RLIMIT_CORE could not be set"};
+  Verdict verdict;
+  verdict.outcome = Outcome::failed;
+  verdict.exit_code = 3;
+  verdict.diagnosis = "mmtest: order_book failed with exit code 3";
+
+  const json record = make_record(options, run, verdict, context());
+  EXPECT_EQ(record["schema_version"], kRecordSchemaVersion);
+  EXPECT_EQ(record["schema_version"], 1);
+  EXPECT_EQ(record["name"], "order_book");
+  EXPECT_EQ(record["command"], json::array({"./order_book", "--gtest_brief=1"}));
+  EXPECT_EQ(record["outcome"], "failed");
+  EXPECT_EQ(record["exit_code"], 3);
+  EXPECT_TRUE(record["signal"].is_null());
+  EXPECT_EQ(record["launcher_exit_code"], 3);
+  EXPECT_EQ(record["diagnosis"], "mmtest: order_book failed with exit code 3");
+  ASSERT_TRUE(record["wall_seconds"].is_number_float());
+  EXPECT_DOUBLE_EQ(record["wall_seconds"].get<double>(), 1.25);
+  EXPECT_DOUBLE_EQ(record["cpu_seconds"].get<double>(), 0.75);
+  ASSERT_TRUE(record["peak_memory_bytes"].is_number_unsigned());
+  EXPECT_EQ(record["peak_memory_bytes"].get<std::uint64_t>(), 300 * kMiB);
+  EXPECT_EQ(record["peak_memory_source"], "tree-rss-sample");
+  ASSERT_TRUE(record["memory_limit_bytes"].is_number_unsigned());
+  EXPECT_EQ(record["memory_limit_bytes"].get<std::uint64_t>(), 512 * kMiB);
+  EXPECT_EQ(record["limit_mode"], "sample");
+  EXPECT_EQ(record["limit_mode_reason"], "cgroup v2 not available");
+  ASSERT_TRUE(record["timeout_seconds"].is_number());
+  EXPECT_DOUBLE_EQ(record["timeout_seconds"].get<double>(), 2.5);
+  EXPECT_EQ(record["max_processes_seen"], 4);
+  EXPECT_EQ(record["leaked_processes"], json::parse(R"([{"pid": 812, "command": "sleep 1000"}])"));
+  EXPECT_EQ(record["tmpdir"], "/tmp/mmtest.t.abc123");
+  EXPECT_EQ(record["warnings"], json::array({"RLIMIT_CORE could not be set"}));
+  EXPECT_EQ(record["started_at"], "2026-11-22T10:47:26.123Z");
+  EXPECT_EQ(record["finished_at"], "2026-11-22T10:47:28.456Z");
+}
+
+TEST(MakeRecord, absent_figures_are_null_and_empty_lists_are_arrays) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  const json record = make_record(options, Supervision{}, Verdict{}, context());
+  EXPECT_TRUE(record["exit_code"].is_null());
+  EXPECT_TRUE(record["signal"].is_null());
+  EXPECT_TRUE(record["diagnosis"].is_null());
+  EXPECT_TRUE(record["memory_limit_bytes"].is_null());
+  EXPECT_TRUE(record["timeout_seconds"].is_null());
+  EXPECT_TRUE(record["leaked_processes"].is_array());
+  EXPECT_TRUE(record["leaked_processes"].empty());
+  EXPECT_TRUE(record["warnings"].is_array());
+  EXPECT_TRUE(record["warnings"].empty());
+  EXPECT_EQ(record["outcome"], "passed");
+  EXPECT_EQ(record["launcher_exit_code"], 0);
+}
+
+TEST(MakeRecord, death_by_signal_records_its_name_and_the_shell_status) {
+  Options options;
+  options.name = "crash";
+  options.command = {"./crash"};
+  Supervision run;
+  run.term_signal = SIGSEGV;
+  Verdict verdict;
+  verdict.outcome = Outcome::signal;
+  verdict.reraise_signal = SIGSEGV;
+  const json record = make_record(options, run, verdict, context());
+  EXPECT_EQ(record["outcome"], "signal");
+  EXPECT_EQ(record["signal"], "SIGSEGV");
+  EXPECT_TRUE(record["exit_code"].is_null());
+  EXPECT_EQ(record["launcher_exit_code"], 128 + SIGSEGV);
+}
+
+TEST(MakeRecord, interruption_records_the_signal_the_launcher_received) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  Supervision run;
+  run.term_signal = SIGTERM;  // what the supervisor sent the test
+  run.launcher_signal = SIGINT;
+  run.stop_reason = StopReason::interrupted;
+  Verdict verdict;
+  verdict.outcome = Outcome::interrupted;
+  verdict.reraise_signal = SIGINT;
+  const json record = make_record(options, run, verdict, context());
+  EXPECT_EQ(record["outcome"], "interrupted");
+  EXPECT_EQ(record["signal"], "SIGINT");
+  EXPECT_EQ(record["launcher_exit_code"], 130);
+}
+
+TEST(MakeRecord, hyphenated_outcomes_are_spelled_as_documented) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  Verdict verdict;
+  verdict.outcome = Outcome::process_limit;
+  verdict.exit_code = 122;
+  EXPECT_EQ(make_record(options, Supervision{}, verdict, context())["outcome"], "process-limit");
+}
+
+// ---- RecordFile ----------------------------------------------------------------------------------
+
+std::vector<std::string> names_in(const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) names.push_back(entry.path().filename());
+  std::ranges::sort(names);
+  return names;
+}
+
+TEST(RecordFile, commit_writes_the_json_and_leaves_no_temporary_file) {
+  TempDirectory directory;
+  const auto path = directory / "record.json";
+  auto file = RecordFile::open(path);
+  ASSERT_TRUE(file.has_value()) << file.error();
+  const json record = {{"name", "t"}, {"peak_memory_bytes", 123}, {"signal", nullptr}};
+  const auto committed = file->commit(record);
+  ASSERT_TRUE(committed.has_value()) << committed.error();
+  EXPECT_EQ(json::parse(read_text(path)), record);
+  EXPECT_EQ(names_in(directory.path()), (std::vector<std::string>{"record.json"}));
+}
+
+TEST(RecordFile, the_old_record_stays_whole_until_commit_replaces_it) {
+  TempDirectory directory;
+  const auto path = directory / "record.json";
+  write_text(path, R"({"name": "old"})");
+  auto file = RecordFile::open(path);
+  ASSERT_TRUE(file.has_value()) << file.error();
+  EXPECT_EQ(read_text(path), R"({"name": "old"})");  // opening does not truncate the record
+  const std::string temporary = "record.json.tmp." + std::to_string(::getpid());
+  EXPECT_TRUE(std::filesystem::exists(directory / temporary));
+  ASSERT_TRUE(file->commit({{"name", "new"}}).has_value());
+  EXPECT_EQ(json::parse(read_text(path))["name"], "new");
+  EXPECT_FALSE(std::filesystem::exists(directory / temporary));
+}
+
+TEST(RecordFile, destruction_without_commit_removes_the_temporary_and_keeps_the_old_record) {
+  TempDirectory directory;
+  const auto path = directory / "record.json";
+  write_text(path, "{}");
+  {
+    auto file = RecordFile::open(path);
+    ASSERT_TRUE(file.has_value()) << file.error();
+    EXPECT_EQ(names_in(directory.path()).size(), 2u);
+  }
+  EXPECT_EQ(names_in(directory.path()), (std::vector<std::string>{"record.json"}));
+  EXPECT_EQ(read_text(path), "{}");
+}
+
+TEST(RecordFile, destruction_without_commit_and_without_an_old_record_leaves_nothing) {
+  TempDirectory directory;
+  { ASSERT_TRUE(RecordFile::open(directory / "record.json").has_value()); }
+  EXPECT_TRUE(names_in(directory.path()).empty());
+}
+
+TEST(RecordFile, a_moved_from_file_does_not_remove_the_temporary) {
+  TempDirectory directory;
+  const auto path = directory / "record.json";
+  auto opened = RecordFile::open(path);
+  ASSERT_TRUE(opened.has_value()) << opened.error();
+  std::optional<RecordFile> moved;
+  {
+    RecordFile source = std::move(*opened);
+    moved.emplace(std::move(source));
+  }  // the moved-from objects are destroyed here
+  ASSERT_TRUE(moved->commit({{"name", "t"}}).has_value());
+  EXPECT_EQ(json::parse(read_text(path))["name"], "t");
+}
+
+TEST(RecordFile, open_creates_missing_parent_directories) {
+  TempDirectory directory;
+  const auto path = directory / "a" / "b" / "record.json";
+  auto file = RecordFile::open(path);
+  ASSERT_TRUE(file.has_value()) << file.error();
+  ASSERT_TRUE(file->commit(json::object()).has_value());
+  EXPECT_TRUE(std::filesystem::is_regular_file(path));
+}
+
+TEST(RecordFile, open_fails_clearly_where_nothing_can_be_written) {
+  const auto file = RecordFile::open("/proc/x/record.json");
+  ASSERT_FALSE(file.has_value());
+  EXPECT_NE(file.error().find("/proc/x"), std::string::npos) << file.error();
+  EXPECT_GT(file.error().size(), std::string("/proc/x").size() + 2) << "the error says why: " << file.error();
+}
+
+TEST(RecordFile, open_fails_naming_the_file_when_its_directory_refuses_it) {
+  const auto file = RecordFile::open("/proc/self/record.json");
+  ASSERT_FALSE(file.has_value());
+  EXPECT_NE(file.error().find("/proc/self/record.json"), std::string::npos) << file.error();
+}
+
+}  // namespace
+}  // namespace mmtest::run
