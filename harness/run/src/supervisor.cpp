@@ -78,6 +78,7 @@ class Supervisor {
 
 Supervision Supervisor::run() {
   if (options_.timeout) deadline_ = setup_.started + *options_.timeout;
+  result_.max_processes_seen = 1;  // the main process, even if it ends before the first sample
 
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll) result_.warnings.push_back(system_error_message("epoll_create1"));

@@ -1,0 +1,199 @@
+// What the test sees around it: its output passed through untouched, a private TMPDIR, rlimits.
+#include <signal.h>
+
+#include <regex>
+
+#include "support.hpp"
+
+namespace mmtest::launcher_test {
+namespace {
+
+class Output : public LauncherTest {};
+
+TEST_F(Output, BinaryFloodPassesThroughByteExact) {
+  const std::size_t bytes = 1024 * 1024;
+  const auto command = helper("flood", {"--bytes", std::to_string(bytes), "--binary"});
+  const auto result = run(launcher({"--no-measurements"}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  EXPECT_EQ(result.out.size(), bytes);
+  EXPECT_TRUE(result.out == flood_pattern(bytes, true)) << "stdout differs from the pattern";
+  EXPECT_TRUE(result.err.empty()) << result.err;
+  expect_no_survivors();
+}
+
+TEST_F(Output, MeasurementsFollowTheTestsOwnOutput) {
+  const std::size_t bytes = 100000;  // text, not ending in a newline
+  const auto command = helper("flood", {"--bytes", std::to_string(bytes)});
+  const auto result = run(launcher({}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const std::string expected = flood_pattern(bytes, false);
+  ASSERT_GE(result.out.size(), bytes);
+  EXPECT_TRUE(result.out.compare(0, bytes, expected) == 0)
+      << "the test's output is not an exact prefix of stdout";
+  const std::string rest = result.out.substr(bytes);
+  EXPECT_TRUE(std::regex_search(rest, std::regex("^\\s*<CTestMeasurement ")))
+      << "after the test's output: " << rest;
+  expect_no_survivors();
+}
+
+TEST_F(Output, StderrIsPassedThroughAheadOfTheDiagnosis) {
+  // The helper's usage error goes to stderr with exit status 2.
+  const auto command = helper("exit", {"--code", "not-a-number"});
+  const auto result = run(launcher({"--name", "noisy"}, command));
+
+  EXPECT_TRUE(result.status.exited_with(2)) << describe(result.status) << "\n" << result.err;
+  const auto own = lines_starting_with(result.err, "mmtest_helper: ");
+  ASSERT_EQ(own.size(), 1u) << result.err;
+  EXPECT_NE(own.front().find("not-a-number"), std::string::npos);
+  EXPECT_FALSE(match_diagnosis(result, "mmtest: noisy failed with exit code 2").empty());
+  EXPECT_LT(result.err.find("mmtest_helper: "), result.err.find("mmtest: noisy"));
+}
+
+// ---- TMPDIR
+// ----------------------------------------------------------------------------------------
+
+class Tmpdir : public LauncherTest {
+ protected:
+  struct Seen {
+    std::string path, mode, entries;
+  };
+
+  // What print-tmpdir reported.
+  static Seen parse(const std::string& out) {
+    std::smatch match;
+    if (!std::regex_search(out, match,
+                           std::regex("TMPDIR=(.*)\nmode=([0-7]+)\nentries=([0-9]+)\n"))) {
+      ADD_FAILURE() << "unexpected print-tmpdir output: " << out;
+      return {};
+    }
+    return {match[1], match[2], match[3]};
+  }
+};
+
+TEST_F(Tmpdir, IsFreshPrivateAndRemovedAfterwards) {
+  const auto record_path = dir_ / "tmp.json";
+  const auto command = helper("print-tmpdir");
+  const auto first = run(launcher({"--name", "tmp", "--result", record_path.string()}, command));
+  const auto second = run(launcher({"--name", "tmp"}, command));
+
+  EXPECT_TRUE(first.status.exited_with(0)) << describe(first.status) << "\n" << first.err;
+  const auto seen = parse(first.out);
+  EXPECT_EQ(seen.mode, "0700");
+  EXPECT_EQ(seen.entries, "0");
+  ASSERT_FALSE(seen.path.empty());
+  EXPECT_TRUE(std::filesystem::path(seen.path).is_absolute()) << seen.path;
+  // The helper left a nested file in it: removal has to be recursive.
+  EXPECT_FALSE(std::filesystem::exists(seen.path)) << seen.path << " was left behind";
+  const char* own_tmpdir = std::getenv("TMPDIR");
+  EXPECT_NE(seen.path, own_tmpdir != nullptr ? own_tmpdir : "/tmp");
+  EXPECT_NE(parse(second.out).path, seen.path) << "two runs shared a TMPDIR";
+
+  const auto record = read_record(record_path);
+  expect_record_basics(record, first, "tmp", command);
+  EXPECT_EQ(record["tmpdir"], seen.path);
+}
+
+TEST_F(Tmpdir, IsKeptWithKeepTmp) {
+  const auto record_path = dir_ / "kept.json";
+  const auto command = helper("print-tmpdir");
+  const auto result =
+      run(launcher({"--name", "kept", "--keep-tmp", "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const auto seen = parse(result.out);
+  ASSERT_FALSE(seen.path.empty());
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(seen.path) / "nested" / "file"))
+      << seen.path << " was not kept";
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "kept", command, /*kept_tmpdir=*/true);
+  EXPECT_EQ(record["tmpdir"], seen.path);
+  std::error_code ignored;
+  if (seen.path.find("mmtest") != std::string::npos)
+    std::filesystem::remove_all(seen.path, ignored);
+}
+
+TEST_F(Tmpdir, IsRemovedAfterATimeoutToo) {
+  const auto record_path = dir_ / "timeout.json";
+  const auto command = helper("sleep", {"--ms", "30000"});
+  const auto result = run(
+      launcher({"--name", "slow", "--timeout", "0.5", "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(124)) << describe(result.status) << "\n" << result.err;
+  const auto record = read_record(record_path);
+  ASSERT_TRUE(record.is_object() && record["tmpdir"].is_string()) << record;
+  EXPECT_FALSE(std::filesystem::exists(record["tmpdir"].get<std::string>()));
+}
+
+// ---- Resource limits
+// -------------------------------------------------------------------------------
+
+class ResourceLimit : public LauncherTest {};
+
+TEST_F(ResourceLimit, FileSizeLimitStopsAWriteBeyondIt) {
+  const auto record_path = dir_ / "fsize.json";
+  const auto command = helper("write-file", {"--dir", dir_.path().string(), "--mib", "4"});
+  const auto result = run(launcher(
+      {"--name", "fsize", "--max-file-size", "1M", "--result", record_path.string()}, command));
+
+  // Either the default action of SIGXFSZ, re-raised, or a failed write() (EFBIG).
+  EXPECT_TRUE(result.status.killed_by(SIGXFSZ) ||
+              (result.status.exited() && result.status.code() != 0))
+      << describe(result.status) << "\n"
+      << result.err;
+  const std::string line = diagnosis(result);
+  EXPECT_TRUE(line.starts_with("mmtest: fsize died of signal SIGXFSZ") ||
+              line.starts_with("mmtest: fsize failed with exit code "))
+      << line;
+  const auto written = dir_ / "mmtest_helper.out";
+  ASSERT_TRUE(std::filesystem::exists(written));
+  EXPECT_LE(std::filesystem::file_size(written), static_cast<std::uintmax_t>(kMiB));
+  expect_no_survivors();
+  expect_record_basics(read_record(record_path), result, "fsize", command);
+}
+
+TEST_F(ResourceLimit, CpuTimeLimitStopsABusyLoop) {
+  const auto record_path = dir_ / "cpu.json";
+  const auto command = helper("cpu", {"--ms", "20000"});
+  const auto result = run(launcher(
+      {"--name", "spin", "--cpu-time", "1", "--timeout", "30", "--result", record_path.string()},
+      command));
+
+  // RLIMIT_CPU: SIGXCPU at the soft limit (SIGKILL at a hard limit, if that comes first).
+  EXPECT_TRUE(result.status.killed_by(SIGXCPU) || result.status.killed_by(SIGKILL))
+      << describe(result.status) << "\n"
+      << result.err;
+  EXPECT_TRUE(diagnosis(result).starts_with("mmtest: spin died of signal SIG")) << result.err;
+  EXPECT_LE(result.wall.count(), 10.0);
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "spin", command);
+  EXPECT_EQ(record["outcome"], "signal");
+  EXPECT_LE(record.value("cpu_seconds", 99.0), 3.0);
+  EXPECT_GE(record.value("cpu_seconds", 0.0), 0.9);
+}
+
+TEST_F(ResourceLimit, OpenFilesLimitIsApplied) {
+  const auto under = run(launcher({"--name", "few", "--max-open-files", "64"},
+                                  helper("open-files", {"--count", "40"})));
+  const auto over = run(launcher({"--name", "many", "--max-open-files", "64"},
+                                 helper("open-files", {"--count", "100"})));
+
+  EXPECT_TRUE(under.status.exited_with(0)) << describe(under.status) << "\n" << under.err;
+  EXPECT_TRUE(over.status.exited_with(1)) << describe(over.status) << "\n" << over.err;
+  EXPECT_NE(over.err.find("Too many open files"), std::string::npos) << over.err;
+  expect_no_survivors();
+}
+
+TEST_F(ResourceLimit, DataLimitMakesAllocationFail) {
+  const auto command = helper("hog", {"--mib", "300"});
+  const auto result = run(launcher({"--name", "data", "--data-limit", "100M"}, command));
+
+  // operator new throws std::bad_alloc, uncaught: std::terminate aborts.
+  EXPECT_TRUE(result.status.killed_by(SIGABRT)) << describe(result.status) << "\n" << result.err;
+  EXPECT_TRUE(diagnosis(result).starts_with("mmtest: data died of signal SIGABRT")) << result.err;
+  expect_no_survivors();
+}
+
+}  // namespace
+}  // namespace mmtest::launcher_test

@@ -1,0 +1,197 @@
+// The memory budget of the whole process tree, where it comes from, and peak-memory measurement.
+#include "support.hpp"
+
+namespace mmtest::launcher_test {
+namespace {
+
+// "312.4 MiB" / "1.25 GiB" as printed in diagnoses, in bytes.
+double size_in_bytes(const std::string& number, const std::string& unit) {
+  return std::stod(number) * static_cast<double>(unit == "GiB" ? 1024 * kMiB : kMiB);
+}
+
+class MemoryBudget : public LauncherTest {
+ protected:
+  struct Kill {
+    double measured_bytes = 0;
+    std::string source;
+    int processes = 0;
+  };
+
+  // Checks the diagnosis of a memory kill against the budget and returns its figures.
+  static Kill expect_memory_kill(const RunResult& result, const std::string& name,
+                                 const std::string& budget_text) {
+    EXPECT_TRUE(result.status.exited_with(123)) << describe(result.status) << "\n" << result.err;
+    const auto match = match_diagnosis(
+        result, "mmtest: " + name + " killed: memory ([0-9]+\\.[0-9]) (MiB|GiB) exceeded budget " +
+                    regex_escape(budget_text) + R"( \(([^,]+), ([0-9]+) process(es)?\))");
+    if (match.empty()) return {};
+    const int processes = std::stoi(match[4]);
+    EXPECT_EQ(!match[5].empty(), processes != 1) << "singular/plural in: " << match[0];
+    return {size_in_bytes(match[1], match[2]), match[3], processes};
+  }
+};
+
+TEST_F(MemoryBudget, KillsASingleProcessThatExceedsIt) {
+  const auto record_path = dir_ / "records" / "hog.json";
+  // Without the budget this would pass after holding 400 MiB for 10 s.
+  const auto command =
+      helper("hog", {"--mib", "400", "--rate-mib-s", "1000", "--hold-ms", "10000"});
+  const auto result = run(launcher(
+      {"--name", "hog", "--memory", "200M", "--grace", "1", "--result", record_path.string()},
+      command));
+
+  const auto kill = expect_memory_kill(result, "hog", "200.0 MiB");
+  EXPECT_GE(kill.measured_bytes, 200.0 * kMiB);  // printed rounded to 0.1 MiB
+  EXPECT_FALSE(kill.source.empty());
+  EXPECT_EQ(kill.processes, 1);
+  expect_no_survivors();
+
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "hog", command);
+  EXPECT_EQ(record["outcome"], "memory");
+  EXPECT_EQ(record["memory_limit_bytes"], 200 * kMiB);
+  EXPECT_GE(record.value("peak_memory_bytes", 0LL), 200 * kMiB);
+  EXPECT_TRUE(record["exit_code"].is_null()) << record["exit_code"];
+  EXPECT_TRUE(record["signal"] == "SIGTERM" || record["signal"] == "SIGKILL") << record["signal"];
+  EXPECT_LT(record.value("wall_seconds", 99.0), 9.0) << "the hog was not stopped early";
+  // Written atomically, also when the launcher killed the test: no temporary file left beside it.
+  expect_only_file(record_path.parent_path(), "hog.json");
+}
+
+TEST_F(MemoryBudget, KillsATreeWhoseChildrenTogetherExceedIt) {
+  const auto record_path = dir_ / "tree.json";
+  // Each child stays under the budget; only the tree's sum exceeds it. --timeout bounds the run
+  // should the budget not be enforced.
+  const auto command = helper("children", {"--count", "3", "--mib", "100", "--hold"});
+  const auto result = run(launcher(
+      {"--name", "tree", "--memory", "200M", "--timeout", "20", "--result", record_path.string()},
+      command));
+
+  const auto kill = expect_memory_kill(result, "tree", "200.0 MiB");
+  EXPECT_GE(kill.measured_bytes, 200.0 * kMiB);  // printed rounded to 0.1 MiB
+  // At least the children that hold memory together; the parent counts too.
+  EXPECT_GE(kill.processes, 3);
+  EXPECT_LE(kill.processes, 4);
+  expect_no_survivors();
+
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "tree", command);
+  EXPECT_EQ(record["outcome"], "memory");
+  EXPECT_GE(record.value("peak_memory_bytes", 0LL), 200 * kMiB);
+  EXPECT_GE(record.value("max_processes_seen", 0), 3);
+  expect_only_file(dir_.path(), "tree.json");
+}
+
+// What CTest puts in the environment of a test with
+// RESOURCE_GROUPS "mmtest_memory_mib:120" "mmtest_memory_mib:130".
+const std::vector<std::pair<std::string, std::optional<std::string>>> kTwoGroups{
+    {"CTEST_RESOURCE_GROUP_COUNT", "2"},
+    {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+    {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:120"},
+    {"CTEST_RESOURCE_GROUP_1", "mmtest_memory_mib"},
+    {"CTEST_RESOURCE_GROUP_1_MMTEST_MEMORY_MIB", "id:0,slots:130"},
+};
+
+TEST_F(MemoryBudget, ComesFromCtestResourceGroupsSummedOverGroups) {
+  const auto record_path = dir_ / "ctest.json";
+  const auto command =
+      helper("hog", {"--mib", "400", "--rate-mib-s", "1000", "--hold-ms", "10000"});
+  const auto result = run(launcher({"--name", "ctest", "--result", record_path.string()}, command),
+                          {.env = kTwoGroups});
+
+  const auto kill = expect_memory_kill(result, "ctest", "250.0 MiB");
+  EXPECT_GE(kill.measured_bytes, 250.0 * kMiB);  // printed rounded to 0.1 MiB
+  expect_no_survivors();
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "ctest", command);
+  EXPECT_EQ(record["outcome"], "memory");
+  EXPECT_EQ(record["memory_limit_bytes"], 250 * kMiB);
+}
+
+TEST_F(MemoryBudget, OptionOverridesCtestResourceGroups) {
+  const auto record_path = dir_ / "override.json";
+  // 300 MiB: over the 250 MiB of the groups, well under the 1 GiB of --memory.
+  const auto command = helper("hog", {"--mib", "300", "--hold-ms", "200"});
+  const auto result = run(
+      launcher({"--name", "override", "--memory", "1G", "--result", record_path.string()}, command),
+      {.env = kTwoGroups});
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  expect_no_survivors();
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "override", command);
+  EXPECT_EQ(record["outcome"], "passed");
+  EXPECT_EQ(record["memory_limit_bytes"], 1024 * kMiB);
+}
+
+// ---- Size spellings
+// --------------------------------------------------------------------------------
+
+struct SizeSpelling {
+  std::string label;
+  std::string text;
+  long long bytes;
+  friend void PrintTo(const SizeSpelling& size, std::ostream* out) { *out << size.text; }
+};
+
+class MemoryOption : public LauncherTest, public ::testing::WithParamInterface<SizeSpelling> {};
+
+TEST_P(MemoryOption, AcceptsSizeSpelling) {
+  const auto record_path = dir_ / "size.json";
+  const auto command = helper("exit", {"--code", "0"});
+  const auto result =
+      run(launcher({"--memory", GetParam().text, "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "mmtest_helper", command);
+  EXPECT_EQ(record["memory_limit_bytes"], GetParam().bytes) << GetParam().text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, MemoryOption,
+                         ::testing::Values(SizeSpelling{"PlainBytes", "104857600", 100 * kMiB},
+                                           SizeSpelling{"Megabytes", "512M", 512 * kMiB},
+                                           SizeSpelling{"LowercaseGigabytes", "2g", 2048 * kMiB},
+                                           SizeSpelling{"FractionalGibibytes", "1.5GiB",
+                                                        1536 * kMiB},
+                                           SizeSpelling{"Mebibytes", "300MiB", 300 * kMiB},
+                                           SizeSpelling{"MixedCaseMegabytes", "256mB", 256 * kMiB},
+                                           SizeSpelling{"Terabytes", "1T", 1024LL * 1024 * kMiB}),
+                         [](const auto& test_param) { return test_param.param.label; });
+
+// ---- Peak memory
+// -----------------------------------------------------------------------------------
+
+class PeakMemory : public LauncherTest {
+ protected:
+  void expect_peak_near(const std::vector<std::string>& command, double expected_bytes,
+                        double tolerance) {
+    const auto record_path = dir_ / "peak.json";
+    const auto result =
+        run(launcher({"--name", "peak", "--result", record_path.string()}, command));
+
+    EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+    expect_no_survivors();
+    const auto record = read_record(record_path);
+    expect_record_basics(record, result, "peak", command);
+    const auto peak_bytes = static_cast<double>(record.value("peak_memory_bytes", 0LL));
+    EXPECT_NEAR(peak_bytes / kMiB, expected_bytes / kMiB, tolerance * expected_bytes / kMiB)
+        << "peak_memory_bytes (in MiB) is off by more than " << tolerance * 100 << "%";
+    EXPECT_TRUE(record["memory_limit_bytes"].is_null()) << record["memory_limit_bytes"];
+    EXPECT_TRUE(record["peak_memory_source"].is_string() &&
+                !record["peak_memory_source"].get<std::string>().empty())
+        << record["peak_memory_source"];
+  }
+};
+
+TEST_F(PeakMemory, OfASingleProcessIsWithin3Percent) {
+  expect_peak_near(helper("hog", {"--mib", "300", "--hold-ms", "300"}), 300.0 * kMiB, 0.03);
+}
+
+TEST_F(PeakMemory, OfFourChildrenHeldTogetherIsWithin10Percent) {
+  expect_peak_near(helper("children", {"--count", "4", "--mib", "150", "--hold-ms", "500"}),
+                   600.0 * kMiB, 0.10);
+}
+
+}  // namespace
+}  // namespace mmtest::launcher_test
