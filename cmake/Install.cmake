@@ -1,1 +1,44 @@
-# Install rules and the package config: see the CMake integration issue. Placeholder until it lands.
+# Install rules and the package config: `find_package(mmtest CONFIG)` from an install prefix or
+# from this build tree gives the mmtest:: targets and add_mm_test() & co. with nothing else to
+# include. The install is relocatable: every path in it is relative to where it lands.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+option(MMTEST_INSTALL "Add mmtest's install rules (off by default when mmtest is a subproject)"
+  ${PROJECT_IS_TOP_LEVEL})
+if(NOT MMTEST_INSTALL)
+  return()
+endif()
+
+set(MMTEST_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/mmtest" CACHE STRING
+  "Where mmtestConfig.cmake and the CMake modules are installed, relative to the prefix")
+set(mmtest_modules
+  "${PROJECT_SOURCE_DIR}/cmake/MMTest.cmake"
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestRuntime.cmake"
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake")
+
+# ---- Install tree --------------------------------------------------------------------------------
+install(TARGETS mmtest_run EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(EXPORT mmtestTargets NAMESPACE mmtest:: DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+configure_package_config_file(cmake/mmtestConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfig.cmake"
+  INSTALL_DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+# 0.x: a minor version may break the API, so only the same minor is compatible.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfig.cmake"
+  "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
+  ${mmtest_modules}
+  DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+
+# ---- Build tree: find_package(mmtest) with mmtest_DIR=<this build directory> ---------------------
+export(EXPORT mmtestTargets NAMESPACE mmtest:: FILE "${PROJECT_BINARY_DIR}/mmtestTargets.cmake")
+configure_package_config_file(cmake/mmtestConfig.cmake.in "${PROJECT_BINARY_DIR}/mmtestConfig.cmake"
+  INSTALL_DESTINATION "${PROJECT_BINARY_DIR}" INSTALL_PREFIX "${PROJECT_BINARY_DIR}")
+file(COPY_FILE "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
+  "${PROJECT_BINARY_DIR}/mmtestConfigVersion.cmake" ONLY_IF_DIFFERENT)
+foreach(module IN LISTS mmtest_modules)
+  get_filename_component(module_name "${module}" NAME)
+  configure_file("${module}" "${PROJECT_BINARY_DIR}/${module_name}" COPYONLY)
+endforeach()

@@ -1,1 +1,839 @@
-# add_mm_test() and friends: see the CMake integration issue. Placeholder until it lands.
+# Distributed with mmtest.
+#[=======================================================================[.rst:
+MMTest
+------
+
+Declare tests that run under ``mmtest-run`` with a memory need, a timeout and labels, so that
+CTest's own resource allocation keeps memory-heavy tests from running together beyond the
+machine's memory budget, light tests run in parallel, and performance tests run alone.
+
+``find_package(mmtest)``, ``add_subdirectory(mmtest)`` and ``FetchContent`` all make these
+commands available; nothing else needs including.
+
+.. code-block:: cmake
+
+  find_package(mmtest CONFIG REQUIRED)
+  add_mm_test(NAME order_book_replay COMMAND replay_test --days 30
+              MEMORY 2G TIMEOUT 600 LABELS integration)
+  add_mm_test(NAME throughput COMMAND bench_orders LABELS performance)
+  mm_gtest_discover_tests(unit_tests MEMORY 128M LABELS unit)
+
+Then ``ctest -j 8`` (or ``ctest --preset ci``) runs at most as much memory at once as the budget
+allows; see `How scheduling works`_.
+
+Commands
+^^^^^^^^
+
+.. command:: add_mm_test
+
+  .. code-block:: cmake
+
+    add_mm_test(NAME <name> COMMAND <command> [<arg>...]
+                [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
+                [PROCESSORS <n>] [GPUS <n>] [WORKING_DIRECTORY <dir>]
+                [ENVIRONMENT <VAR>=<value>...] [ALLOW_LEAKS] [WILL_FAIL]
+                [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
+
+  Adds a CTest test ``<name>`` that runs ``<command> <arg>...`` under ``mmtest-run``, which
+  enforces the memory budget and the timeout on the whole process tree, kills and reaps every
+  descendant, writes a JSON result record and explains any failure in one line.
+
+  ``NAME <name>``
+    Required. Any characters but a newline: spaces, ``;``, quotes, ``[ ]``, ``$`` and unicode
+    reach CTest, the launcher's diagnosis and the record unchanged. Must be unique in the whole
+    build (CTest itself only checks one directory).
+
+  ``COMMAND <command> [<arg>...]``
+    Required. As for :command:`add_test`: an executable target name as ``<command>`` means that
+    target's file; arguments may use generator expressions. An argument that is one of this
+    command's keywords cannot be passed (as with every CMake command).
+
+  ``MEMORY <size>``
+    The test's memory need and limit: the most its whole process tree may use at once. A size
+    such as ``512M``, ``2G``, ``1.5GiB``, ``300MiB`` or plain bytes; binary units, any case.
+    It becomes a CTest ``RESOURCE_GROUPS`` request of that many MiB (rounded up) of the
+    ``mmtest_memory_mib`` resource, and the launcher's ``--memory``. Must be above zero and at
+    most 2^31 MiB. Default: the variable :variable:`MMTEST_DEFAULT_MEMORY`, else ``256M``.
+
+  ``TIMEOUT <seconds>``
+    Wall-clock limit in seconds, fractions allowed (``0.5``). The launcher stops the tree when it
+    is reached and reports a timeout; CTest's own ``TIMEOUT`` property is set to
+    ``ceil(<seconds>) + 5 s grace + 10 s`` so the launcher always reports first.
+    Default: the largest timeout of the test's labels (see `Labels`_), else
+    :variable:`MMTEST_DEFAULT_TIMEOUT`, else 300 s.
+
+  ``LABELS <label>...``
+    CTest labels. Each must be known: the built-in ``unit integration performance slow soak
+    chaos operational``, or one registered with :command:`mm_register_labels`. An unknown label
+    is a configure error, so a typo cannot silently drop a test from ``ctest -L``/``-LE``.
+    ``performance`` tests also get ``RUN_SERIAL``: benchmarks need a quiet machine.
+
+  ``PROCESSORS <n>``
+    CTest ``PROCESSORS``: the test counts as ``<n>`` of ``ctest -j`` slots. Default 1.
+
+  ``GPUS <n>``
+    Request ``<n>`` distinct GPUs (resource type ``gpus``). The test-time resource spec lists
+    the GPUs it finds; on a machine with too few the test is named on ctest's output and reported
+    as Not Run. Default 0.
+
+  ``WORKING_DIRECTORY <dir>``
+    As for :command:`add_test`. Default: the current binary directory.
+
+  ``ENVIRONMENT <VAR>=<value>...``
+    Environment for the test (CTest ``ENVIRONMENT``).
+
+  ``ALLOW_LEAKS``
+    Processes the test leaves alive are still killed and reported, but do not fail it
+    (``mmtest-run --allow-leaks``).
+
+  ``WILL_FAIL``
+    CTest ``WILL_FAIL``: the test passes when the launcher reports a failure.
+
+  ``LAUNCHER_ARGS <option>...``
+    More ``mmtest-run`` options, e.g. ``--max-processes 64`` or ``--limit-mode sample``.
+    Those the command sets itself (``--name --memory --timeout --grace --result``) are refused.
+
+  ``PROPERTIES <name> <value>...``
+    Further CTest test properties, in pairs, as for :command:`set_tests_properties`. The
+    properties this command manages (``RESOURCE_GROUPS TIMEOUT LABELS ENVIRONMENT
+    WORKING_DIRECTORY WILL_FAIL PROCESSORS``) are refused: use the keywords. ``COST`` and
+    ``RUN_SERIAL`` may be overridden.
+
+  The test's result record is written to ``<MMTEST_RESULTS_DIR>/<file>.json``, where
+  ``<file>`` is the name with characters outside ``[A-Za-z0-9._-]`` replaced by ``_`` plus, when
+  anything was replaced, eight hex digits of the name's MD5.
+
+  ``COST`` is set to ``<MiB> * ceil(<seconds>)`` so that CTest, which starts tests in decreasing
+  ``COST`` order and skips those that do not fit yet, starts the biggest memory-time first instead
+  of leaving a heavy test for the end of the run.
+
+.. command:: mm_register_labels
+
+  .. code-block:: cmake
+
+    mm_register_labels(<label>... [TIMEOUT <seconds>])
+
+  Makes ``<label>...`` known to :command:`add_mm_test` and :command:`mm_gtest_discover_tests`.
+  With ``TIMEOUT``, tests carrying the label default to that timeout. Registering a built-in
+  label again changes its default timeout: ``mm_register_labels(unit TIMEOUT 30)``.
+  Labels start with a letter and contain letters, digits, ``_``, ``.`` and ``-``.
+  Registration is global to the build, like the commands.
+
+.. command:: mm_gtest_discover_tests
+
+  .. code-block:: cmake
+
+    mm_gtest_discover_tests(<target>
+                            [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
+                            [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>] [TEST_SUFFIX <suffix>]
+                            [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
+                            [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
+                            [DISCOVERY_TIMEOUT <seconds>] [PROPERTIES <name> <value>...])
+
+  Makes every test case of the GoogleTest executable ``<target>`` its own CTest test
+  ``<prefix><Suite>.<Case><suffix>``, run under ``mmtest-run`` as by :command:`add_mm_test` with
+  ``--gtest_filter=<Suite>.<Case>`` and ``<arg>...``. ``MEMORY``, ``TIMEOUT`` and ``LABELS``
+  apply to each test case, with the same defaults. Disabled tests (``DISABLED_``) are added with
+  CTest's ``DISABLED`` property.
+
+  Discovery happens when ``ctest`` reads the test list: the executable is run directly, never
+  under the launcher, with ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds,
+  default 5), and again only when the executable changes. Works on CMake 3.25, which has no
+  ``TEST_LAUNCHER``; list-valued ``PROPERTIES`` survive. A target not built yet shows up as one
+  failing test ``<prefix><target>_NOT_BUILT``.
+
+Variables
+^^^^^^^^^
+
+.. variable:: MMTEST_DEFAULT_MEMORY
+
+  Memory need of tests that give no ``MEMORY``. Built-in default ``256M``: enough for C++ unit
+  tests with sanitizers, small enough that a 4 GiB CI runner still runs a dozen in parallel.
+
+.. variable:: MMTEST_DEFAULT_TIMEOUT
+
+  Timeout in seconds of tests with neither ``TIMEOUT`` nor a label with a timeout. Built-in 300.
+
+.. variable:: MMTEST_MEMORY_BUDGET
+
+  Cache variable: the memory budget for tests in this build tree, a size like ``6G``. Empty (the
+  default) means: measure the machine each time ``ctest`` starts. The environment variable of the
+  same name, read when ``ctest`` starts, wins over it. See :module:`MMTestRuntime` for how the
+  budget is measured.
+
+.. variable:: MMTEST_RESULTS_DIR
+
+  Where the result records go. Default ``${CMAKE_BINARY_DIR}/mmtest-results``.
+
+.. variable:: MMTEST_RUN
+
+  Path of the launcher. Default: the ``mmtest::run`` target.
+
+Labels
+^^^^^^
+
+======================= =============== ==========================================
+Label                   Default timeout Notes
+======================= =============== ==========================================
+``unit``                60 s
+``integration``         300 s
+``performance``         900 s           ``RUN_SERIAL``: runs alone
+``slow``                1800 s
+``soak``                7200 s
+``chaos``               900 s
+``operational``         900 s
+(none)                  300 s           :variable:`MMTEST_DEFAULT_TIMEOUT`
+======================= =============== ==========================================
+
+A test with several labels gets the largest of their timeouts.
+
+How scheduling works
+^^^^^^^^^^^^^^^^^^^^
+
+Each test asks CTest for ``MEMORY`` MiB of the resource ``mmtest_memory_mib``. Every directory
+with such tests includes a small hook in its ``CTestTestfile.cmake``; when ``ctest`` starts, the
+hook measures the budget, writes ``<build>/mmtest/resource-spec.json`` with that many slots and
+sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose MEMORY adds up to
+more than the budget, whatever ``-j`` says, and runs light tests side by side up to ``-j``.
+A test that needs more than the whole budget gets a line ``mmtest: test '<name>' needs ...``
+before the run and is reported by CTest as Not Run. ``ctest --resource-spec-file <file>``
+replaces the generated spec.
+#]=======================================================================]
+
+include_guard(GLOBAL)
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25...3.31)
+
+include("${CMAKE_CURRENT_LIST_DIR}/MMTestRuntime.cmake")
+
+set(MMTEST_MEMORY_BUDGET "" CACHE STRING
+  "Memory budget for tests, e.g. 6G; empty: measure the machine when ctest starts")
+if(NOT MMTEST_MEMORY_BUDGET STREQUAL "")
+  _mm_size_to_mib("${MMTEST_MEMORY_BUDGET}" ROUND_DOWN _mm_budget_check _mm_budget_error)
+  if(_mm_budget_error)
+    message(FATAL_ERROR "mmtest: MMTEST_MEMORY_BUDGET ${_mm_budget_error}")
+  endif()
+endif()
+
+# ---- Built-in defaults ---------------------------------------------------------------------------
+# A macro, called first by every public command: the commands are global, but a variable set here
+# would only be seen by the directory that included this file.
+macro(_mm_constants)
+  set(_MM_BUILTIN_MEMORY 256M)
+  set(_MM_BUILTIN_TIMEOUT_SECONDS 300)
+  set(_MM_GRACE_SECONDS 5)             # passed as mmtest-run --grace
+  set(_MM_CTEST_MARGIN_SECONDS 10)     # CTest's TIMEOUT = launcher timeout + grace + this
+  set(_MM_MANAGED_PROPERTIES RESOURCE_GROUPS TIMEOUT LABELS ENVIRONMENT WORKING_DIRECTORY WILL_FAIL PROCESSORS)
+  set(_MM_MANAGED_LAUNCHER_OPTIONS --name --memory --timeout --grace --result)
+  # The hook and the GoogleTest script live beside this file, wherever it was installed.
+  set(_MM_MODULE_DIR "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+endmacro()
+
+# ---- Labels --------------------------------------------------------------------------------------
+
+# _mm_check_seconds(<caller> <keyword> <value>): positive seconds, fractions allowed.
+function(_mm_check_seconds caller keyword value)
+  if(NOT value MATCHES "^([0-9]+)(\\.[0-9]+)?$")
+    message(FATAL_ERROR "${caller}: ${keyword} expects seconds like 60 or 2.5, got '${value}'")
+  endif()
+  string(LENGTH "${CMAKE_MATCH_1}" whole_len)
+  if(whole_len GREATER 9)
+    message(FATAL_ERROR "${caller}: ${keyword} expects at most 999999999 seconds, got '${value}'")
+  endif()
+  if(NOT value MATCHES "[1-9]")
+    message(FATAL_ERROR "${caller}: ${keyword} expects seconds above zero, got '${value}'")
+  endif()
+endfunction()
+
+function(mm_register_labels)
+  _mm_constants()
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "TIMEOUT" "")
+  set(caller "mm_register_labels")
+  if(arg_KEYWORDS_MISSING_VALUES)
+    message(FATAL_ERROR "${caller}: ${arg_KEYWORDS_MISSING_VALUES} needs a value")
+  endif()
+  if(NOT arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "${caller}: expects at least one label")
+  endif()
+  if(DEFINED arg_TIMEOUT)
+    _mm_check_seconds("${caller}" TIMEOUT "${arg_TIMEOUT}")
+  endif()
+  get_property(generation GLOBAL PROPERTY _MM_LABEL_GENERATION)
+  math(EXPR generation "0${generation} + 1")
+  set_property(GLOBAL PROPERTY _MM_LABEL_GENERATION ${generation})
+  foreach(label IN LISTS arg_UNPARSED_ARGUMENTS)
+    if(NOT label MATCHES "^[A-Za-z][A-Za-z0-9_.-]*$")
+      message(FATAL_ERROR "${caller}: a label starts with a letter and contains letters, digits, "
+        "'_', '.' and '-', got '${label}'")
+    endif()
+    set_property(GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}" TRUE)
+    if(DEFINED arg_TIMEOUT)
+      set_property(GLOBAL PROPERTY "_MM_LABEL_TIMEOUT_${label}" "${arg_TIMEOUT}")
+    endif()
+  endforeach()
+endfunction()
+
+get_property(_mm_labels_done GLOBAL PROPERTY _MM_BUILTIN_LABELS_REGISTERED)
+if(NOT _mm_labels_done)
+  set_property(GLOBAL PROPERTY _MM_BUILTIN_LABELS_REGISTERED TRUE)
+  mm_register_labels(unit TIMEOUT 60)
+  mm_register_labels(integration TIMEOUT 300)
+  mm_register_labels(performance chaos operational TIMEOUT 900)
+  mm_register_labels(slow TIMEOUT 1800)
+  mm_register_labels(soak TIMEOUT 7200)
+endif()
+
+# _mm_check_labels(<caller> <labels>): every label known, else a configure error listing them.
+function(_mm_check_labels caller labels)
+  foreach(label IN LISTS labels)
+    get_property(known GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}")
+    if(NOT known)
+      message(FATAL_ERROR "${caller}: unknown label '${label}'; known labels are unit, integration, "
+        "performance, slow, soak, chaos, operational and those given to mm_register_labels(); "
+        "register it with mm_register_labels(${label})")
+    endif()
+  endforeach()
+endfunction()
+
+# ---- Shared resolution of MEMORY, TIMEOUT and the launcher ---------------------------------------
+
+# _mm_resolve_limits(<caller> <memory> <timeout> <labels>)
+#
+# Applies the defaults and validates; sets in the caller's scope: _mm_memory (the size string for
+# the launcher), _mm_memory_mib (rounded up), _mm_timeout (seconds string), _mm_timeout_ceil,
+# _mm_ctest_timeout, _mm_cost.
+function(_mm_resolve_limits caller memory timeout labels)
+  # Suites repeat a few MEMORY/TIMEOUT/LABELS combinations thousands of times: resolve each once
+  # per label registration state (the key holds everything the result depends on).
+  get_property(generation GLOBAL PROPERTY _MM_LABEL_GENERATION)
+  set(key "_MM_LIMITS_${memory}|${timeout}|${labels}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${generation}")
+  get_property(cached GLOBAL PROPERTY "${key}")
+  if(cached)
+    list(POP_FRONT cached memory memory_mib timeout ctest_timeout cost)
+    set(_mm_memory "${memory}" PARENT_SCOPE)
+    set(_mm_memory_mib "${memory_mib}" PARENT_SCOPE)
+    set(_mm_timeout "${timeout}" PARENT_SCOPE)
+    set(_mm_ctest_timeout "${ctest_timeout}" PARENT_SCOPE)
+    set(_mm_cost "${cost}" PARENT_SCOPE)
+    return()
+  endif()
+  _mm_check_labels("${caller}" "${labels}")
+  if(NOT "${memory}" STREQUAL "")
+    set(memory_from MEMORY)
+  elseif(DEFINED MMTEST_DEFAULT_MEMORY AND NOT "${MMTEST_DEFAULT_MEMORY}" STREQUAL "")
+    set(memory "${MMTEST_DEFAULT_MEMORY}")
+    set(memory_from "MMTEST_DEFAULT_MEMORY")
+  else()
+    set(memory "${_MM_BUILTIN_MEMORY}")
+    set(memory_from MEMORY)
+  endif()
+  _mm_size_to_mib("${memory}" ROUND_UP memory_mib error)
+  if(error)
+    message(FATAL_ERROR "${caller}: ${memory_from} ${error}")
+  endif()
+
+  if(NOT "${timeout}" STREQUAL "")
+    _mm_check_seconds("${caller}" TIMEOUT "${timeout}")
+  else()
+    # The largest timeout among the labels that have one; compare whole seconds rounded up.
+    set(best_ceil -1)
+    foreach(label IN LISTS labels)
+      get_property(label_timeout GLOBAL PROPERTY "_MM_LABEL_TIMEOUT_${label}")
+      if(NOT "${label_timeout}" STREQUAL "")
+        _mm_ceil_seconds("${label_timeout}" label_ceil)
+        if(label_ceil GREATER best_ceil)
+          set(best_ceil ${label_ceil})
+          set(timeout "${label_timeout}")
+        endif()
+      endif()
+    endforeach()
+    if("${timeout}" STREQUAL "")
+      if(DEFINED MMTEST_DEFAULT_TIMEOUT AND NOT "${MMTEST_DEFAULT_TIMEOUT}" STREQUAL "")
+        _mm_check_seconds("${caller}" MMTEST_DEFAULT_TIMEOUT "${MMTEST_DEFAULT_TIMEOUT}")
+        set(timeout "${MMTEST_DEFAULT_TIMEOUT}")
+      else()
+        set(timeout ${_MM_BUILTIN_TIMEOUT_SECONDS})
+      endif()
+    endif()
+  endif()
+  _mm_ceil_seconds("${timeout}" timeout_ceil)
+  math(EXPR ctest_timeout "${timeout_ceil} + ${_MM_GRACE_SECONDS} + ${_MM_CTEST_MARGIN_SECONDS}")
+  math(EXPR cost "${memory_mib} * ${timeout_ceil}")
+
+  set_property(GLOBAL PROPERTY "${key}" "${memory};${memory_mib};${timeout};${ctest_timeout};${cost}")
+  set(_mm_memory "${memory}" PARENT_SCOPE)
+  set(_mm_memory_mib "${memory_mib}" PARENT_SCOPE)
+  set(_mm_timeout "${timeout}" PARENT_SCOPE)
+  set(_mm_ctest_timeout "${ctest_timeout}" PARENT_SCOPE)
+  set(_mm_cost "${cost}" PARENT_SCOPE)
+endfunction()
+
+# _mm_ceil_seconds(<seconds> <out>): whole seconds, rounded up.
+function(_mm_ceil_seconds seconds out)
+  if(seconds MATCHES "^0*([0-9]+)\\.([0-9]+)$")
+    set(whole "${CMAKE_MATCH_1}")
+    if(CMAKE_MATCH_2 MATCHES "[1-9]")
+      math(EXPR whole "${whole} + 1")
+    endif()
+  else()
+    string(REGEX REPLACE "^0+([0-9])" "\\1" whole "${seconds}")
+  endif()
+  set(${out} "${whole}" PARENT_SCOPE)
+endfunction()
+
+# _mm_launcher(<caller> <out>): the launcher path or generator expression.
+function(_mm_launcher caller out)
+  if(DEFINED MMTEST_RUN AND NOT "${MMTEST_RUN}" STREQUAL "")
+    set(${out} "${MMTEST_RUN}" PARENT_SCOPE)
+  elseif(TARGET mmtest::run)
+    set(${out} "$<TARGET_FILE:mmtest::run>" PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "${caller}: the launcher target mmtest::run does not exist; call "
+      "find_package(mmtest) or add_subdirectory() mmtest first, or set MMTEST_RUN to its path")
+  endif()
+endfunction()
+
+# _mm_check_launcher_args(<caller> <args>)
+function(_mm_check_launcher_args caller args)
+  foreach(arg IN LISTS args)
+    foreach(option IN LISTS _MM_MANAGED_LAUNCHER_OPTIONS)
+      if(arg STREQUAL option OR arg MATCHES "^${option}=")
+        message(FATAL_ERROR "${caller}: LAUNCHER_ARGS may not contain ${option}: "
+          "it is set from NAME, MEMORY, TIMEOUT and MMTEST_RESULTS_DIR")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+# _mm_check_environment(<caller> <entries>)
+function(_mm_check_environment caller entries)
+  foreach(entry IN LISTS entries)
+    if(NOT entry MATCHES "^[A-Za-z_][A-Za-z0-9_]*=")
+      message(FATAL_ERROR "${caller}: ENVIRONMENT expects VAR=value, got '${entry}'")
+    endif()
+  endforeach()
+endfunction()
+
+# _mm_check_properties(<caller> <pairs>): name/value pairs, none of the managed ones.
+function(_mm_check_properties caller pairs)
+  list(LENGTH pairs count)
+  math(EXPR odd "${count} % 2")
+  if(odd)
+    message(FATAL_ERROR "${caller}: PROPERTIES expects <name> <value> pairs, got ${count} items: '${pairs}'")
+  endif()
+  set(is_name TRUE)
+  foreach(item IN LISTS pairs)
+    if(is_name)
+      if(NOT item MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+        message(FATAL_ERROR "${caller}: PROPERTIES expects a property name, got '${item}'")
+      endif()
+      if(item IN_LIST _MM_MANAGED_PROPERTIES)
+        _mm_managed_property_error("${caller}" "${item}")
+      endif()
+      set(is_name FALSE)
+    else()
+      set(is_name TRUE)
+    endif()
+  endforeach()
+endfunction()
+
+function(_mm_managed_property_error caller property)
+  if(property STREQUAL "RESOURCE_GROUPS")
+    message(FATAL_ERROR "${caller}: PROPERTIES may not set RESOURCE_GROUPS: it comes from MEMORY and GPUS")
+  endif()
+  message(FATAL_ERROR "${caller}: PROPERTIES may not set ${property}: use the ${property} keyword")
+endfunction()
+
+# _mm_check_properties_start(<caller> <argc>), a macro to see the caller's ARGV<n>: a managed
+# property right after PROPERTIES would be parsed as the keyword of the same name and leave
+# PROPERTIES empty; name the real mistake instead.
+macro(_mm_check_properties_start caller argc)
+  math(EXPR _mm_last "${argc} - 2")
+  if(_mm_last GREATER_EQUAL 0)
+    foreach(_mm_i RANGE 0 ${_mm_last})
+      math(EXPR _mm_next "${_mm_i} + 1")
+      if("${ARGV${_mm_i}}" STREQUAL "PROPERTIES" AND "${ARGV${_mm_next}}" IN_LIST _MM_MANAGED_PROPERTIES)
+        _mm_managed_property_error("${caller}" "${ARGV${_mm_next}}")
+      endif()
+    endforeach()
+  endif()
+endmacro()
+
+# _mm_results_dir(<out>): the records directory, created once per configure.
+function(_mm_results_dir out)
+  if(DEFINED MMTEST_RESULTS_DIR AND NOT "${MMTEST_RESULTS_DIR}" STREQUAL "")
+    set(dir "${MMTEST_RESULTS_DIR}")
+  else()
+    set(dir "${CMAKE_BINARY_DIR}/mmtest-results")
+  endif()
+  get_property(made GLOBAL PROPERTY "_MM_RESULTS_DIR_MADE_${dir}")
+  if(NOT made)
+    file(MAKE_DIRECTORY "${dir}")
+    set_property(GLOBAL PROPERTY "_MM_RESULTS_DIR_MADE_${dir}" TRUE)
+  endif()
+  set(${out} "${dir}" PARENT_SCOPE)
+endfunction()
+
+# ---- The ctest-time hook and the manifest --------------------------------------------------------
+
+# _mm_hook_directory(): makes the current directory's CTestTestfile.cmake include the hook that
+# writes the resource spec, and schedules the manifest of memory needs. The hook runs once per
+# ctest invocation however many directories include it, so `ctest --test-dir <subdir>` works too.
+function(_mm_hook_directory)
+  set(state_dir "${CMAKE_BINARY_DIR}/mmtest")
+  set(hook "${state_dir}/ctest-hook.cmake")
+  get_property(hook_written GLOBAL PROPERTY _MM_HOOK_WRITTEN)
+  if(NOT hook_written)
+    set_property(GLOBAL PROPERTY _MM_HOOK_WRITTEN TRUE)
+    _mm_quote(runtime "${_MM_MODULE_DIR}/MMTestRuntime.cmake")
+    _mm_quote(spec "${state_dir}/resource-spec.json")
+    _mm_quote(manifest "${state_dir}/manifest.cmake")
+    _mm_quote(cache_budget "${MMTEST_MEMORY_BUDGET}")
+    file(CONFIGURE OUTPUT "${hook}" CONTENT [=[
+# Generated by mmtest (MMTest.cmake): measures the memory budget when ctest starts and writes
+# CTest's resource spec. Included by every CTestTestfile.cmake with mmtest tests; runs once.
+if(DEFINED _MMTEST_HOOK_DONE)
+  return()
+endif()
+set(_MMTEST_HOOK_DONE TRUE)
+include(@runtime@)
+_mm_ctest_prepare(SPEC_FILE @spec@ MANIFEST @manifest@ CACHE_BUDGET @cache_budget@)
+]=] @ONLY)
+    set_property(GLOBAL PROPERTY _MM_MANIFEST_FILE "${state_dir}/manifest.cmake")
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _mm_write_manifest)
+  endif()
+  get_property(hooked DIRECTORY PROPERTY _MM_HOOKED)
+  if(NOT hooked)
+    set_property(DIRECTORY PROPERTY _MM_HOOKED TRUE)
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${hook}")
+  endif()
+endfunction()
+
+# _mm_add_need(<subject> <memory_mib> <gpus>): one manifest line; <subject> completes
+# "mmtest: <subject> needs 4096 MiB but the memory budget is ...".
+function(_mm_add_need subject memory_mib gpus)
+  _mm_quote(quoted "${subject}")
+  set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(${quoted} ${memory_mib} ${gpus})\n")
+endfunction()
+
+function(_mm_write_manifest)
+  get_property(file GLOBAL PROPERTY _MM_MANIFEST_FILE)
+  get_property(content GLOBAL PROPERTY _MM_MANIFEST)
+  file(CONFIGURE OUTPUT "${file}" CONTENT
+    "# Generated by mmtest: the memory and GPU needs of every mmtest test, checked against the budget\n# when ctest starts.\n${content}")
+endfunction()
+
+# ---- add_mm_test ---------------------------------------------------------------------------------
+
+function(add_mm_test)
+  _mm_constants()
+  cmake_parse_arguments(PARSE_ARGV 0 arg
+    "ALLOW_LEAKS;WILL_FAIL"
+    "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
+    "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+
+  if(DEFINED arg_NAME)
+    set(caller "add_mm_test(${arg_NAME})")
+  else()
+    set(caller "add_mm_test")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS OR arg_KEYWORDS_MISSING_VALUES)
+    _mm_check_properties_start("${caller}" ${ARGC})
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'; arguments come after a keyword "
+      "such as NAME, COMMAND, MEMORY, TIMEOUT or LABELS")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
+    message(FATAL_ERROR "${caller}: ${missing} needs a value")
+  endif()
+  if(NOT DEFINED arg_NAME)
+    message(FATAL_ERROR "add_mm_test: NAME is required")
+  endif()
+  set(name "${arg_NAME}")
+  if(name MATCHES "\n")
+    message(FATAL_ERROR "${caller}: NAME may not contain a newline")
+  endif()
+  if(NOT DEFINED arg_COMMAND)
+    message(FATAL_ERROR "${caller}: COMMAND is required")
+  endif()
+  if("${arg_COMMAND}" STREQUAL "" OR "${arg_COMMAND}" MATCHES "^;")
+    message(FATAL_ERROR "${caller}: COMMAND expects a program first, got an empty string")
+  endif()
+  list(GET arg_COMMAND 0 program)
+  get_property(first_dir GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${name}")
+  if(NOT "${first_dir}" STREQUAL "" OR TEST "${name}")
+    if("${first_dir}" STREQUAL "")
+      set(first_dir "${CMAKE_CURRENT_SOURCE_DIR} (with add_test)")
+    endif()
+    message(FATAL_ERROR "${caller}: a test named '${name}' already exists, added in ${first_dir}")
+  endif()
+
+  set(labels "${arg_LABELS}")
+  list(REMOVE_DUPLICATES labels)
+  _mm_resolve_limits("${caller}" "${arg_MEMORY}" "${arg_TIMEOUT}" "${labels}")
+
+  if(DEFINED arg_PROCESSORS AND NOT arg_PROCESSORS MATCHES "^0*[1-9][0-9]*$")
+    message(FATAL_ERROR "${caller}: PROCESSORS expects a count of 1 or more, got '${arg_PROCESSORS}'")
+  endif()
+  set(gpus 0)
+  if(DEFINED arg_GPUS)
+    if(NOT arg_GPUS MATCHES "^[0-9]+$")
+      message(FATAL_ERROR "${caller}: GPUS expects a count like 1, got '${arg_GPUS}'")
+    endif()
+    math(EXPR gpus "${arg_GPUS}")
+  endif()
+  if(DEFINED arg_ENVIRONMENT)
+    _mm_check_environment("${caller}" "${arg_ENVIRONMENT}")
+  endif()
+  if(DEFINED arg_PROPERTIES)
+    _mm_check_properties("${caller}" "${arg_PROPERTIES}")
+  endif()
+  if(DEFINED arg_LAUNCHER_ARGS)
+    _mm_check_launcher_args("${caller}" "${arg_LAUNCHER_ARGS}")
+  endif()
+  _mm_launcher("${caller}" launcher)
+  _mm_results_dir(results_dir)
+  _mm_result_file(result_file "${results_dir}" "${name}")
+
+  # The command: an executable target as the first word means its file, as add_test does.
+  # (No list(...) edits of the command: they would drop the escaping of a ';' inside a word.)
+  set(program_word "${program}")
+  if(TARGET "${program}")
+    get_target_property(type "${program}" TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      set(program_word "$<TARGET_FILE:${program}>")
+    endif()
+  endif()
+
+  # Most commands are plain words: add_test directly. A word that is empty, holds an escaped ';'
+  # or is one of add_test's keywords needs generated code to reach the program intact.
+  string(REPLACE "$<" "$<1:$><" name_for_launcher "${name}")
+  set(launcher_flags "")
+  if(arg_ALLOW_LEAKS)
+    set(launcher_flags --allow-leaks)
+  endif()
+  set(words ";${arg_COMMAND};")
+  if(DEFINED arg_LAUNCHER_ARGS)
+    string(APPEND words "${arg_LAUNCHER_ARGS};")
+  endif()
+  if(words MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);")
+    _mm_launcher_call(call "${launcher}" "${name}" "${_mm_memory}" "${_mm_timeout}" "${result_file}"
+      "${arg_ALLOW_LEAKS}" "${arg_LAUNCHER_ARGS}")
+    _mm_quote(quoted_name "${name}")
+    _mm_quote(quoted_program "${program_word}")
+    set(code "add_test(NAME ${quoted_name} COMMAND ${call} -- ${quoted_program}")
+    set(first TRUE)
+    foreach(word IN LISTS arg_COMMAND)
+      if(first)
+        set(first FALSE)
+        continue()
+      endif()
+      _mm_command_word(word "${word}")
+      string(APPEND code " ${word}")
+    endforeach()
+    string(APPEND code ")")
+    cmake_language(EVAL CODE "${code}")
+  else()
+    set(args "${arg_COMMAND}")
+    list(POP_FRONT args)
+    add_test(NAME "${name}" COMMAND "${launcher}" "--name=${name_for_launcher}" "--memory=${_mm_memory}"
+      "--timeout=${_mm_timeout}" "--grace=${_MM_GRACE_SECONDS}" "--result=${result_file}"
+      ${launcher_flags} ${arg_LAUNCHER_ARGS} -- "${program_word}" ${args})
+  endif()
+
+  # Scalars in one call; values that may hold ';' (lists) one by one below.
+  set(properties TIMEOUT "${_mm_ctest_timeout}" COST "${_mm_cost}")
+  if(gpus GREATER 0)
+    set_property(TEST "${name}" PROPERTY RESOURCE_GROUPS "mmtest_memory_mib:${_mm_memory_mib}" "${gpus},gpus:1")
+  else()
+    list(APPEND properties RESOURCE_GROUPS "mmtest_memory_mib:${_mm_memory_mib}")
+  endif()
+  if(labels)
+    set_property(TEST "${name}" PROPERTY LABELS "${labels}")
+  endif()
+  if("performance" IN_LIST labels)
+    list(APPEND properties RUN_SERIAL TRUE)
+  endif()
+  if(DEFINED arg_PROCESSORS)
+    list(APPEND properties PROCESSORS "${arg_PROCESSORS}")
+  endif()
+  if(arg_WILL_FAIL)
+    list(APPEND properties WILL_FAIL TRUE)
+  endif()
+  set_tests_properties("${name}" PROPERTIES ${properties})
+  if(DEFINED arg_WORKING_DIRECTORY)
+    set_property(TEST "${name}" PROPERTY WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}")
+  endif()
+  if(DEFINED arg_ENVIRONMENT)
+    set_property(TEST "${name}" PROPERTY ENVIRONMENT "${arg_ENVIRONMENT}")
+  endif()
+  set(pairs "${arg_PROPERTIES}")
+  while(pairs)
+    list(POP_FRONT pairs property value)
+    set_property(TEST "${name}" PROPERTY "${property}" "${value}")
+  endwhile()
+
+  set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${name}" "${CMAKE_CURRENT_SOURCE_DIR}")
+  _mm_hook_directory()
+  _mm_add_need("test '${name}'" "${_mm_memory_mib}" "${gpus}")
+endfunction()
+
+# _mm_launcher_call(<out> <launcher> <name> <memory> <timeout> <result> <allow_leaks> <extra>)
+#
+# The quoted launcher invocation up to (not including) "--". Options use the "--opt=value" form
+# so a name starting with '-' is never taken for an option.
+function(_mm_launcher_call out launcher name memory timeout result allow_leaks extra)
+  # The name goes through generator expression evaluation in add_test's COMMAND: keep a literal
+  # "$<" from being read as one.
+  string(REPLACE "$<" "$<1:$><" name "${name}")
+  set(words "")
+  foreach(word "${launcher}" "--name=${name}" "--memory=${memory}" "--timeout=${timeout}"
+      "--grace=${_MM_GRACE_SECONDS}" "--result=${result}")
+    _mm_quote(quoted "${word}")
+    string(APPEND words " ${quoted}")
+  endforeach()
+  if(allow_leaks)
+    string(APPEND words " --allow-leaks")
+  endif()
+  foreach(word IN LISTS extra)
+    _mm_command_word(quoted "${word}")
+    string(APPEND words " ${quoted}")
+  endforeach()
+  string(STRIP "${words}" words)
+  set(${out} "${words}" PARENT_SCOPE)
+endfunction()
+
+# _mm_command_word(<out> <word>): a quoted add_test COMMAND argument. add_test would read a bare
+# CONFIGURATIONS, WORKING_DIRECTORY or COMMAND_EXPAND_LISTS as its own keyword; wrapped in a
+# generator expression it stays an argument.
+function(_mm_command_word out word)
+  if(word MATCHES "^(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS)$")
+    set(word "$<1:${word}>")
+  endif()
+  _mm_quote(quoted "${word}")
+  set(${out} "${quoted}" PARENT_SCOPE)
+endfunction()
+
+# ---- mm_gtest_discover_tests ---------------------------------------------------------------------
+
+# _mm_bracket(<out> <value>): <value> as a CMake bracket argument, for files that go through
+# file(GENERATE): generator expressions inside still evaluate, and nothing else is interpreted.
+function(_mm_bracket out value)
+  set(equals "=")
+  while(value MATCHES "]${equals}]")
+    string(APPEND equals "=")
+  endwhile()
+  set(${out} "[${equals}[${value}]${equals}]" PARENT_SCOPE)
+endfunction()
+
+function(mm_gtest_discover_tests target)
+  _mm_constants()
+  cmake_parse_arguments(PARSE_ARGV 1 arg
+    "ALLOW_LEAKS"
+    "MEMORY;TIMEOUT;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
+    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+  set(caller "mm_gtest_discover_tests(${target})")
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    _mm_check_properties_start("${caller}" ${ARGC})
+    list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
+    message(FATAL_ERROR "${caller}: ${missing} needs a value")
+  endif()
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "${caller}: '${target}' is not a target; pass the GoogleTest executable target")
+  endif()
+  get_target_property(type "${target}" TYPE)
+  if(NOT type STREQUAL "EXECUTABLE")
+    message(FATAL_ERROR "${caller}: '${target}' is a ${type}, expected an executable target")
+  endif()
+
+  set(labels "${arg_LABELS}")
+  list(REMOVE_DUPLICATES labels)
+  _mm_resolve_limits("${caller}" "${arg_MEMORY}" "${arg_TIMEOUT}" "${labels}")
+  set(discovery_timeout 5)
+  if(DEFINED arg_DISCOVERY_TIMEOUT)
+    _mm_check_seconds("${caller}" DISCOVERY_TIMEOUT "${arg_DISCOVERY_TIMEOUT}")
+    set(discovery_timeout "${arg_DISCOVERY_TIMEOUT}")
+  endif()
+  if(DEFINED arg_ENVIRONMENT)
+    _mm_check_environment("${caller}" "${arg_ENVIRONMENT}")
+  endif()
+  if(DEFINED arg_PROPERTIES)
+    _mm_check_properties("${caller}" "${arg_PROPERTIES}")
+  endif()
+  if(DEFINED arg_LAUNCHER_ARGS)
+    _mm_check_launcher_args("${caller}" "${arg_LAUNCHER_ARGS}")
+  endif()
+  _mm_launcher("${caller}" launcher)
+  _mm_results_dir(results_dir)
+  set(working_directory "${CMAKE_CURRENT_BINARY_DIR}")
+  if(DEFINED arg_WORKING_DIRECTORY)
+    set(working_directory "${arg_WORKING_DIRECTORY}")
+  endif()
+  set(run_serial FALSE)
+  if("performance" IN_LIST labels)
+    set(run_serial TRUE)
+  endif()
+
+  # One set of files per call: a target may be discovered twice with different prefixes.
+  get_property(calls DIRECTORY PROPERTY "_MM_GTEST_CALLS_${target}")
+  if(NOT calls)
+    set(calls 0)
+  endif()
+  math(EXPR calls "${calls} + 1")
+  set_property(DIRECTORY PROPERTY "_MM_GTEST_CALLS_${target}" ${calls})
+  set(file_base "${CMAKE_CURRENT_BINARY_DIR}/${target}_mmtest")
+  if(calls GREATER 1)
+    string(APPEND file_base "_${calls}")
+  endif()
+
+  get_target_property(emulator "${target}" CROSSCOMPILING_EMULATOR)
+  if(NOT emulator)
+    set(emulator "")
+  endif()
+
+  set(content "# Generated by mm_gtest_discover_tests(${target}): read by ctest, see MMTestGTest.cmake.\n")
+  string(APPEND content "include(\"${_MM_MODULE_DIR}/MMTestGTest.cmake\")\n_mm_gtest_add_tests(\n")
+  foreach(pair
+      "TARGET;${target}" "EXECUTABLE;$<TARGET_FILE:${target}>" "LAUNCHER;${launcher}"
+      "LIST_FILE;${file_base}_list.txt" "RESULTS_DIR;${results_dir}"
+      "PREFIX;${arg_TEST_PREFIX}" "SUFFIX;${arg_TEST_SUFFIX}" "MEMORY;${_mm_memory}"
+      "MEMORY_MIB;${_mm_memory_mib}" "TIMEOUT;${_mm_timeout}" "CTEST_TIMEOUT;${_mm_ctest_timeout}"
+      "COST;${_mm_cost}" "GRACE;${_MM_GRACE_SECONDS}" "ALLOW_LEAKS;${arg_ALLOW_LEAKS}"
+      "RUN_SERIAL;${run_serial}" "WORKING_DIRECTORY;${working_directory}"
+      "DISCOVERY_TIMEOUT;${discovery_timeout}")
+    list(POP_FRONT pair key)
+    _mm_bracket(value "${pair}")
+    string(APPEND content "  ${key} ${value}\n")
+  endforeach()
+  # Lists keep their escaped ';' inside one bracket argument; the script splits them itself.
+  foreach(key LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
+    _mm_bracket(value "${arg_${key}}")
+    string(APPEND content "  ${key}_LIST ${value}\n")
+  endforeach()
+  _mm_bracket(value "${emulator}")
+  string(APPEND content "  EMULATOR_LIST ${value})\n")
+
+  get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  if(multi_config)
+    file(GENERATE OUTPUT "${file_base}-$<CONFIG>.cmake" CONTENT "${content}")
+    _mm_quote(per_config "${file_base}-")
+    string(REGEX REPLACE "\"$" "\${CTEST_CONFIGURATION_TYPE}.cmake\"" per_config "${per_config}")
+    _mm_quote(not_built "${arg_TEST_PREFIX}${target}_NOT_BUILT")
+    file(WRITE "${file_base}.cmake"
+      "if(EXISTS ${per_config})\n  include(${per_config})\nelse()\n  add_test(${not_built} ${not_built})\nendif()\n")
+  else()
+    file(GENERATE OUTPUT "${file_base}.cmake" CONTENT "${content}")
+  endif()
+  _mm_hook_directory()
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${file_base}.cmake")
+  _mm_add_need("each test of '${target}' (mm_gtest_discover_tests)" "${_mm_memory_mib}" 0)
+endfunction()
+
+cmake_policy(POP)

@@ -46,13 +46,17 @@ include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
-set(_MM_RESERVE_PERCENT 10)
-set(_MM_RESERVE_MIN_MIB 256)
-set(_MM_RESERVE_MAX_MIB 2048)
-# CTest keeps resource slots in an int; 2^31 MiB (2 PiB) is far beyond any machine.
-set(_MM_MAX_MIB 2147483648)
-# A cgroup "limit" at or above this many bytes means "no limit" (v1 prints 2^63 rounded to a page).
-set(_MM_CGROUP_UNLIMITED_MIB 4398046511104) # 2^42 MiB = 2^62 bytes
+# The constants live in functions: this file's variables would only be seen by the directory that
+# included it first.
+macro(_mm_runtime_constants)
+  set(_MM_RESERVE_PERCENT 10)
+  set(_MM_RESERVE_MIN_MIB 256)
+  set(_MM_RESERVE_MAX_MIB 2048)
+  # CTest keeps resource slots in an int; 2^31 MiB (2 PiB) is far beyond any machine.
+  set(_MM_MAX_MIB 2147483648)
+  # A cgroup "limit" at or above this many MiB means "no limit" (v1 shows 2^63 rounded to a page).
+  set(_MM_CGROUP_UNLIMITED_MIB 4398046511104) # 2^42 MiB = 2^62 bytes
+endmacro()
 
 # _mm_size_to_mib(<size> <ROUND_UP|ROUND_DOWN> <out_mib> <out_error>)
 #
@@ -61,10 +65,18 @@ set(_MM_CGROUP_UNLIMITED_MIB 4398046511104) # 2^42 MiB = 2^62 bytes
 # says why in words that complete "expects a size like 512M or 2G, got '<size>'" style messages.
 # 64-bit integer arithmetic only: the integer part is bounded before any multiplication.
 function(_mm_size_to_mib size rounding out_mib out_error)
+  _mm_runtime_constants()
   set(${out_mib} "" PARENT_SCOPE)
   string(TOUPPER "${size}" upper)
   # A fraction needs a unit (K, M, G, T): bytes are whole. Same rule as mmtest-run.
-  if(NOT upper MATCHES "^([0-9]+)(\\.([0-9]+))?(([KMGT])I?)?B?$" OR (CMAKE_MATCH_2 AND NOT CMAKE_MATCH_5))
+  set(matched FALSE)
+  if(upper MATCHES "^([0-9]+)(\\.([0-9]+))?(([KMGT])I?)?B?$")
+    set(matched TRUE)
+    if(NOT "${CMAKE_MATCH_2}" STREQUAL "" AND "${CMAKE_MATCH_5}" STREQUAL "")
+      set(matched FALSE)
+    endif()
+  endif()
+  if(NOT matched)
     set(${out_error} "expects a size like 512M or 2G, got '${size}'" PARENT_SCOPE)
     return()
   endif()
@@ -153,6 +165,7 @@ endfunction()
 # The smallest cgroup memory limit on the path of this process, v2 and v1, in MiB, and the file
 # it came from. Empty when no limit applies or no cgroup is mounted.
 function(_mm_cgroup_limit_mib out_mib out_where)
+  _mm_runtime_constants()
   set(best "")
   set(best_where "")
   # Tests point these at a fake tree; the real ones otherwise.
@@ -265,6 +278,7 @@ endfunction()
 # fatal error: running unthrottled because of a typo is exactly the silent failure mmtest exists
 # to prevent.
 function(_mm_find_budget cache_budget out_mib out_source)
+  _mm_runtime_constants()
   if(NOT "$ENV{MMTEST_MEMORY_BUDGET}" STREQUAL "")
     _mm_size_to_mib("$ENV{MMTEST_MEMORY_BUDGET}" ROUND_DOWN mib error)
     if(error)
@@ -372,7 +386,7 @@ macro(_mm_ctest_prepare)
   _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_gpu_ids}")
   # CTest reads this variable after the whole test list, unless --resource-spec-file was given.
   set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
-  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), ${_mm_gpu_count} GPUs; resource spec ${_mm_prep_SPEC_FILE}")
+  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
   endif()
@@ -386,9 +400,40 @@ function(_mm_need name memory_mib gpus)
       "lower its MEMORY or raise MMTEST_MEMORY_BUDGET")
   endif()
   if(gpus GREATER _mm_gpu_count)
-    message("mmtest: ${name} needs ${gpus} GPUs but ${_mm_gpu_count} were found: it cannot run here "
+    message("mmtest: ${name} needs ${gpus} GPU(s) but ${_mm_gpu_count} were found: it cannot run here "
       "and CTest will report it as Not Run; set MMTEST_GPUS if GPUs are present")
   endif()
+endfunction()
+
+# _mm_quote(<out> <value>)
+#
+# <value> as one quoted CMake argument, for generated code: any characters survive, including
+# ";", quotes, "$", brackets, a leading newline and the empty string.
+function(_mm_quote out value)
+  string(REPLACE "\\" "\\\\" value "${value}")
+  string(REPLACE "\"" "\\\"" value "${value}")
+  string(REPLACE "$" "\\$" value "${value}")
+  set(${out} "\"${value}\"" PARENT_SCOPE)
+endfunction()
+
+# _mm_result_file(<out> <results_dir> <test_name>)
+#
+# The result record path of a test: the name with every character outside [A-Za-z0-9._-] (and a
+# leading dot) replaced by "_", cut to 100 characters, plus a hash of the full name whenever it
+# had to change, so "a b" and "a_b" never share a file.
+function(_mm_result_file out results_dir name)
+  string(REGEX REPLACE "[^A-Za-z0-9._-]" "_" safe "${name}")
+  string(REGEX REPLACE "^\\." "_" safe "${safe}")
+  string(LENGTH "${safe}" safe_len)
+  if(safe_len GREATER 100)
+    string(SUBSTRING "${safe}" 0 100 safe)
+  endif()
+  if(NOT safe STREQUAL name)
+    string(MD5 hash "${name}")
+    string(SUBSTRING "${hash}" 0 8 hash)
+    string(APPEND safe "-${hash}")
+  endif()
+  set(${out} "${results_dir}/${safe}.json" PARENT_SCOPE)
 endfunction()
 
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)

@@ -23,10 +23,15 @@ TEST(ResourceLimits, by_default_only_core_dumps_are_off) {
   EXPECT_EQ(limits[0].hard, 0u);
 }
 
-TEST(ResourceLimits, core_option_leaves_core_dumps_alone) {
+TEST(ResourceLimits, core_option_raises_the_core_limit_to_its_hard_limit) {
+  rlimit current{};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &current), 0);
   Options options;
   options.allow_core = true;
-  EXPECT_TRUE(resource_limits(options).empty());
+  const auto core = find(resource_limits(options), RLIMIT_CORE);
+  ASSERT_TRUE(core.has_value());
+  EXPECT_EQ(core->soft, current.rlim_max);
+  EXPECT_EQ(core->hard, current.rlim_max);
 }
 
 TEST(ResourceLimits, cpu_time_sets_a_soft_limit_with_one_second_of_notice) {

@@ -6,7 +6,14 @@ namespace mmtest::run {
 
 std::vector<ResourceLimit> resource_limits(const Options& options) {
   std::vector<ResourceLimit> limits;
-  if (!options.allow_core) limits.push_back({RLIMIT_CORE, "RLIMIT_CORE", 0, 0});
+  if (options.allow_core) {
+    // Raise the soft limit to the hard one: the launcher's own soft limit may be 0 (AddressSanitizer
+    // sets it so in the processes it instruments), and the test asked for its core.
+    rlimit current{};
+    if (::getrlimit(RLIMIT_CORE, &current) == 0) limits.push_back({RLIMIT_CORE, "RLIMIT_CORE", current.rlim_max, current.rlim_max});
+  } else {
+    limits.push_back({RLIMIT_CORE, "RLIMIT_CORE", 0, 0});
+  }
   if (options.cpu_time_seconds) {
     // SIGXCPU at the soft limit lets the test notice; SIGKILL follows one second later.
     const rlim_t seconds = *options.cpu_time_seconds;

@@ -16,9 +16,9 @@ struct ResourceLimit {
   rlim_t hard;
 };
 
-// The rlimits the test process starts with: RLIMIT_CORE 0 unless --core, and whatever
-// --cpu-time, --max-open-files, --max-file-size and --data-limit ask for. RLIMIT_AS is never set:
-// it breaks sanitizers and programs that reserve address space.
+// The rlimits the test process starts with: RLIMIT_CORE 0, or with --core raised to its hard limit;
+// and whatever --cpu-time, --max-open-files, --max-file-size and --data-limit ask for. RLIMIT_AS is
+// never set: it breaks sanitizers and programs that reserve address space.
 std::vector<ResourceLimit> resource_limits(const Options& options);
 
 std::string describe(const ResourceLimit& limit);  // "RLIMIT_CORE, 0"

@@ -1,0 +1,103 @@
+# Distributed with mmtest.
+#[=======================================================================[.rst:
+MMTestGTest
+-----------
+
+The ctest-time half of :command:`mm_gtest_discover_tests`. Each call of that command generates a
+small file that ``CTestTestfile.cmake`` includes; it calls ``_mm_gtest_add_tests()`` below, which
+
+1. runs the GoogleTest executable with ``--gtest_list_tests`` (directly, never under the launcher)
+   when the cached list is missing or older than the executable;
+2. adds one CTest test per test case, run under ``mmtest-run`` with ``--gtest_filter=<case>``,
+   with the memory, timeout, labels and properties given at configure time.
+
+Configure-time values reach it as bracket arguments, so list-valued properties survive intact.
+#]=======================================================================]
+
+include_guard(GLOBAL)
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25...3.31)
+
+include("${CMAKE_CURRENT_LIST_DIR}/MMTestRuntime.cmake")
+
+# _mm_gtest_list(<exe> <emulator> <workdir> <timeout> <list_file> <caller>): runs discovery and
+# writes one "<Suite>.<Case>" per line to <list_file>.
+function(_mm_gtest_list exe emulator workdir timeout list_file caller)
+  execute_process(COMMAND ${emulator} "${exe}" --gtest_list_tests
+    WORKING_DIRECTORY "${workdir}" TIMEOUT ${timeout}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${caller}: test discovery failed: '${exe} --gtest_list_tests' "
+      "exited with '${rc}' (DISCOVERY_TIMEOUT ${timeout} s)\n${output}${errors}")
+  endif()
+  # Output: "Suite." lines, then "  Case" lines; parameterised ones end in "  # GetParam() = ...".
+  string(REPLACE ";" "\\;" output "${output}")
+  string(REPLACE "\n" ";" lines "${output}")
+  set(suite "")
+  set(names "")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE " *#.*$" "" line "${line}")
+    if(line MATCHES "^([^ ].*)\\.$")
+      set(suite "${CMAKE_MATCH_1}")
+    elseif(line MATCHES "^  +([^ ]+)$" AND NOT suite STREQUAL "")
+      string(APPEND names "${suite}.${CMAKE_MATCH_1}\n")
+    endif()
+  endforeach()
+  string(RANDOM LENGTH 8 suffix)
+  file(WRITE "${list_file}.${suffix}.tmp" "${names}")
+  file(RENAME "${list_file}.${suffix}.tmp" "${list_file}")
+endfunction()
+
+function(_mm_gtest_add_tests)
+  cmake_parse_arguments(PARSE_ARGV 0 arg ""
+    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;ALLOW_LEAKS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_ARGS_LIST;EMULATOR_LIST"
+    "")
+  set(caller "mm_gtest_discover_tests(${arg_TARGET})")
+  if(NOT EXISTS "${arg_EXECUTABLE}")
+    # Not built yet: one failing test says so, instead of silently having no tests.
+    add_test("${arg_PREFIX}${arg_TARGET}_NOT_BUILT" "${arg_EXECUTABLE}")
+    return()
+  endif()
+  if(NOT EXISTS "${arg_LIST_FILE}" OR "${arg_EXECUTABLE}" IS_NEWER_THAN "${arg_LIST_FILE}")
+    _mm_gtest_list("${arg_EXECUTABLE}" "${arg_EMULATOR_LIST}" "${arg_WORKING_DIRECTORY}"
+      "${arg_DISCOVERY_TIMEOUT}" "${arg_LIST_FILE}" "${caller}")
+  endif()
+  file(STRINGS "${arg_LIST_FILE}" cases)
+
+  set(launcher_flags "")
+  if(arg_ALLOW_LEAKS)
+    list(APPEND launcher_flags --allow-leaks)
+  endif()
+  foreach(case IN LISTS cases)
+    set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
+    _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
+    add_test("${name}" ${arg_EMULATOR_LIST} "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
+      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" ${launcher_flags}
+      ${arg_LAUNCHER_ARGS_LIST} -- "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
+    set_tests_properties("${name}" PROPERTIES
+      RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB}"
+      TIMEOUT "${arg_CTEST_TIMEOUT}"
+      COST "${arg_COST}"
+      WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
+      SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+    if(NOT "${arg_LABELS_LIST}" STREQUAL "")
+      set_tests_properties("${name}" PROPERTIES LABELS "${arg_LABELS_LIST}")
+    endif()
+    if(arg_RUN_SERIAL)
+      set_tests_properties("${name}" PROPERTIES RUN_SERIAL TRUE)
+    endif()
+    if(NOT "${arg_ENVIRONMENT_LIST}" STREQUAL "")
+      set_tests_properties("${name}" PROPERTIES ENVIRONMENT "${arg_ENVIRONMENT_LIST}")
+    endif()
+    if(case MATCHES "(^|\\.|/)DISABLED_")
+      set_tests_properties("${name}" PROPERTIES DISABLED TRUE)
+    endif()
+    set(pairs "${arg_PROPERTIES_LIST}")
+    while(pairs)
+      list(POP_FRONT pairs property value)
+      set_tests_properties("${name}" PROPERTIES "${property}" "${value}")
+    endwhile()
+  endforeach()
+endfunction()
+
+cmake_policy(POP)

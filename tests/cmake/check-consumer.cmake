@@ -1,0 +1,50 @@
+# cmake -P driver: builds the consumer/ fixture against mmtest one way (MODE) and runs its ctest.
+#   -DMODE=install|buildtree|subdirectory|fetchcontent -DWORK=<dir> -DGENERATOR=<generator>
+#   -DMMTEST_BUILD=<mmtest build dir> (install, buildtree) -DMMTEST_SOURCE=<mmtest source dir>
+cmake_minimum_required(VERSION 3.25)
+include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
+file(REMOVE_RECURSE "${WORK}")
+set(fixture "${CMAKE_CURRENT_LIST_DIR}/consumer")
+set(build "${WORK}/build")
+set(expect_launcher "")
+
+if(MODE STREQUAL "install")
+  # Install, then move the prefix: the package must not remember where it was installed.
+  mm_test_run(install COMMAND ${CMAKE_COMMAND} --install "${MMTEST_BUILD}" --prefix "${WORK}/first-prefix")
+  file(RENAME "${WORK}/first-prefix" "${WORK}/moved-prefix")
+  set(args -DMODE=find_package "-DCMAKE_PREFIX_PATH=${WORK}/moved-prefix")
+  set(expect_launcher "${WORK}/moved-prefix/bin/mmtest-run")
+  # A version the package is not compatible with is refused.
+  mm_test_run(too_new EXPECT_FAILURE COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${WORK}/too-new"
+    -G "${GENERATOR}" ${args} -DMMTEST_VERSION=99.0)
+  if(too_new_rc EQUAL 0)
+    message(FATAL_ERROR "find_package(mmtest 99.0) succeeded")
+  endif()
+  mm_test_expect("${too_new_err}" "compatible with requested version \"99.0\".*mmtestConfig.cmake, version: [0-9.]+" "version refusal")
+elseif(MODE STREQUAL "buildtree")
+  set(args -DMODE=find_package "-Dmmtest_DIR=${MMTEST_BUILD}")
+  set(expect_launcher "${MMTEST_BUILD}/")
+elseif(MODE STREQUAL "subdirectory" OR MODE STREQUAL "fetchcontent")
+  set(args -DMODE=${MODE} "-DMMTEST_SOURCE=${MMTEST_SOURCE}")
+  set(expect_launcher "${build}/")
+else()
+  message(FATAL_ERROR "unknown MODE '${MODE}'")
+endif()
+
+mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${build}" -G "${GENERATOR}" ${args})
+mm_test_run(compile COMMAND ${CMAKE_COMMAND} --build "${build}")
+mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 2" "consumer ctest")
+mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "budget line")
+# The tests really ran under the launcher this way of consuming provides.
+mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" --show-only=json-v1)
+string(JSON launcher GET "${show_out}" tests 0 command 0)
+string(FIND "${launcher}" "${expect_launcher}" at)
+if(NOT at EQUAL 0 OR NOT launcher MATCHES "/mmtest-run$")
+  message(FATAL_ERROR "tests run ${launcher}, expected the mmtest-run under ${expect_launcher}")
+endif()
+foreach(record consumer.hello consumer.sub.hello)
+  if(NOT EXISTS "${build}/mmtest-results/${record}.json")
+    message(FATAL_ERROR "no result record for ${record}")
+  endif()
+endforeach()

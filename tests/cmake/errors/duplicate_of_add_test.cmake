@@ -1,0 +1,2 @@
+add_test(NAME twice COMMAND prog)
+add_mm_test(NAME twice COMMAND prog)

@@ -1,0 +1,1 @@
+mm_gtest_discover_tests(nope MEMORY 64M)

@@ -1,0 +1,2 @@
+add_library(iface INTERFACE)
+mm_gtest_discover_tests(iface)

@@ -1,0 +1,1 @@
+add_mm_test(NAME order_book COMMAND prog MEMORY 12Q)

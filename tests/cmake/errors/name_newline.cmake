@@ -1,0 +1,2 @@
+add_mm_test(NAME "a
+b" COMMAND prog)

@@ -1,0 +1,3 @@
+unset(MMTEST_RUN CACHE)
+unset(MMTEST_RUN)
+add_mm_test(NAME t COMMAND prog)

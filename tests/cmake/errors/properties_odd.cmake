@@ -1,0 +1,1 @@
+add_mm_test(NAME t COMMAND prog PROPERTIES COST 5 RUN_SERIAL)

@@ -1,0 +1,1 @@
+mm_register_labels(TIMEOUT 5)

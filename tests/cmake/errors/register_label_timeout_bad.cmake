@@ -1,0 +1,1 @@
+mm_register_labels(nightly TIMEOUT forever)

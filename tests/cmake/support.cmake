@@ -1,0 +1,44 @@
+# Helpers for the cmake -P drivers of tests/cmake/: run a command, fail with its output.
+
+# mm_test_run(<out_prefix> [EXPECT_FAILURE] [ENV <VAR=value>...] COMMAND <cmd>...)
+# Runs <cmd>; sets <out_prefix>_rc, <out_prefix>_out, <out_prefix>_err. Unless EXPECT_FAILURE,
+# a non-zero exit fails the test with everything the command printed.
+function(mm_test_run prefix)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXPECT_FAILURE" "" "ENV;COMMAND")
+  set(command ${arg_COMMAND})
+  if(arg_ENV)
+    set(command ${CMAKE_COMMAND} -E env ${arg_ENV} ${arg_COMMAND})
+  endif()
+  execute_process(COMMAND ${command}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT arg_EXPECT_FAILURE AND NOT rc EQUAL 0)
+    list(JOIN command " " shown)
+    message(FATAL_ERROR "command failed (${rc}): ${shown}\n--- stdout\n${out}\n--- stderr\n${err}")
+  endif()
+  set(${prefix}_rc "${rc}" PARENT_SCOPE)
+  set(${prefix}_out "${out}" PARENT_SCOPE)
+  set(${prefix}_err "${err}" PARENT_SCOPE)
+endfunction()
+
+# mm_test_expect(<text> <regex> <what>): <regex> must match <text> with whitespace runs folded
+# to one space (CMake wraps long messages).
+function(mm_test_expect text regex what)
+  string(REGEX REPLACE "[ \t\r\n]+" " " flat "${text}")
+  if(NOT flat MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: expected to match\n  ${regex}\ngot:\n${text}")
+  endif()
+endfunction()
+
+# mm_test_expect_not(<text> <regex> <what>)
+function(mm_test_expect_not text regex what)
+  string(REGEX REPLACE "[ \t\r\n]+" " " flat "${text}")
+  if(flat MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: expected NOT to match\n  ${regex}\ngot:\n${text}")
+  endif()
+endfunction()
+
+# mm_test_regex_escape(<out> <text>): <text> as a regex matching itself.
+function(mm_test_regex_escape out text)
+  string(REGEX REPLACE "([][\\\\^$.|?*+(){}])" "\\\\\\1" escaped "${text}")
+  set(${out} "${escaped}" PARENT_SCOPE)
+endfunction()
