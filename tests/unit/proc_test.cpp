@@ -1,5 +1,7 @@
 #include "mmtest/run/proc.hpp"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -163,6 +165,64 @@ TEST(ReadAllProcesses, sees_this_process_with_its_parent) {
   EXPECT_EQ(self->ppid, ::getppid());
   EXPECT_TRUE(self->is_live());
   EXPECT_GT(self->rss_bytes, 0u);
+}
+
+// A real child and grandchild, both paused; the grandchild's pid arrives through a pipe once it runs.
+class LiveTree : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    child_ = ::fork();
+    ASSERT_GE(child_, 0);
+    if (child_ == 0) {
+      const pid_t grandchild = ::fork();
+      if (grandchild == 0) {
+        const pid_t me = ::getpid();
+        if (::write(fds[1], &me, sizeof me) != sizeof me) ::_exit(1);
+        while (true) ::pause();
+      }
+      while (true) ::pause();
+    }
+    ::close(fds[1]);
+    ASSERT_EQ(::read(fds[0], &grandchild_, sizeof grandchild_), static_cast<ssize_t>(sizeof grandchild_));
+    ::close(fds[0]);
+  }
+  void TearDown() override {
+    if (grandchild_ > 0) ::kill(grandchild_, SIGKILL);
+    if (child_ > 0) {
+      ::kill(child_, SIGKILL);
+      ::waitpid(child_, nullptr, 0);
+    }
+  }
+  pid_t child_ = -1;
+  pid_t grandchild_ = -1;
+};
+
+TEST_F(LiveTree, walking_the_children_lists_finds_child_and_grandchild) {
+  const auto walked = walk_descendants(::getpid());
+  if (!walked) GTEST_SKIP() << "this kernel has no /proc/<pid>/task/<tid>/children";
+  std::vector<pid_t> pids;
+  for (const ProcessInfo& process : *walked) pids.push_back(process.pid);
+  std::ranges::sort(pids);
+  std::vector<pid_t> expected{child_, grandchild_};
+  std::ranges::sort(expected);
+  EXPECT_EQ(pids, expected);
+  for (const ProcessInfo& process : *walked) {
+    EXPECT_EQ(process.ppid, process.pid == child_ ? ::getpid() : child_);
+    EXPECT_GT(process.rss_bytes, 0u);
+  }
+}
+
+TEST_F(LiveTree, walking_agrees_with_the_complete_scan) {
+  const auto walked = walk_descendants(::getpid());
+  if (!walked) GTEST_SKIP() << "this kernel has no /proc/<pid>/task/<tid>/children";
+  std::vector<pid_t> from_walk, from_scan;
+  for (const ProcessInfo& process : *walked) from_walk.push_back(process.pid);
+  for (const ProcessInfo& process : descendants_of(::getpid(), read_all_processes())) from_scan.push_back(process.pid);
+  std::ranges::sort(from_walk);
+  std::ranges::sort(from_scan);
+  EXPECT_EQ(from_walk, from_scan);
 }
 
 TEST(ReadCommandLine, joins_the_arguments_of_a_live_process) {

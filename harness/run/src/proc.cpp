@@ -105,6 +105,50 @@ std::vector<ProcessInfo> descendants_of(pid_t root, std::span<const ProcessInfo>
   return found;
 }
 
+std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root) {
+  static const auto page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<ProcessInfo> found;
+  std::vector<pid_t> frontier{root};
+  char stat_buffer[1024];
+  bool first = true;
+  while (!frontier.empty()) {
+    const pid_t parent = frontier.back();
+    frontier.pop_back();
+    const std::string task_path = fmt::format("/proc/{}/task", parent);
+    DIR* tasks = ::opendir(task_path.c_str());
+    if (tasks == nullptr) continue;  // exited meanwhile
+    while (const dirent* task = ::readdir(tasks)) {
+      pid_t tid = 0;
+      if (!parse_integer(std::string_view(task->d_name), tid)) continue;
+      const FileText children = read_small_file(fmt::format("{}/{}/children", task_path, tid));
+      if (!children.ok) {
+        if (first && children.error == ENOENT) {
+          ::closedir(tasks);
+          return std::nullopt;  // no CONFIG_PROC_CHILDREN
+        }
+        continue;
+      }
+      std::string_view rest = children.text;
+      while (!rest.empty()) {
+        const auto end = rest.find(' ');
+        pid_t child = 0;
+        if (parse_integer(rest.substr(0, end), child)) {
+          const std::string_view text = read_stat(child, stat_buffer);
+          if (auto info = text.empty() ? std::nullopt : parse_proc_stat(text, page_size)) {
+            found.push_back(std::move(*info));
+            frontier.push_back(child);
+          }
+        }
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end + 1);
+      }
+      first = false;
+    }
+    ::closedir(tasks);
+  }
+  return found;
+}
+
 std::string read_command_line(pid_t pid, std::string_view fallback_comm) {
   FileText file = read_small_file(fmt::format("/proc/{}/cmdline", pid));
   std::string& text = file.text;

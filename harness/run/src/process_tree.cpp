@@ -4,10 +4,12 @@
 
 namespace mmtest::run {
 
-TreeSnapshot snapshot_tree(pid_t supervisor) {
-  const std::vector<ProcessInfo> everyone = read_all_processes();
+TreeSnapshot snapshot_tree(pid_t supervisor, Scan scan) {
+  std::optional<std::vector<ProcessInfo>> descendants;
+  if (scan == Scan::walk) descendants = walk_descendants(supervisor);
+  if (!descendants) descendants = descendants_of(supervisor, read_all_processes());
   TreeSnapshot tree;
-  for (ProcessInfo& process : descendants_of(supervisor, everyone)) {
+  for (ProcessInfo& process : *descendants) {
     if (!process.is_live()) continue;
     tree.rss_bytes += process.rss_bytes;
     tree.live.push_back(std::move(process));

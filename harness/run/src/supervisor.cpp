@@ -186,7 +186,7 @@ void Supervisor::on_launcher_signal(int signal_number) {
 
 void Supervisor::sample() {
   const auto now = Clock::now();
-  const TreeSnapshot tree = snapshot_tree(self_);
+  const TreeSnapshot tree = snapshot_tree(self_, Scan::walk);
 
   if (last_sample_time_ != Clock::time_point{} && tree.rss_bytes > last_tree_rss_bytes_) {
     const double seconds = std::chrono::duration<double>(now - last_sample_time_).count();

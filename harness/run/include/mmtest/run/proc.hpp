@@ -33,6 +33,13 @@ std::vector<ProcessInfo> read_all_processes();
 // The processes below root (not root itself), found by following parent links.
 std::vector<ProcessInfo> descendants_of(pid_t root, std::span<const ProcessInfo> processes);
 
+// The processes below root found by following /proc/<pid>/task/<tid>/children down from root:
+// the cost grows with the size of the tree, not with the number of processes on the machine.
+// The kernel documents these files as dependable only for a frozen tree: a process forked or
+// re-parented during the walk may be missed. Good for sampling; use read_all_processes() where
+// missing one matters. nullopt when the kernel has no such files (CONFIG_PROC_CHILDREN off).
+std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root);
+
 // The command line of pid, arguments joined by spaces; the comm name in brackets when the
 // command line is empty (kernel threads, zombies) or unreadable.
 std::string read_command_line(pid_t pid, std::string_view fallback_comm);

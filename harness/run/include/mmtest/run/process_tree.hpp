@@ -17,7 +17,13 @@ struct TreeSnapshot {
   std::uint64_t rss_bytes = 0;      // sum of the live processes' RSS
 };
 
-TreeSnapshot snapshot_tree(pid_t supervisor);
+// How to find the tree: `complete` reads every process on the machine and misses nothing alive;
+// `walk` follows the kernel's children lists down from the supervisor, costs in proportion to the
+// tree, and may miss a process forked during the walk (it falls back to `complete` on kernels
+// without those lists). Sampling walks; stopping, killing and leak detection are complete.
+enum class Scan { complete, walk };
+
+TreeSnapshot snapshot_tree(pid_t supervisor, Scan scan = Scan::complete);
 
 // Sends signal_number to every live process in the snapshot, then SIGCONT so that a stopped
 // process acts on it. Returns how many processes were signalled.
