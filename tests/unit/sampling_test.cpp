@@ -11,22 +11,22 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 constexpr double kGiBPerSecond = 1024.0 * 1024 * 1024;
 
-const SamplingPolicy kPolicy{};  // 100 ms .. 2 ms, assuming 1 GiB/s
+const SamplingPolicy kPolicy{};  // 20 ms .. 2 ms, assuming 1 GiB/s
 
 TEST(SamplingPolicy, defaults_match_the_documented_figures) {
-  EXPECT_EQ(kPolicy.slowest, 100ms);
+  EXPECT_EQ(kPolicy.slowest, 20ms);
   EXPECT_EQ(kPolicy.fastest, 2ms);
   EXPECT_DOUBLE_EQ(kPolicy.assumed_growth_bytes_per_second, kGiBPerSecond);
 }
 
 TEST(NextSampleInterval, without_a_limit_samples_at_the_slowest_rate) {
-  EXPECT_EQ(next_sample_interval(kPolicy, 0, std::nullopt, 0), 100ms);
-  EXPECT_EQ(next_sample_interval(kPolicy, 60 * kGiB, std::nullopt, 100 * kGiBPerSecond), 100ms);
+  EXPECT_EQ(next_sample_interval(kPolicy, 0, std::nullopt, 0), 20ms);
+  EXPECT_EQ(next_sample_interval(kPolicy, 60 * kGiB, std::nullopt, 100 * kGiBPerSecond), 20ms);
 }
 
 TEST(NextSampleInterval, far_from_the_limit_samples_at_the_slowest_rate) {
-  EXPECT_EQ(next_sample_interval(kPolicy, 0, 64 * kGiB, 0), 100ms);
-  EXPECT_EQ(next_sample_interval(kPolicy, 1 * kGiB, 8 * kGiB, 0), 100ms);
+  EXPECT_EQ(next_sample_interval(kPolicy, 0, 64 * kGiB, 0), 20ms);
+  EXPECT_EQ(next_sample_interval(kPolicy, 1 * kGiB, 8 * kGiB, 0), 20ms);
 }
 
 TEST(NextSampleInterval, near_or_over_the_limit_samples_at_the_fastest_rate) {
@@ -45,7 +45,7 @@ TEST(NextSampleInterval, respects_a_custom_policy_range) {
 
 TEST(NextSampleInterval, a_test_growing_at_the_assumed_rate_cannot_overshoot_half_the_headroom) {
   const std::uint64_t limit = 4 * kGiB;
-  for (const std::uint64_t headroom : {10 * kMiB, 40 * kMiB, 100 * kMiB, 150 * kMiB}) {
+  for (const std::uint64_t headroom : {6 * kMiB, 10 * kMiB, 20 * kMiB, 36 * kMiB}) {
     const auto interval = next_sample_interval(kPolicy, limit - headroom, limit, 0);
     ASSERT_GT(interval, kPolicy.fastest) << "headroom " << headroom << " should be between the clamps";
     ASSERT_LT(interval, kPolicy.slowest) << "headroom " << headroom << " should be between the clamps";
@@ -74,7 +74,7 @@ TEST(NextSampleInterval, never_lengthens_as_headroom_shrinks) {
 
 TEST(NextSampleInterval, faster_observed_growth_shortens_the_interval) {
   const std::uint64_t limit = 4 * kGiB;
-  const std::uint64_t rss = limit - 100 * kMiB;
+  const std::uint64_t rss = limit - 30 * kMiB;
   const auto at_assumed_rate = next_sample_interval(kPolicy, rss, limit, 0);
   const auto at_four_times = next_sample_interval(kPolicy, rss, limit, 4 * kGiBPerSecond);
   EXPECT_LT(at_four_times, at_assumed_rate);
@@ -83,7 +83,7 @@ TEST(NextSampleInterval, faster_observed_growth_shortens_the_interval) {
 
 TEST(NextSampleInterval, slower_observed_growth_does_not_lengthen_it) {
   const std::uint64_t limit = 4 * kGiB;
-  const std::uint64_t rss = limit - 100 * kMiB;
+  const std::uint64_t rss = limit - 30 * kMiB;
   const auto at_assumed_rate = next_sample_interval(kPolicy, rss, limit, 0);
   EXPECT_EQ(next_sample_interval(kPolicy, rss, limit, 1.0), at_assumed_rate);
   EXPECT_EQ(next_sample_interval(kPolicy, rss, limit, -kGiBPerSecond), at_assumed_rate);  // shrinking tree

@@ -7,12 +7,12 @@
 
 namespace mmtest::run {
 
-// How often the supervisor samples the tree's memory. Far from the budget it looks rarely (the
-// cost of a sample is a read of /proc/<pid>/stat for every process on the machine); near the
-// budget it looks often enough that a test allocating at the assumed rate cannot overshoot by
-// more than half the remaining headroom between two samples.
+// How often the supervisor samples the tree's memory. Far from the budget it looks every 20 ms (a
+// sample walks the test's tree: tens of microseconds for a small one), often enough to catch brief
+// peaks shared by several processes; near the budget it looks often enough that a test allocating
+// at the assumed rate cannot overshoot by more than half the remaining headroom between samples.
 struct SamplingPolicy {
-  std::chrono::milliseconds slowest{100};
+  std::chrono::milliseconds slowest{20};
   std::chrono::milliseconds fastest{2};
   double assumed_growth_bytes_per_second = 1024.0 * 1024 * 1024;  // 1 GiB/s unless faster is observed
 };
