@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mmtest/run/format.hpp"
+#include "expect_contains.hpp"
 #include "temp_directory.hpp"
 
 namespace mmtest::run {
@@ -18,9 +19,6 @@ namespace fs = std::filesystem;
 using testing::read_text;
 using testing::TempDirectory;
 using testing::write_text;
-
-#define EXPECT_CONTAINS(text, part)                                                                       \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
 
 // ---- cgroup_v2_path ------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@
 
 #include "mmtest/run/exit_codes.hpp"
 
+#include "expect_contains.hpp"
+
 namespace mmtest::run {
 namespace {
 
@@ -35,8 +37,6 @@ Supervision killed_by(int signal_number) {
 
 LeakedProcess leak(pid_t pid, const std::string& comm) { return {pid, comm, comm + " --forever"}; }
 
-#define EXPECT_CONTAINS(text, part)                                                                       \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
 #define EXPECT_NOT_CONTAINS(text, part)                                                                   \
   EXPECT_EQ(std::string(text).find(part), std::string::npos) << "'" << (part) << "' unexpectedly in: " << (text)
 

@@ -45,7 +45,7 @@ TEST(NextSampleInterval, respects_a_custom_policy_range) {
 
 TEST(NextSampleInterval, a_test_growing_at_the_assumed_rate_cannot_overshoot_half_the_headroom) {
   const std::uint64_t limit = 4 * kGiB;
-  for (const std::uint64_t headroom : {6 * kMiB, 10 * kMiB, 20 * kMiB, 36 * kMiB}) {
+  for (const std::uint64_t headroom : {8 * kMiB, 10 * kMiB, 20 * kMiB, 36 * kMiB}) {
     const auto interval = next_sample_interval(kPolicy, limit - headroom, limit, 0);
     ASSERT_GT(interval, kPolicy.fastest) << "headroom " << headroom << " should be between the clamps";
     ASSERT_LT(interval, kPolicy.slowest) << "headroom " << headroom << " should be between the clamps";

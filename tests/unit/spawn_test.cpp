@@ -5,6 +5,7 @@
 #include <string>
 
 #include "mmtest/run/exit_codes.hpp"
+#include "expect_contains.hpp"
 #include "temp_directory.hpp"
 
 namespace mmtest::run {
@@ -13,9 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDirectory;
 using testing::write_text;
-
-#define EXPECT_CONTAINS(text, part)                                                                       \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
 
 // Directories a/, b/, c/ holding programs named "tool" in various states.
 class ResolveExecutable : public ::testing::Test {

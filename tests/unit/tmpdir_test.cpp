@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <string>
 
+#include "expect_contains.hpp"
 #include "temp_directory.hpp"
 
 namespace mmtest::run {
@@ -13,9 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDirectory;
 using testing::write_text;
-
-#define EXPECT_CONTAINS(text, part)                                                                       \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (part) << "' not in: " << (text)
 
 // The directory is removed even when an assertion fails halfway.
 struct RemoveAfterwards {
