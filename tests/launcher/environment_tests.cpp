@@ -165,7 +165,9 @@ TEST_F(ResourceLimit, CpuTimeLimitStopsABusyLoop) {
       << describe(result.status) << "\n"
       << result.err;
   EXPECT_TRUE(diagnosis(result).starts_with("mmtest: spin died of signal SIG")) << result.err;
-  EXPECT_LE(result.wall.count(), 10.0);
+  // RLIMIT_CPU, not the 30 s --timeout, must have stopped it (the outcome below says so too); the
+  // wall time is generous because a loaded machine (sanitizer builds, -j64) stretches 1 s of CPU.
+  EXPECT_LT(result.wall.count(), 29.0);
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "spin", command);
   EXPECT_EQ(record["outcome"], "signal");

@@ -23,7 +23,7 @@ TEST_F(Timeout, KillsChildThatIgnoresSigtermAfterTheGrace) {
   expect_timeout_diagnosis(result, "stubborn");
   // SIGTERM at 1 s is ignored, SIGKILL follows 0.5 s later: not sooner, and not much later.
   EXPECT_GE(result.wall.count(), 1.45);
-  EXPECT_LE(result.wall.count(), 4.0);
+  EXPECT_LE(result.wall.count(), 10.0);  // generous for loaded machines; without SIGKILL it never ends
   expect_no_survivors();
 
   const auto record = read_record(record_path);
@@ -51,7 +51,7 @@ TEST_F(Timeout, KillsSetsidGrandchildThatIgnoresSigterm) {
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "escaped", command);
   EXPECT_EQ(record["outcome"], "timeout");
-  EXPECT_LE(result.wall.count(), 4.0);
+  EXPECT_LE(result.wall.count(), 10.0);
 }
 
 TEST_F(Timeout, CooperativeProcessEndsOnSigtermWithoutWaitingForTheGrace) {
@@ -62,7 +62,7 @@ TEST_F(Timeout, CooperativeProcessEndsOnSigtermWithoutWaitingForTheGrace) {
       command));
 
   expect_timeout_diagnosis(result, "sleeper");
-  EXPECT_LE(result.wall.count(), 4.0) << "the launcher waited for the grace period";
+  EXPECT_LE(result.wall.count(), 15.0) << "the launcher waited for the 20 s grace period";
   expect_no_survivors();
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "sleeper", command);
@@ -80,7 +80,7 @@ TEST_F(Timeout, FractionalTimeoutIsHonoured) {
   EXPECT_TRUE(result.status.exited_with(124)) << describe(result.status) << "\n" << result.err;
   EXPECT_FALSE(match_diagnosis(result, "mmtest: quick timed out after 0\\.30* s").empty());
   EXPECT_GE(result.wall.count(), 0.29);
-  EXPECT_LE(result.wall.count(), 3.0);
+  EXPECT_LE(result.wall.count(), 10.0);  // the test sleeps 30 s if the timeout does not fire
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "quick", command);
   EXPECT_DOUBLE_EQ(record.value("timeout_seconds", 0.0), 0.3);
@@ -92,7 +92,7 @@ TEST_F(Timeout, FastTestIsNotAffected) {
 
   EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
   EXPECT_TRUE(lines_starting_with(result.err, "mmtest: ").empty()) << result.err;
-  EXPECT_LE(result.wall.count(), 5.0);
+  EXPECT_LE(result.wall.count(), 25.0);  // well below the 30 s timeout
 }
 
 }  // namespace
