@@ -103,9 +103,11 @@ Commands
   ``<file>`` is the name with characters outside ``[A-Za-z0-9._-]`` replaced by ``_`` plus, when
   anything was replaced, eight hex digits of the name's MD5.
 
-  ``COST`` is set to ``<MiB> * ceil(<seconds>)`` so that CTest, which starts tests in decreasing
-  ``COST`` order and skips those that do not fit yet, starts the biggest memory-time first instead
-  of leaving a heavy test for the end of the run.
+  ``COST`` is set to ``<MiB> * ceil(<seconds>)``: CTest starts tests in decreasing ``COST`` order
+  and skips those that do not fit yet, so heavy tests start early instead of waiting for the whole
+  budget to drain at the end of the run. ``<seconds>`` is the timeout, not the real duration, so
+  tests sharing a label's default timeout are ordered by memory alone. CTest's measured times
+  (``CTestCostData.txt``) are only used for tests whose ``COST`` is 0, so they never replace it.
 
 .. command:: mm_register_labels
 
