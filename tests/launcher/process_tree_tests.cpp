@@ -38,6 +38,18 @@ TEST_F(Leaks, EscapedDaemonIsNamedKilledAndFailsTheTest) {
   expect_leaked_exactly(record, grandchild);
 }
 
+TEST_F(Leaks, WaitingOutTheGraceForALeakCostsNoCpu) {
+  // The leaked grandchild ignores SIGTERM, so the launcher waits the whole 2 s grace before its
+  // SIGKILL. It must sleep through it: a pidfd left readable in its event loop once the main
+  // process is gone made it spin, burning about as much CPU as the grace lasted.
+  const auto result = run(launcher({"--name", "patient", "--grace", "2"}, helper("daemonize")));
+
+  EXPECT_TRUE(result.status.exited_with(121)) << describe(result.status) << "\n" << result.err;
+  EXPECT_GE(result.wall.count(), 1.9) << "the grace was not waited out";
+  EXPECT_LT(result.cpu_seconds, 0.5) << "launcher CPU over a " << result.wall.count() << " s run";
+  expect_no_survivors();
+}
+
 TEST_F(Leaks, ChildStillHoldingStdoutIsALeak) {
   const auto record_path = dir_ / "sleeper.json";
   const auto command = helper("spawn-sleeper");

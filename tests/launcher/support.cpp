@@ -27,6 +27,11 @@ extern char** environ;
 namespace mmtest::launcher_test {
 namespace {
 
+double cpu_seconds_of(const rusage& usage) {
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 [[noreturn]] void throw_errno(const std::string& call) {
   throw std::runtime_error(call + ": " + std::strerror(errno));
 }
@@ -165,6 +170,7 @@ Process::Process(Process&& other) noexcept
       err_fd_(std::exchange(other.err_fd_, -1)),
       exited_(other.exited_),
       status_(other.status_),
+      cpu_seconds_(other.cpu_seconds_),
       out_(std::move(other.out_)),
       err_(std::move(other.err_)),
       started_(other.started_),
@@ -204,9 +210,11 @@ void Process::pump(std::chrono::steady_clock::time_point until, int extra_fd,
   }
   if (fds[2].revents & POLLIN) {
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    rusage usage{};
+    if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
       exited_ = true;
       status_.raw = status;
+      cpu_seconds_ = cpu_seconds_of(usage);
       ended_ = std::chrono::steady_clock::now();
     }
   }
@@ -258,9 +266,11 @@ RunResult Process::finish() {
                     << err_;
       ::kill(pid_, SIGKILL);
       int status = 0;
-      waitpid(pid_, &status, 0);
+      rusage usage{};
+      wait4(pid_, &status, 0, &usage);
       exited_ = true;
       status_.raw = status;
+      cpu_seconds_ = cpu_seconds_of(usage);
       ended_ = std::chrono::steady_clock::now();
       timed_out = true;
       break;
@@ -268,7 +278,7 @@ RunResult Process::finish() {
     pump(deadline, -1, nullptr);
   }
   drain();
-  return RunResult{status_, std::move(out_), std::move(err_), ended_ - started_, timed_out};
+  return RunResult{status_, std::move(out_), std::move(err_), ended_ - started_, cpu_seconds_, timed_out};
 }
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {

@@ -52,6 +52,7 @@ struct RunResult {
   std::string out;  // stdout, byte for byte
   std::string err;  // stderr, byte for byte
   std::chrono::duration<double> wall{};
+  double cpu_seconds = 0;  // user + system time of the process itself (and whatever it reaped)
   bool timed_out = false;  // killed by the test after kRunTimeout
 };
 
@@ -95,6 +96,7 @@ class Process {
   int err_fd_ = -1;
   bool exited_ = false;
   ExitStatus status_;
+  double cpu_seconds_ = 0;
   std::string out_, err_;
   std::chrono::steady_clock::time_point started_, ended_;
 };

@@ -58,6 +58,7 @@ class Supervisor {
   const pid_t self_ = ::getpid();
   Supervision result_;
 
+  UniqueFd epoll_;
   Phase phase_ = Phase::running;
   bool main_reaped_ = false;
   bool main_exit_handled_ = false;
@@ -80,14 +81,14 @@ Supervision Supervisor::run() {
   if (options_.timeout) deadline_ = setup_.started + *options_.timeout;
   result_.max_processes_seen = 1;  // the main process, even if it ends before the first sample
 
-  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll) result_.warnings.push_back(system_error_message("epoll_create1"));
+  epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_) result_.warnings.push_back(system_error_message("epoll_create1"));
   for (const int fd : {setup_.signal_fd, setup_.main_pidfd}) {
-    if (fd < 0 || !epoll) continue;
+    if (fd < 0 || !epoll_) continue;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = fd;
-    ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &event);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
   }
 
   // The first look comes after the shortest interval: a test that is over by then (most unit
@@ -111,8 +112,8 @@ Supervision Supervisor::run() {
 
     const auto wait = std::chrono::ceil<milliseconds>(next_wakeup() - Clock::now());
     epoll_event events[4];
-    const int ready = epoll ? ::epoll_wait(epoll.get(), events, 4, static_cast<int>(std::max<long>(wait.count(), 0)))
-                            : 0;
+    const int ready = epoll_ ? ::epoll_wait(epoll_.get(), events, 4, static_cast<int>(std::max<long>(wait.count(), 0)))
+                             : 0;
     for (int i = 0; i < ready; ++i) {
       if (events[i].data.fd == setup_.signal_fd) read_signals();
       // The pidfd only wakes the loop; reap_children() collects the exit status.
@@ -150,6 +151,9 @@ void Supervisor::reap_children() {
     peak_single_max_rss_bytes_ = std::max(peak_single_max_rss_bytes_, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024);
     if (pid == setup_.main_pid) {
       main_reaped_ = true;
+      // A pidfd stays readable once its process has exited: left in the level-triggered epoll set
+      // it would turn every wait into a busy loop while leftovers are being stopped.
+      if (epoll_ && setup_.main_pidfd >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, setup_.main_pidfd, nullptr);
       if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) result_.term_signal = WTERMSIG(status);
     }
