@@ -2,11 +2,15 @@
 # every test case becomes a CTest test under the launcher with the declared limits and
 # properties; a changed executable is discovered again; a missing one is a failing test.
 #   -DMMTEST_MODULE=<MMTest.cmake> -DMMTEST_RUN=<mmtest-run> -DSAMPLE=<gtest exe> -DWORK=<dir>
-#   -DGENERATOR=<generator>
+#   -DGENERATOR=<generator> [-DCONFIG=<config>: a multi-config generator; ctest gets -C <config>]
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/MMTestRuntime.cmake")
 file(REMOVE_RECURSE "${WORK}")
+set(config_args "")
+if(DEFINED CONFIG)
+  set(config_args -C "${CONFIG}")
+endif()
 
 # A fake GoogleTest executable: lists what list.txt says, passes whatever it is asked to run.
 file(WRITE "${WORK}/list.txt" "A.\n  one\n")
@@ -16,7 +20,7 @@ file(CHMOD "${WORK}/fake-gtest" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
 
 mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/gtest" -B "${WORK}"
   -G "${GENERATOR}" "-DMMTEST_MODULE=${MMTEST_MODULE}" "-DMMTEST_RUN=${MMTEST_RUN}" "-DSAMPLE=${SAMPLE}")
-mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" --show-only=json-v1)
+mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} --show-only=json-v1)
 set(json "${show_out}")
 
 # test_index(<name> <out>)
@@ -80,7 +84,7 @@ expect_property(fake.A.one TIMEOUT "^315")
 test_index(missing_NOT_BUILT not_built)
 
 # Run the real ones: all pass but the hog, which the launcher kills and explains.
-mm_test_run(run EXPECT_FAILURE COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -R "^gt\\." -j4 --output-on-failure)
+mm_test_run(run EXPECT_FAILURE COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -R "^gt\\." -j4 --output-on-failure)
 foreach(case IN LISTS cases)
   mm_test_regex_escape(case_regex "${case}")
   if(case STREQUAL "gt.Hog.ExceedsItsMemory")
@@ -103,7 +107,7 @@ endif()
 file(WRITE "${WORK}/list.txt" "A.\n  one\n  two\nB/0.  # TypeParam = int\n  three\n")
 execute_process(COMMAND ${CMAKE_COMMAND} -E sleep 1.1)
 file(TOUCH "${WORK}/fake-gtest")
-mm_test_run(again COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -R "^fake\\." -V)
+mm_test_run(again COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -R "^fake\\." -V)
 mm_test_expect("${again_out}" "fake\\.A\\.two \\.+ +Passed" "rediscovered test")
 mm_test_expect("${again_out}" "ran --gtest_filter=B/0\\.three" "rediscovered typed test")
 mm_test_expect("${again_out}" "100% tests passed, 0 tests failed out of 3" "rediscovered count")
