@@ -163,6 +163,11 @@ run_ctest(cached - -N)
 mm_test_expect("${cached_err}" "mmtest: memory budget 1500 MiB \\(cache variable MMTEST_MEMORY_BUDGET=1500M\\)" "cache budget line")
 run_ctest(both 900M -N)
 mm_test_expect("${both_err}" "mmtest: memory budget 900 MiB \\(environment variable MMTEST_MEMORY_BUDGET=900M\\)" "environment over cache")
+# ctest --test-dir on a directory without mmtest tests of its own measures the budget too.
+mm_test_run(subdir ENV MMTEST_MEMORY_BUDGET=700M
+  COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}/plain" -N)
+mm_test_expect("${subdir_err}" "mmtest: memory budget 700 MiB \\(environment variable MMTEST_MEMORY_BUDGET=700M\\)" "budget line of a subdirectory")
+mm_test_expect("${subdir_out}" "plain_in_subdirectory" "the subdirectory's test")
 set(MM_EXPECT EXPECT_FAILURE)
 run_ctest(bad 12Q -N)
 unset(MM_EXPECT)
