@@ -23,23 +23,9 @@ mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/gte
 mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} --show-only=json-v1)
 set(json "${show_out}")
 
-# test_index(<name> <out>)
-function(test_index name out)
-  string(JSON count LENGTH "${json}" tests)
-  math(EXPR last "${count} - 1")
-  foreach(i RANGE 0 ${last})
-    string(JSON n GET "${json}" tests ${i} name)
-    if(n STREQUAL name)
-      set(${out} ${i} PARENT_SCOPE)
-      return()
-    endif()
-  endforeach()
-  message(FATAL_ERROR "no test '${name}'; ctest knows:\n${show_out}")
-endfunction()
-
 # expect_property(<test> <property> <regex>): the property's JSON text must match.
 function(expect_property test property regex)
-  test_index("${test}" i)
+  mm_test_index("${json}" "${test}" i)
   string(JSON props GET "${json}" tests ${i} properties)
   string(JSON n LENGTH "${props}")
   math(EXPR last "${n} - 1")
@@ -61,7 +47,7 @@ set(cases gt.Sample.Passes gt.Sample.SeesItsEnvironment gt.Sample.DISABLED_Never
   gt.Values/ParamTest.Positive/0 gt.Values/ParamTest.Positive/1
   gt.TypedTest/0.DefaultIsZero gt.TypedTest/1.DefaultIsZero gt.Hog.ExceedsItsMemory)
 foreach(case IN LISTS cases)
-  test_index("${case}" i)
+  mm_test_index("${json}" "${case}" i)
   string(JSON command GET "${json}" tests ${i} command)
   string(JSON argv0 GET "${command}" 0)
   string(JSON after_dashes GET "${command}" 7)
@@ -81,7 +67,7 @@ endforeach()
 expect_property(gt.Sample.DISABLED_NeverRuns DISABLED "^(ON|TRUE|true)$")
 expect_property(fake.A.one LABELS "integration")
 expect_property(fake.A.one TIMEOUT "^315")
-test_index(missing_NOT_BUILT not_built)
+mm_test_index("${json}" missing_NOT_BUILT not_built)
 
 # Run the real ones: all pass but the hog, which the launcher kills and explains.
 mm_test_run(run EXPECT_FAILURE COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -R "^gt\\." -j4 --output-on-failure)

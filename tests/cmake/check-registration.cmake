@@ -10,8 +10,6 @@ mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/reg
   -G "${GENERATOR}" "-DMMTEST_MODULE=${MMTEST_MODULE}" "-DMMTEST_RUN=${MMTEST_RUN}")
 mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" --show-only=json-v1)
 set(json "${show_out}")
-string(JSON test_count LENGTH "${json}" tests)
-math(EXPR last "${test_count} - 1")
 
 # describe(<index> <out>): "key=value" lines for a test: argv (joined by '|'), then its
 # properties, list values joined by ',' and resource groups as "type:slots".
@@ -63,21 +61,9 @@ function(describe index out)
   set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 
-# test_index(<test name> <out>): the test's index in the json-v1 list.
-function(test_index name out)
-  foreach(i RANGE 0 ${last})
-    string(JSON test_name GET "${json}" tests ${i} name)
-    if(test_name STREQUAL name)
-      set(${out} ${i} PARENT_SCOPE)
-      return()
-    endif()
-  endforeach()
-  message(FATAL_ERROR "no test named '${name}' was registered")
-endfunction()
-
 # expect(<test name> <regex>...): each regex must match one line of the test's description.
 function(expect name)
-  test_index("${name}" i)
+  mm_test_index("${json}" "${name}" i)
   describe(${i} text)
   foreach(regex IN LISTS ARGN)
     if(NOT text MATCHES "(^|\n)${regex}(\n|$)")
@@ -110,14 +96,14 @@ expect(project_defaults "argv=.*--memory=64M\\|--timeout=42\\|.*" "RESOURCE_GROU
 # The fast path registers exactly what the general path did for the same shape, and is taken:
 # its add_test() is on another line of MMTest.cmake (json-v1's backtrace of each test).
 function(add_test_line name out)
-  test_index("${name}" i)
+  mm_test_index("${json}" "${name}" i)
   string(JSON node GET "${json}" tests ${i} backtrace)
   string(JSON line GET "${json}" backtraceGraph nodes ${node} line)
   set(${out} "${line}" PARENT_SCOPE)
 endfunction()
 foreach(name defaults unit_label two_labels perf project_defaults)
-  test_index(${name} general_index)
-  test_index(${name}_again fast_index)
+  mm_test_index("${json}" ${name} general_index)
+  mm_test_index("${json}" ${name}_again fast_index)
   describe(${general_index} general)
   describe(${fast_index} fast)
   string(REPLACE "${name}_again" "${name}" fast "${fast}")

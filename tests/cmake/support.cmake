@@ -42,3 +42,18 @@ function(mm_test_regex_escape out text)
   string(REGEX REPLACE "([][\\\\^$.|?*+(){}])" "\\\\\\1" escaped "${text}")
   set(${out} "${escaped}" PARENT_SCOPE)
 endfunction()
+
+# mm_test_index(<json> <name> <out>): the index of test <name> in `ctest --show-only=json-v1`
+# output <json>; a fatal error listing what ctest knows when there is none.
+function(mm_test_index json name out)
+  string(JSON count LENGTH "${json}" tests)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE 0 ${last})
+    string(JSON test_name GET "${json}" tests ${i} name)
+    if(test_name STREQUAL name)
+      set(${out} ${i} PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "no test named '${name}' was registered; ctest knows:\n${json}")
+endfunction()
