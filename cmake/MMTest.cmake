@@ -260,14 +260,12 @@ function(mm_register_labels)
   if(DEFINED arg_TIMEOUT)
     _mm_check_seconds("${caller}" TIMEOUT "${arg_TIMEOUT}")
   endif()
-  get_property(generation GLOBAL PROPERTY _MM_LABEL_GENERATION)
-  math(EXPR generation "0${generation} + 1")
-  set_property(GLOBAL PROPERTY _MM_LABEL_GENERATION ${generation})
-  get_property(ready_keys GLOBAL PROPERTY _MM_READY_KEYS)
-  foreach(key IN LISTS ready_keys)
+  # A label's timeout, or whether it exists, may change: forget every resolved combination.
+  get_property(memo_keys GLOBAL PROPERTY _MM_MEMO_KEYS)
+  foreach(key IN LISTS memo_keys)
     set_property(GLOBAL PROPERTY "${key}" "")
   endforeach()
-  set_property(GLOBAL PROPERTY _MM_READY_KEYS "")
+  set_property(GLOBAL PROPERTY _MM_MEMO_KEYS "")
   foreach(label IN LISTS arg_UNPARSED_ARGUMENTS)
     if(NOT label MATCHES "^[A-Za-z][A-Za-z0-9_.-]*$")
       message(FATAL_ERROR "${caller}: a label starts with a letter and contains letters, digits, "
@@ -311,9 +309,8 @@ endfunction()
 # _mm_ctest_timeout, _mm_cost.
 function(_mm_resolve_limits caller memory timeout labels)
   # Suites repeat a few MEMORY/TIMEOUT/LABELS combinations thousands of times: resolve each once
-  # per label registration state (the key holds everything the result depends on).
-  get_property(generation GLOBAL PROPERTY _MM_LABEL_GENERATION)
-  set(key "_MM_LIMITS_${memory}|${timeout}|${labels}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${generation}")
+  # (the key holds everything the result depends on; mm_register_labels() forgets them all).
+  set(key "_MM_LIMITS_${memory}|${timeout}|${labels}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}")
   get_property(cached GLOBAL PROPERTY "${key}")
   if(cached)
     list(POP_FRONT cached memory memory_mib timeout ctest_timeout cost)
@@ -368,6 +365,7 @@ function(_mm_resolve_limits caller memory timeout labels)
   math(EXPR cost "${memory_mib} * ${timeout_ceil}")
 
   set_property(GLOBAL PROPERTY "${key}" "${memory};${memory_mib};${timeout};${ctest_timeout};${cost}")
+  set_property(GLOBAL APPEND PROPERTY _MM_MEMO_KEYS "${key}")
   set(_mm_memory "${memory}" PARENT_SCOPE)
   set(_mm_memory_mib "${memory_mib}" PARENT_SCOPE)
   set(_mm_timeout "${timeout}" PARENT_SCOPE)
@@ -566,8 +564,8 @@ function(add_mm_test)
   # name of plain characters (its own record file name), a COMMAND of plain words and none of
   # the rarer keywords is then declared here in a dozen commands, with the same result as the
   # general path. Anything else, including every mistake, takes the general path, which names it.
-  get_property(ready GLOBAL PROPERTY
-    "_MM_READY_${arg_MEMORY}|${arg_TIMEOUT}|${arg_LABELS}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${MMTEST_RUN}|${MMTEST_RESULTS_DIR}")
+  set(ready_key "_MM_READY_${arg_MEMORY}|${arg_TIMEOUT}|${arg_LABELS}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${MMTEST_RUN}|${MMTEST_RESULTS_DIR}")
+  get_property(ready GLOBAL PROPERTY "${ready_key}")
   # Nested so that most calls pay for the cheapest checks only.
   if(ready AND "${arg_UNPARSED_ARGUMENTS}${arg_KEYWORDS_MISSING_VALUES}${arg_ALLOW_LEAKS}${arg_WILL_FAIL}${arg_WORKING_DIRECTORY}${arg_ENVIRONMENT}${arg_PROPERTIES}${arg_LAUNCHER_ARGS}"
       STREQUAL "FALSEFALSE" AND NOT DEFINED arg_PROCESSORS AND NOT DEFINED arg_GPUS)
@@ -757,10 +755,8 @@ function(add_mm_test)
     if("performance" IN_LIST labels)
       string(APPEND ready ";RUN_SERIAL;TRUE")
     endif()
-    set(ready_key "_MM_READY_${arg_MEMORY}|${arg_TIMEOUT}|${arg_LABELS}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${MMTEST_RUN}|${MMTEST_RESULTS_DIR}")
     set_property(GLOBAL PROPERTY "${ready_key}" "${ready}")
-    # mm_register_labels() forgets these: a label's timeout, or whether it exists, may change.
-    set_property(GLOBAL APPEND PROPERTY _MM_READY_KEYS "${ready_key}")
+    set_property(GLOBAL APPEND PROPERTY _MM_MEMO_KEYS "${ready_key}")
   endif()
 endfunction()
 
