@@ -171,8 +171,11 @@ TEST_F(ResourceLimit, CpuTimeLimitStopsABusyLoop) {
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "spin", command);
   EXPECT_EQ(record["outcome"], "signal");
+  // The record carries the child's CPU time, not the launcher's own (a few ms) nor zero. The kernel
+  // enforces RLIMIT_CPU on the scheduler's runtime, while getrusage() reports ticks scaled to it; on
+  // the CI's virtual machine that came out at 0.886 s for a 1 s limit, so the lower bound is loose.
   EXPECT_LE(record.value("cpu_seconds", 99.0), 3.0);
-  EXPECT_GE(record.value("cpu_seconds", 0.0), 0.9);
+  EXPECT_GE(record.value("cpu_seconds", 0.0), 0.5);
 }
 
 TEST_F(ResourceLimit, OpenFilesLimitIsApplied) {
