@@ -15,7 +15,8 @@
 #   --budget SIZE      MMTEST_MEMORY_BUDGET of the mmtest runs, in M or G (default 2G)
 #   --jobs N           the -j of the parallel runs (default 16: more than can ever fit)
 #   --runs N           repetitions of each configuration; the report quotes medians (default 3)
-#   --no-second-run    skip the one mmtest run that keeps CTest's cost data of the run before
+#   --no-second-run    skip the one mmtest run that keeps the records and cost data of the run
+#                      before (mmtest-plan then orders the tests by their measured durations)
 #   --search-orders    also simulate CTest's scheduling for all 8! orders of the heavy tests
 #                      (light tests after them) and print how the makespans spread (~1 min of CPU)
 #   --memory-scale F   multiply every test's MiB and the budget by F (e.g. 0.5 on a small machine)
@@ -27,12 +28,14 @@
 # that allocates and touches (MiB - 8) MiB, sleeps until SECONDS after its own start, and writes
 # a JSON line with its start and end (CLOCK_REALTIME), its MiB and its own ru_maxrss. It declares
 # 24 light tests (32-64 MiB, 1-2 s) and 8 heavy tests (600-900 MiB, 3-6 s), once with
-# add_mm_test(... MEMORY <MiB>M LABELS unit|integration) found with find_package(mmtest) and once
-# with plain add_test(). The configurations run in turn, once per repetition: mmtest
-# `ctest -j N`, plain `ctest -j N`, plain `ctest -j1`. Every one of those runs starts without
-# CTest's cost data (Testing/Temporary/CTestCostData.txt and LastTestsFailed.log are deleted
-# first), so each is a "first" run. After the first mmtest run, one more mmtest run keeps the
-# cost data that run wrote (a "second run").
+# add_mm_test(... MEMORY <MiB>M LABELS unit|integration) found with find_package(mmtest), once
+# more with a TIMEOUT of twice each test's duration (rounded up) declared as well, and once with
+# plain add_test(). The configurations run in turn, once per repetition: mmtest `ctest -j N`
+# (without, then with the declared timeouts), plain `ctest -j N`, plain `ctest -j1`. Every one of
+# those runs starts without history: CTest's cost data (Testing/Temporary/CTestCostData.txt,
+# LastTestsFailed.log) and mmtest's records are deleted first, so each is a "first" run. After
+# the first mmtest run, one more mmtest run keeps the records and cost data that run wrote (a
+# "second run").
 #
 # The lower bound of a run uses the durations its tests logged (start to end of the program);
 # wall times are `ctest`'s, start to exit. Memory held at once is the maximum, over time, of the
@@ -193,6 +196,7 @@ cat >"$fixture/CMakeLists.txt" <<'EOF'
 cmake_minimum_required(VERSION 3.25)
 project(makespan_fixture CXX)
 set(MAKESPAN_MODE mmtest CACHE STRING "mmtest or plain")
+option(MAKESPAN_TIMEOUTS "mmtest: declare TIMEOUT = 2 x the test's duration, rounded up" OFF)
 enable_testing()
 add_executable(holder holder.cpp)
 target_compile_features(holder PRIVATE cxx_std_17)
@@ -201,11 +205,15 @@ if(MAKESPAN_MODE STREQUAL "mmtest")
 endif()
 set(log_dir "${CMAKE_BINARY_DIR}/intervals")
 # The test touches 8 MiB less than it declares: the program's own pages (libc, stack) fit too.
-function(holder_test name mib seconds label)
+function(holder_test name mib seconds label twice_seconds)
   math(EXPR touch_mib "${mib} - 8")
   set(command holder "${log_dir}/${name}.json" "${name}" ${mib} ${touch_mib} ${seconds})
   if(MAKESPAN_MODE STREQUAL "mmtest")
-    add_mm_test(NAME ${name} COMMAND ${command} MEMORY ${mib}M LABELS ${label})
+    set(timeout "")
+    if(MAKESPAN_TIMEOUTS)
+      set(timeout TIMEOUT ${twice_seconds})
+    endif()
+    add_mm_test(NAME ${name} COMMAND ${command} MEMORY ${mib}M LABELS ${label} ${timeout})
   else()
     add_test(NAME ${name} COMMAND ${command})
     set_tests_properties(${name} PROPERTIES LABELS ${label})
@@ -213,7 +221,9 @@ function(holder_test name mib seconds label)
 endfunction()
 include("${CMAKE_CURRENT_SOURCE_DIR}/tests.cmake")
 EOF
-awk '{ printf "holder_test(%s %s %s %s)\n", $1, $2, $3, $4 }' "$work/scenario.txt" >"$fixture/tests.cmake"
+# The last argument is 2 x the duration rounded up, the TIMEOUT the mmtest-timeouts build declares.
+awk '{ t = 2 * $3; w = int(t); if (w < t) w++; printf "holder_test(%s %s %s %s %d)\n", $1, $2, $3, $4, w }' \
+  "$work/scenario.txt" >"$fixture/tests.cmake"
 
 # ---- mmtest install, fixture builds -------------------------------------------------------------
 if [ -z "$prefix" ]; then
@@ -225,19 +235,28 @@ if [ -z "$prefix" ]; then
   cmake --install "$work/mmtest-build" --prefix "$prefix" >>"$work/mmtest-build.log" 2>&1 ||
     { cat "$work/mmtest-build.log" >&2; exit 1; }
 fi
-progress "configuring and building the fixture (mmtest and plain)"
-for mode in mmtest plain; do
-  cmake -S "$fixture" -B "$work/$mode" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMAKESPAN_MODE="$mode" \
-    -DCMAKE_PREFIX_PATH="$prefix" >"$work/$mode.configure.log" 2>&1 || { cat "$work/$mode.configure.log" >&2; exit 1; }
+progress "configuring and building the fixture (mmtest, mmtest with timeouts, plain)"
+for mode in mmtest mmtest-timeouts plain; do
+  timeouts=OFF
+  if [ "$mode" = mmtest-timeouts ]; then timeouts=ON; fi
+  cmake -S "$fixture" -B "$work/$mode" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMAKESPAN_MODE="${mode%-timeouts}" \
+    -DMAKESPAN_TIMEOUTS="$timeouts" -DCMAKE_PREFIX_PATH="$prefix" >"$work/$mode.configure.log" 2>&1 ||
+    { cat "$work/$mode.configure.log" >&2; exit 1; }
   cmake --build "$work/$mode" >"$work/$mode.build.log" 2>&1 || { cat "$work/$mode.build.log" >&2; exit 1; }
 done
-# CTest's own view of the mmtest tests: COST and the memory request, in CTest's start order
-# (stable sort by decreasing COST over the declaration order).
-ctest --test-dir "$work/mmtest" --show-only=json-v1 >"$work/mmtest.tests.json" 2>/dev/null
-jq '[.tests | to_entries[] | {index: .key, name: .value.name,
-      cost: ([.value.properties[]? | select(.name == "COST") | .value][0] // 0)}]
-    | sort_by(-.cost, .index)' "$work/mmtest.tests.json" >"$work/mmtest.order.json"
-jq -e 'length == 32' "$work/mmtest.order.json" >/dev/null || fail "ctest --show-only found $(jq length "$work/mmtest.order.json") tests, expected 32"
+# The order mmtest plans for a first run, as CTest will sort it: `ctest -N` runs the hook, whose
+# mmtest-plan writes each test's cost into CTest's cost file (read back, then deleted).
+for mode in mmtest mmtest-timeouts; do
+  rm -rf "$work/$mode/mmtest-results" "$work/$mode/Testing/Temporary/CTestCostData.txt"
+  (cd "$work/$mode" && MMTEST_MEMORY_BUDGET="${budget_mib}M" ctest -N) >"$work/$mode.plan.log" 2>&1 ||
+    { cat "$work/$mode.plan.log" >&2; fail "ctest -N failed in $work/$mode"; }
+  sed -n '/^---$/q; p' "$work/$mode/Testing/Temporary/CTestCostData.txt" |
+    jq -R 'split(" ") | {name: .[0], cost: (.[2] | tonumber)}' | jq -s 'sort_by(-.cost) | map({name})' \
+    >"$work/$mode.order.json"
+  rm -f "$work/$mode/Testing/Temporary/CTestCostData.txt"
+  jq -e 'length == 32' "$work/$mode.order.json" >/dev/null ||
+    fail "mmtest-plan gave $(jq length "$work/$mode.order.json") costs in $work/$mode, expected 32"
+done
 
 # ---- runs ---------------------------------------------------------------------------------------
 # run_config CONFIG REP: one ctest run; intervals, records and figures go to $work/runs/CONFIG.REP.
@@ -248,14 +267,16 @@ run_config() {
   case "$config" in
     mmtest) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
     mmtest-second) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") keep_cost=1 ;;
+    mmtest-timeouts) build="$work/mmtest-timeouts" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
     plain) build="$work/plain" command=(ctest -j "$jobs") ;;
     serial) build="$work/plain" command=(ctest -j1) ;;
   esac
   out="$work/runs/$config.$rep"
   mkdir -p "$out"
-  rm -rf "$build/intervals" "$build/mmtest-results"
+  rm -rf "$build/intervals"
   mkdir -p "$build/intervals"
   if [ "$keep_cost" -eq 0 ]; then
+    rm -rf "$build/mmtest-results"
     rm -f "$build/Testing/Temporary/CTestCostData.txt" "$build/Testing/Temporary/LastTestsFailed.log"
   fi
   [ ! -f "$build/Testing/Temporary/CTestCostData.txt" ] || cp "$build/Testing/Temporary/CTestCostData.txt" "$out/cost-before.txt"
@@ -317,6 +338,7 @@ started_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
 for rep in $(seq 1 "$runs"); do
   run_config mmtest "$rep"
   if [ "$second_run" -eq 1 ] && [ "$rep" -eq 1 ]; then run_config mmtest-second "$rep"; fi
+  run_config mmtest-timeouts "$rep"
   run_config plain "$rep"
   run_config serial "$rep"
 done
@@ -348,6 +370,7 @@ simulated() {   # ORDER-JSON-FILE (an array of {name}): makespan in seconds in t
     | [$order[0][] | $by_name[.name]] | simulate($budget; $jobs)'
 }
 simulated "$work/mmtest.order.json" >"$work/sim.cost.txt"
+simulated "$work/mmtest-timeouts.order.json" >"$work/sim.timeouts.txt"
 jq 'sort_by(-(.mib * .seconds)) | map({name})' "$work/scenario.json" >"$work/order.area.json"
 simulated "$work/order.area.json" >"$work/sim.area.txt"
 jq 'map({name})' "$work/scenario.json" >"$work/order.declared.json"
@@ -368,8 +391,10 @@ fi
 # ---- report -------------------------------------------------------------------------------------
 jq_stats='def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
           else (.[length / 2 - 1] + .[length / 2]) / 2 end;'
-stat() {   # CONFIG EXPRESSION [median|min|max]
-  jq "$jq_stats [.[] | select(.config == \"$1\") | $2] | ${3:-median}" "$work/figures.json"
+stat() {   # CONFIG EXPRESSION [median|min|max]; CONFIG "mmtest*": every mmtest configuration
+  local select=".config == \"$1\""
+  if [ "$1" = "mmtest*" ]; then select='(.config | startswith("mmtest"))'; fi
+  jq "$jq_stats [.[] | select($select) | $2] | ${3:-median}" "$work/figures.json"
 }
 nominal_area="$(jq 'map(.mib * .seconds) | add' "$work/scenario.json")"
 nominal_longest="$(jq 'map(.seconds) | max' "$work/scenario.json")"
@@ -390,10 +415,11 @@ config_row() {   # CONFIG LABEL
 }
 mm_wall="$(stat mmtest .wall)"
 mm_ratio="$(stat mmtest .ratio)"
-mm_peak_declared="$(stat mmtest .peak_declared_mib max)"
-mm_peak_rss="$(stat mmtest .peak_rss_mib max)"
-mm_peak_record="$(stat mmtest .peak_record_mib max)"
+mm_peak_declared="$(stat 'mmtest*' .peak_declared_mib max)"
+mm_peak_rss="$(stat 'mmtest*' .peak_rss_mib max)"
+mm_peak_record="$(stat 'mmtest*' .peak_record_mib max)"
 sim_cost="$(cat "$work/sim.cost.txt")"
+sim_timeouts="$(cat "$work/sim.timeouts.txt")"
 sim_area="$(cat "$work/sim.area.txt")"
 sim_declared="$(cat "$work/sim.declared.txt")"
 verdict() { if [ "$(calc "$1")" = "true" ]; then echo "met"; else echo "**missed**"; fi; }
@@ -418,14 +444,17 @@ each run's ratio uses the durations its tests logged (median bound of the mmtest
 EOF
 config_row mmtest "mmtest, \`MMTEST_MEMORY_BUDGET=${budget_mib}M ctest -j $jobs\`"
 if [ "$second_run" -eq 1 ]; then
-  config_row mmtest-second "same, second run (cost data of the run before kept)"
+  config_row mmtest-second "same, second run (records of the run before kept)"
 fi
+config_row mmtest-timeouts "mmtest, \`TIMEOUT\` 2 × duration declared, \`ctest -j $jobs\`"
 config_row plain "plain \`add_test\`, \`ctest -j $jobs\`"
 config_row serial "plain \`add_test\`, \`ctest -j1\`"
 
 cat <<EOF
 
-- Target, mmtest's wall time at most 1.15x the lower bound: $(fmt '%.2fx' "$mm_ratio") at the median, $(verdict "$mm_ratio <= 1.15").
+- Target, mmtest's wall time at most 1.15x the lower bound: first run $(fmt '%.2fx' "$mm_ratio") at the median, $(verdict "$mm_ratio <= 1.15"); \
+first run with timeouts declared $(fmt '%.2fx' "$(stat mmtest-timeouts .ratio)"), $(verdict "$(stat mmtest-timeouts .ratio) <= 1.15")$(
+  if [ "$second_run" -eq 1 ]; then echo "; second run $(fmt '%.2fx' "$(stat mmtest-second .ratio)"), $(verdict "$(stat mmtest-second .ratio) <= 1.15")"; fi).
 - Target, memory held at once never above the budget ($budget_mib MiB), over all mmtest runs: declared at most \
 $(fmt '%.0f' "$mm_peak_declared") MiB; RSS at most $(fmt '%.0f' "$mm_peak_rss") MiB by the programs' own ru_maxrss, \
 $(fmt '%.0f' "$mm_peak_record") MiB by the records' peak_memory_bytes: $(verdict "$mm_peak_declared <= $budget_mib and $mm_peak_rss <= $budget_mib and $mm_peak_record <= $budget_mib").
@@ -434,9 +463,10 @@ less than half the budget held during $(fmt '%.2f s' "$(stat mmtest .below_half)
 between the first start and the last end; first test started $(fmt '%.0f ms' "$(calc "$(stat mmtest .head) * 1000")") \
 after \`ctest\` did; \`ctest\` exited $(fmt '%.0f ms' "$(calc "$(stat mmtest .tail) * 1000")") after the last test ended.
 - CTest's greedy first-fit simulated with the declared durations and no overhead: $(fmt '%.2f s' "$sim_cost") \
-($(times_bound "$sim_cost")) in mmtest's COST order (MiB × timeout), so the measured run spent \
+($(times_bound "$sim_cost")) in the order mmtest-plan chose for a first run (durations: the label timeouts), so the measured run spent \
 $(fmt '%.2f s' "$(calc "$mm_wall - $sim_cost")") over its simulation; $(fmt '%.2f s' "$sim_area") ($(times_bound "$sim_area")) \
-in decreasing MiB × duration; $(fmt '%.2f s' "$sim_declared") ($(times_bound "$sim_declared")) in declaration order.
+in decreasing MiB × duration; $(fmt '%.2f s' "$sim_declared") ($(times_bound "$sim_declared")) in declaration order; \
+$(fmt '%.2f s' "$sim_timeouts") ($(times_bound "$sim_timeouts")) in the order mmtest-plan chose with the declared timeouts.
 EOF
 jq -r 'def two: (. * 100 | round) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)";
   (map(.start) | min) as $t0

@@ -18,7 +18,7 @@ set(mmtest_modules
   "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake")
 
 # ---- Install tree --------------------------------------------------------------------------------
-install(TARGETS mmtest_run EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(TARGETS mmtest_run mmtest_plan EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT mmtestTargets NAMESPACE mmtest:: DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
 configure_package_config_file(cmake/mmtestConfig.cmake.in
   "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfig.cmake"

@@ -103,11 +103,14 @@ Commands
   ``<file>`` is the name with characters outside ``[A-Za-z0-9._-]`` replaced by ``_`` plus, when
   anything was replaced, eight hex digits of the name's MD5.
 
-  ``COST`` is set to ``<MiB> * ceil(<seconds>)``: CTest starts tests in decreasing ``COST`` order
-  and skips those that do not fit yet, so heavy tests start early instead of waiting for the whole
-  budget to drain at the end of the run. ``<seconds>`` is the timeout, not the real duration, so
-  tests sharing a label's default timeout are ordered by memory alone. CTest's measured times
-  (``CTestCostData.txt``) are only used for tests whose ``COST`` is 0, so they never replace it.
+  ``COST`` is left unset: CTest starts tests in decreasing cost and skips those that do not fit
+  yet, and for a test without ``COST`` it takes the cost from its cost file
+  (``Testing/Temporary/CTestCostData.txt``). When ctest starts, the hook runs ``mmtest-plan``,
+  which simulates CTest's scheduling against the budget, with the last run's durations once there
+  are records (the timeouts before), and writes into that file the costs of the order that
+  finishes soonest, so heavy tests start early instead of waiting for the whole budget to drain
+  at the end of the run. A name with a space, which that file cannot hold, gets
+  ``COST`` ``<MiB> * ceil(<seconds>)`` instead, on the same scale as the planned costs.
 
 .. command:: mm_register_labels
 
@@ -313,10 +316,11 @@ function(_mm_resolve_limits caller memory timeout labels)
   set(key "_MM_LIMITS_${memory}|${timeout}|${labels}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}")
   get_property(cached GLOBAL PROPERTY "${key}")
   if(cached)
-    list(POP_FRONT cached memory memory_mib timeout ctest_timeout cost)
+    list(POP_FRONT cached memory memory_mib timeout timeout_ceil ctest_timeout cost)
     set(_mm_memory "${memory}" PARENT_SCOPE)
     set(_mm_memory_mib "${memory_mib}" PARENT_SCOPE)
     set(_mm_timeout "${timeout}" PARENT_SCOPE)
+    set(_mm_timeout_ceil "${timeout_ceil}" PARENT_SCOPE)
     set(_mm_ctest_timeout "${ctest_timeout}" PARENT_SCOPE)
     set(_mm_cost "${cost}" PARENT_SCOPE)
     return()
@@ -364,11 +368,12 @@ function(_mm_resolve_limits caller memory timeout labels)
   math(EXPR ctest_timeout "${timeout_ceil} + ${_MM_GRACE_SECONDS} + ${_MM_CTEST_MARGIN_SECONDS}")
   math(EXPR cost "${memory_mib} * ${timeout_ceil}")
 
-  set_property(GLOBAL PROPERTY "${key}" "${memory};${memory_mib};${timeout};${ctest_timeout};${cost}")
+  set_property(GLOBAL PROPERTY "${key}" "${memory};${memory_mib};${timeout};${timeout_ceil};${ctest_timeout};${cost}")
   set_property(GLOBAL APPEND PROPERTY _MM_MEMO_KEYS "${key}")
   set(_mm_memory "${memory}" PARENT_SCOPE)
   set(_mm_memory_mib "${memory_mib}" PARENT_SCOPE)
   set(_mm_timeout "${timeout}" PARENT_SCOPE)
+  set(_mm_timeout_ceil "${timeout_ceil}" PARENT_SCOPE)
   set(_mm_ctest_timeout "${ctest_timeout}" PARENT_SCOPE)
   set(_mm_cost "${cost}" PARENT_SCOPE)
 endfunction()
@@ -489,57 +494,91 @@ function(_mm_results_dir out)
   if(NOT made)
     file(MAKE_DIRECTORY "${dir}")
     set_property(GLOBAL PROPERTY "_MM_RESULTS_DIR_MADE_${dir}" TRUE)
+    # Where mmtest-plan looks for the last run's durations.
+    set_property(GLOBAL APPEND PROPERTY _MM_RESULTS_DIRS "${dir}")
   endif()
   set(${out} "${dir}" PARENT_SCOPE)
 endfunction()
 
 # ---- The ctest-time hook and the manifest --------------------------------------------------------
 
-# _mm_hook_directory(): on the first mmtest test, writes the hook that writes the resource spec
-# and schedules _mm_finish(), which makes every directory's CTestTestfile.cmake include it and
-# writes the manifest of memory needs. The hook runs once per ctest invocation however many
+# _mm_hook_directory(): on the first mmtest test, schedules _mm_finish(), which writes the
+# ctest-time hook and the manifest of memory needs and makes every directory's
+# CTestTestfile.cmake include the hook. The hook runs once per ctest invocation however many
 # directories include it, so `ctest --test-dir <subdir>` works too.
 function(_mm_hook_directory)
+  get_property(scheduled GLOBAL PROPERTY _MM_FINISH_SCHEDULED)
+  if(NOT scheduled)
+    set_property(GLOBAL PROPERTY _MM_FINISH_SCHEDULED TRUE)
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _mm_finish)
+  endif()
+endfunction()
+
+# _mm_add_need(<subject> <memory_mib> <gpus> [<timeout_seconds>]): one manifest line; <subject>
+# completes "mmtest: <subject> needs 4096 MiB but the memory budget is ...". A test's line has its
+# whole-second timeout too, for the planner's first estimate of its duration.
+function(_mm_add_need subject memory_mib gpus)
+  _mm_quote(quoted "${subject}")
+  list(PREPEND ARGN "${memory_mib}" "${gpus}")
+  list(JOIN ARGN " " numbers)
+  set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(${quoted} ${numbers})\n")
+endfunction()
+
+# _mm_finish(), deferred to the end of the top-level directory, when every test and target is
+# known: the manifest, where to find mmtest-plan, the hook, and the hook first in every
+# directory's TEST_INCLUDE_FILES (once per directory rather than once per test).
+function(_mm_finish)
+  _mm_constants()
   set(state_dir "${CMAKE_BINARY_DIR}/mmtest")
+  get_property(content GLOBAL PROPERTY _MM_MANIFEST)
+  file(CONFIGURE OUTPUT "${state_dir}/manifest.cmake" CONTENT
+    "# Generated by mmtest: the memory and GPU needs and the timeout of every mmtest test, checked\n# against the budget and planned when ctest starts.\n${content}")
+
+  # mmtest-plan, from the same build or install as mmtest-run; next to MMTEST_RUN without one.
+  # Its path is only known per configuration, so the hook reads it from a generated file.
+  if(TARGET mmtest::plan)
+    set(planner "$<TARGET_FILE:mmtest::plan>")
+  elseif(NOT "${MMTEST_RUN}" STREQUAL "")
+    get_filename_component(planner "${MMTEST_RUN}" DIRECTORY)
+    string(APPEND planner "/mmtest-plan")
+  else()
+    set(planner "")
+  endif()
+  get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  if(multi_config)
+    set(planner_file "${state_dir}/planner-$<CONFIG>.cmake")
+  else()
+    set(planner_file "${state_dir}/planner.cmake")
+  endif()
+  file(GENERATE OUTPUT "${planner_file}" CONTENT "set(_mm_planner [==[${planner}]==])\n")
+  string(REPLACE "$<CONFIG>" "@CTEST_CONFIGURATION_TYPE@" planner_file "${planner_file}")
+
+  get_property(records GLOBAL PROPERTY _MM_RESULTS_DIRS)
+  set(records_args "")
+  foreach(dir IN LISTS records)
+    _mm_quote(quoted "${dir}")
+    string(APPEND records_args " ${quoted}")
+  endforeach()
+  _mm_quote(runtime "${_MM_MODULE_DIR}/MMTestRuntime.cmake")
+  _mm_quote(spec "${state_dir}/resource-spec.json")
+  _mm_quote(manifest "${state_dir}/manifest.cmake")
+  _mm_quote(planner_file "${planner_file}")
+  string(REPLACE "@CTEST_CONFIGURATION_TYPE@" "\${CTEST_CONFIGURATION_TYPE}" planner_file "${planner_file}")
+  _mm_quote(cache_budget "${MMTEST_MEMORY_BUDGET}")
   set(hook "${state_dir}/ctest-hook.cmake")
-  get_property(hook_written GLOBAL PROPERTY _MM_HOOK_WRITTEN)
-  if(NOT hook_written)
-    set_property(GLOBAL PROPERTY _MM_HOOK_WRITTEN TRUE)
-    _mm_quote(runtime "${_MM_MODULE_DIR}/MMTestRuntime.cmake")
-    _mm_quote(spec "${state_dir}/resource-spec.json")
-    _mm_quote(manifest "${state_dir}/manifest.cmake")
-    _mm_quote(cache_budget "${MMTEST_MEMORY_BUDGET}")
-    file(CONFIGURE OUTPUT "${hook}" CONTENT [=[
-# Generated by mmtest (MMTest.cmake): measures the memory budget when ctest starts and writes
-# CTest's resource spec. Included by every CTestTestfile.cmake with mmtest tests; runs once.
+  file(CONFIGURE OUTPUT "${hook}" CONTENT [=[
+# Generated by mmtest (MMTest.cmake): measures the memory budget when ctest starts, writes
+# CTest's resource spec and plans the start order. Included by every CTestTestfile.cmake of the
+# build tree; runs once per ctest invocation.
 if(DEFINED _MMTEST_HOOK_DONE)
   return()
 endif()
 set(_MMTEST_HOOK_DONE TRUE)
 include(@runtime@)
-_mm_ctest_prepare(SPEC_FILE @spec@ MANIFEST @manifest@ CACHE_BUDGET @cache_budget@)
+_mm_ctest_prepare(SPEC_FILE @spec@ MANIFEST @manifest@ CACHE_BUDGET @cache_budget@
+  PLANNER_FILE @planner_file@ RECORDS@records_args@)
 ]=] @ONLY)
-    set_property(GLOBAL PROPERTY _MM_MANIFEST_FILE "${state_dir}/manifest.cmake")
-    set_property(GLOBAL PROPERTY _MM_HOOK_FILE "${hook}")
-    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _mm_finish)
-  endif()
-endfunction()
 
-# _mm_add_need(<subject> <memory_mib> <gpus>): one manifest line; <subject> completes
-# "mmtest: <subject> needs 4096 MiB but the memory budget is ...".
-function(_mm_add_need subject memory_mib gpus)
-  _mm_quote(quoted "${subject}")
-  set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(${quoted} ${memory_mib} ${gpus})\n")
-endfunction()
-
-# _mm_finish(), deferred to the end of the top-level directory: the manifest, and the hook first
-# in every directory's TEST_INCLUDE_FILES (once per directory rather than once per test).
-function(_mm_finish)
-  get_property(file GLOBAL PROPERTY _MM_MANIFEST_FILE)
-  get_property(content GLOBAL PROPERTY _MM_MANIFEST)
-  file(CONFIGURE OUTPUT "${file}" CONTENT
-    "# Generated by mmtest: the memory and GPU needs of every mmtest test, checked against the budget\n# when ctest starts.\n${content}")
-  get_property(hook GLOBAL PROPERTY _MM_HOOK_FILE)
   set(pending "${CMAKE_SOURCE_DIR}")
   while(pending)
     list(POP_FRONT pending dir)
@@ -572,11 +611,12 @@ function(add_mm_test)
     string(LENGTH "${arg_NAME}" name_length)
     get_property(first_dir GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}")
     # The last MATCHES is evaluated last and leaves the entry's parts in CMAKE_MATCH_<n>: the
-    # MiB, the launcher, the records directory, the launcher's options, set_tests_properties' pairs.
+    # manifest's numbers, the launcher, the records directory, the launcher's options,
+    # set_tests_properties' pairs.
     if(name_length LESS_EQUAL 100 AND "${first_dir}" STREQUAL "" AND NOT TEST "${arg_NAME}"
         AND arg_NAME MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
         AND NOT ";${arg_COMMAND};" MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);"
-        AND ready MATCHES "^([0-9]+)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
+        AND ready MATCHES "^([0-9]+ 0 [0-9]+)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
     else()
       set(ready "")
     endif()
@@ -596,7 +636,7 @@ function(add_mm_test)
       "--result=${CMAKE_MATCH_3}/${arg_NAME}.json" -- ${arg_COMMAND})
     set_tests_properties("${arg_NAME}" PROPERTIES ${CMAKE_MATCH_5})
     set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}" "${CMAKE_CURRENT_SOURCE_DIR}")
-    set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(\"test '${arg_NAME}'\" ${CMAKE_MATCH_1} 0)\n")
+    set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(\"test '${arg_NAME}'\" ${CMAKE_MATCH_1})\n")
     return()
   endif()
 
@@ -705,8 +745,13 @@ function(add_mm_test)
       ${launcher_flags} ${arg_LAUNCHER_ARGS} -- "${program_word}" ${args})
   endif()
 
-  # Scalars in one call; values that may hold ';' (lists) one by one below.
-  set(properties TIMEOUT "${_mm_ctest_timeout}" COST "${_mm_cost}")
+  # Scalars in one call; values that may hold ';' (lists) one by one below. COST stays 0 (unset)
+  # so that CTest takes each test's cost from its cost file, where the hook writes the planned
+  # start order; a name that file cannot hold gets its COST here instead.
+  set(properties TIMEOUT "${_mm_ctest_timeout}")
+  if(name MATCHES "[ \r]" OR name STREQUAL "---")
+    list(APPEND properties COST "${_mm_cost}")
+  endif()
   if(gpus GREATER 0)
     set_property(TEST "${name}" PROPERTY RESOURCE_GROUPS "mmtest_memory_mib:${_mm_memory_mib}" "${gpus},gpus:1")
   else()
@@ -739,14 +784,15 @@ function(add_mm_test)
 
   set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${name}" "${CMAKE_CURRENT_SOURCE_DIR}")
   _mm_hook_directory()
-  _mm_add_need("test '${name}'" "${_mm_memory_mib}" "${gpus}")
+  _mm_add_need("test '${name}'" "${_mm_memory_mib}" "${gpus}" "${_mm_timeout_ceil}")
 
   # What this combination resolved to, for the fast path at the top (the same values as above,
   # without what depends on this call alone: name, command, GPUS, PROCESSORS, WILL_FAIL...).
-  # One string: <MiB>|<launcher>|<records dir>|<launcher options>|<set_tests_properties pairs>,
+  # One string: <MiB> 0 <timeout>|<launcher>|<records dir>|<launcher options>|<set_tests_properties
+  # pairs>, the first part being the manifest's numbers (memory, GPUs, timeout),
   # taken apart by one regex there (list(...) would drop the escaping of a list-valued LABELS).
   if(NOT "${launcher}${results_dir}" MATCHES "[;|]")
-    set(ready "${_mm_memory_mib}|${launcher}|${results_dir}|--memory=${_mm_memory};--timeout=${_mm_timeout};--grace=${_MM_GRACE_SECONDS}|TIMEOUT;${_mm_ctest_timeout};COST;${_mm_cost};RESOURCE_GROUPS;mmtest_memory_mib:${_mm_memory_mib}")
+    set(ready "${_mm_memory_mib} 0 ${_mm_timeout_ceil}|${launcher}|${results_dir}|--memory=${_mm_memory};--timeout=${_mm_timeout};--grace=${_MM_GRACE_SECONDS}|TIMEOUT;${_mm_ctest_timeout};RESOURCE_GROUPS;mmtest_memory_mib:${_mm_memory_mib}")
     if(labels)
       # One element for set_tests_properties(... LABELS a\;b): the list survives the expansion.
       list(JOIN labels "\\;" joined_labels)

@@ -12,7 +12,8 @@ This file has three uses:
 * The hook that :command:`add_mm_test` adds to the generated ``CTestTestfile.cmake``
   includes it when ``ctest`` reads the test list. The hook measures the budget, writes the
   resource spec file, sets ``CTEST_RESOURCE_SPEC_FILE``, names the tests that can never fit,
-  and prints one line saying which source the budget came from.
+  prints one line saying which source the budget came from, and runs ``mmtest-plan``, which
+  writes the planned start order into CTest's cost file and prints one line about it.
 * ``cmake -P MMTestRuntime.cmake`` prints the budget this machine would give, the way
   ``ctest`` would see it::
 
@@ -374,12 +375,13 @@ function(_mm_write_resource_spec file memory_mib gpu_ids)
   file(RENAME "${file}.${suffix}.tmp" "${file}")
 endfunction()
 
-# _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>])
+# _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>]
+#                   [PLANNER_FILE <file>] [RECORDS <dir>...])
 #
 # Runs once per ctest invocation, from the hook in CTestTestfile.cmake: finds the budget, writes
-# the spec, points CTest at it and names every test that can never fit.
+# the spec, points CTest at it, names every test that can never fit and plans the start order.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET" "" ${ARGN})
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;PLANNER_FILE" "RECORDS" ${ARGN})
   _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
   _mm_gpu_ids(_mm_gpu_ids)
   list(LENGTH _mm_gpu_ids _mm_gpu_count)
@@ -389,10 +391,50 @@ macro(_mm_ctest_prepare)
   message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
+    if(NOT "${_mm_prep_PLANNER_FILE}" STREQUAL "")
+      _mm_plan_start_order("${_mm_prep_PLANNER_FILE}" "${_mm_prep_MANIFEST}" "${_mm_budget_mib}" "${_mm_prep_RECORDS}")
+    endif()
   endif()
 endmacro()
 
-# Called by the manifest for each test (or each GoogleTest target) with its needs.
+# _mm_plan_start_order(<planner_file> <manifest> <budget_mib> <records_dirs>)
+#
+# Runs mmtest-plan, which writes each mmtest test's cost into CTest's cost file: CTest reads that
+# file after the test list, for tests whose COST property is 0 (add_mm_test leaves it so), and
+# starts tests in decreasing cost. The file is relative to the directory ctest runs in, which is
+# the working directory while it reads the first CTestTestfile.cmake, where the hook runs. Not
+# planning costs a slower schedule, never the budget: a failure is reported, not fatal.
+function(_mm_plan_start_order planner_file manifest budget_mib records)
+  set(_mm_planner "")
+  if(EXISTS "${planner_file}")
+    include("${planner_file}")
+  endif()
+  if("${_mm_planner}" STREQUAL "" OR NOT EXISTS "${_mm_planner}")
+    if("${_mm_planner}" STREQUAL "")
+      set(_mm_planner "${planner_file}")
+    endif()
+    message("mmtest: start order not planned: mmtest-plan not found (${_mm_planner}); "
+      "CTest starts the tests in its own order")
+    return()
+  endif()
+  set(args --manifest "${manifest}" --budget-mib "${budget_mib}"
+    --cost-data "Testing/Temporary/CTestCostData.txt")
+  foreach(dir IN LISTS records)
+    list(APPEND args --records "${dir}")
+  endforeach()
+  execute_process(COMMAND "${_mm_planner}" ${args}
+    RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
+    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)
+  if(status EQUAL 0)
+    message("${out}")
+  else()
+    message("mmtest: start order not planned: ${_mm_planner} failed (${status}): ${err}; "
+      "CTest starts the tests in its own order")
+  endif()
+endfunction()
+
+# Called by the manifest for each test (or each GoogleTest target) with its needs; a test's line
+# ends with its timeout in whole seconds, read by mmtest-plan only.
 function(_mm_need name memory_mib gpus)
   if(memory_mib GREATER _mm_budget_mib)
     message("mmtest: ${name} needs ${memory_mib} MiB but the memory budget is ${_mm_budget_mib} MiB "

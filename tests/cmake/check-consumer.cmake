@@ -36,6 +36,8 @@ mm_test_run(compile COMMAND ${CMAKE_COMMAND} --build "${build}")
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
 mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 2" "consumer ctest")
 mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "budget line")
+# The hook found this way's mmtest-plan (mmtest::plan) and planned the two tests.
+mm_test_expect("${test_err}" "mmtest: start order of 2 tests" "planner line")
 # The tests really ran under the launcher this way of consuming provides.
 mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" --show-only=json-v1)
 string(JSON launcher GET "${show_out}" tests 0 command 0)
