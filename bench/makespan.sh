@@ -483,7 +483,7 @@ if [ "$second_run" -eq 1 ]; then
     | "- Second run against the first: the heavy tests started in "
       + (if $heavy_first == $heavy_second then "the same order" else "a different order" end)
       + " (" + ($heavy_second | join(", ")) + "); the whole start sequence "
-      + (if $first.ctest_order == $second.ctest_order then "was identical." else "differed only where tests ended within milliseconds of each other." end)' \
+      + (if $first.ctest_order == $second.ctest_order then "was identical." else "differed." end)' \
     "$work/figures.json"
 fi
 if [ "$search_orders" -eq 1 ]; then
