@@ -187,33 +187,38 @@ class OrderSearch {
 
   // First improvement over swapping two heavy tests or moving one elsewhere, until none improves.
   void hill_climb(std::vector<std::size_t> permutation) {
-    auto current = evaluate(permutation);
+    // Plain values rather than an optional: GCC 12 at -O2 sees an optional read in the lambda as
+    // maybe-uninitialized.
+    const auto first = evaluate(permutation);
+    if (!first) return;
+    double current = *first;
+    bool out_of_limits = false;
     const std::size_t k = permutation.size();
-    while (current) {
+    while (true) {
       bool improved = false;
       std::vector<std::size_t> neighbour;
       const auto try_neighbour = [&]() -> bool {  // true: stop scanning (improved or out of limits)
         const auto makespan = evaluate(neighbour);
         if (!makespan) {
-          current.reset();
+          out_of_limits = true;
           return true;
         }
-        if (*makespan < *current) {
+        if (*makespan < current) {
           permutation = neighbour;
-          current = makespan;
+          current = *makespan;
           improved = true;
           return true;
         }
         return false;
       };
-      for (std::size_t i = 0; i < k && !improved && current; ++i) {
+      for (std::size_t i = 0; i < k && !improved && !out_of_limits; ++i) {
         for (std::size_t j = i + 1; j < k; ++j) {
           neighbour = permutation;
           std::swap(neighbour[i], neighbour[j]);
           if (try_neighbour()) break;
         }
       }
-      for (std::size_t from = 0; from < k && !improved && current; ++from) {
+      for (std::size_t from = 0; from < k && !improved && !out_of_limits; ++from) {
         for (std::size_t to = 0; to < k; ++to) {
           if (to == from) continue;
           neighbour = permutation;
@@ -223,7 +228,7 @@ class OrderSearch {
           if (try_neighbour()) break;
         }
       }
-      if (!improved) return;
+      if (!improved || out_of_limits) return;
     }
   }
 
