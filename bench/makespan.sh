@@ -262,11 +262,11 @@ done
 # run_config CONFIG REP: one ctest run; intervals, records and figures go to $work/runs/CONFIG.REP.
 mkdir -p "$work/runs"
 run_config() {
-  local config="$1" rep="$2" build keep_cost=0 status=0 t0 t1 out
+  local config="$1" rep="$2" build keep_history=0 status=0 t0 t1 out
   local -a command environment=()
   case "$config" in
     mmtest) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
-    mmtest-second) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") keep_cost=1 ;;
+    mmtest-second) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") keep_history=1 ;;
     mmtest-timeouts) build="$work/mmtest-timeouts" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
     plain) build="$work/plain" command=(ctest -j "$jobs") ;;
     serial) build="$work/plain" command=(ctest -j1) ;;
@@ -275,7 +275,7 @@ run_config() {
   mkdir -p "$out"
   rm -rf "$build/intervals"
   mkdir -p "$build/intervals"
-  if [ "$keep_cost" -eq 0 ]; then
+  if [ "$keep_history" -eq 0 ]; then
     rm -rf "$build/mmtest-results"
     rm -f "$build/Testing/Temporary/CTestCostData.txt" "$build/Testing/Temporary/LastTestsFailed.log"
   fi

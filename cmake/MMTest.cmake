@@ -172,7 +172,8 @@ Variables
 
 .. variable:: MMTEST_RUN
 
-  Path of the launcher. Default: the ``mmtest::run`` target.
+  Path of the launcher. Default: the ``mmtest::run`` target. Without an ``mmtest::plan`` target,
+  the hook looks for ``mmtest-plan`` in the same directory.
 
 Labels
 ^^^^^^
@@ -524,6 +525,15 @@ function(_mm_add_need subject memory_mib gpus)
   set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(${quoted} ${numbers})\n")
 endfunction()
 
+# _mm_quote_per_config(<out> <base>): "<base>-${CTEST_CONFIGURATION_TYPE}.cmake" quoted for
+# generated ctest-time code, for files written per configuration by file(GENERATE) with a
+# multi-config generator: the reference to the configuration ctest runs stays unexpanded.
+function(_mm_quote_per_config out base)
+  _mm_quote(quoted "${base}-")
+  string(REGEX REPLACE "\"$" "\${CTEST_CONFIGURATION_TYPE}.cmake\"" quoted "${quoted}")
+  set(${out} "${quoted}" PARENT_SCOPE)
+endfunction()
+
 # _mm_finish(), deferred to the end of the top-level directory, when every test and target is
 # known: the manifest, where to find mmtest-plan, the hook, and the hook first in every
 # directory's TEST_INCLUDE_FILES (once per directory rather than once per test).
@@ -546,12 +556,12 @@ function(_mm_finish)
   endif()
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   if(multi_config)
-    set(planner_file "${state_dir}/planner-$<CONFIG>.cmake")
+    file(GENERATE OUTPUT "${state_dir}/planner-$<CONFIG>.cmake" CONTENT "set(_mm_planner [==[${planner}]==])\n")
+    _mm_quote_per_config(planner_file "${state_dir}/planner")
   else()
-    set(planner_file "${state_dir}/planner.cmake")
+    file(GENERATE OUTPUT "${state_dir}/planner.cmake" CONTENT "set(_mm_planner [==[${planner}]==])\n")
+    _mm_quote(planner_file "${state_dir}/planner.cmake")
   endif()
-  file(GENERATE OUTPUT "${planner_file}" CONTENT "set(_mm_planner [==[${planner}]==])\n")
-  string(REPLACE "$<CONFIG>" "@CTEST_CONFIGURATION_TYPE@" planner_file "${planner_file}")
 
   get_property(records GLOBAL PROPERTY _MM_RESULTS_DIRS)
   set(records_args "")
@@ -562,8 +572,6 @@ function(_mm_finish)
   _mm_quote(runtime "${_MM_MODULE_DIR}/MMTestRuntime.cmake")
   _mm_quote(spec "${state_dir}/resource-spec.json")
   _mm_quote(manifest "${state_dir}/manifest.cmake")
-  _mm_quote(planner_file "${planner_file}")
-  string(REPLACE "@CTEST_CONFIGURATION_TYPE@" "\${CTEST_CONFIGURATION_TYPE}" planner_file "${planner_file}")
   _mm_quote(cache_budget "${MMTEST_MEMORY_BUDGET}")
   set(hook "${state_dir}/ctest-hook.cmake")
   file(CONFIGURE OUTPUT "${hook}" CONTENT [=[
@@ -940,8 +948,7 @@ function(mm_gtest_discover_tests target)
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   if(multi_config)
     file(GENERATE OUTPUT "${file_base}-$<CONFIG>.cmake" CONTENT "${content}")
-    _mm_quote(per_config "${file_base}-")
-    string(REGEX REPLACE "\"$" "\${CTEST_CONFIGURATION_TYPE}.cmake\"" per_config "${per_config}")
+    _mm_quote_per_config(per_config "${file_base}")
     _mm_quote(not_built "${arg_TEST_PREFIX}${target}_NOT_BUILT")
     file(WRITE "${file_base}.cmake"
       "if(EXISTS ${per_config})\n  include(${per_config})\nelse()\n  add_test(${not_built} ${not_built})\nendif()\n")

@@ -410,11 +410,8 @@ function(_mm_plan_start_order planner_file manifest budget_mib records)
     include("${planner_file}")
   endif()
   if("${_mm_planner}" STREQUAL "" OR NOT EXISTS "${_mm_planner}")
-    if("${_mm_planner}" STREQUAL "")
-      set(_mm_planner "${planner_file}")
-    endif()
-    message("mmtest: start order not planned: mmtest-plan not found (${_mm_planner}); "
-      "CTest starts the tests in its own order")
+    message("mmtest: start order not planned: mmtest-plan not found ('${_mm_planner}', from "
+      "${planner_file}); CTest starts the tests in its own order")
     return()
   endif()
   set(args --manifest "${manifest}" --budget-mib "${budget_mib}"
