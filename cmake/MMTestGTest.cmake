@@ -50,7 +50,7 @@ endfunction()
 
 function(_mm_gtest_add_tests)
   cmake_parse_arguments(PARSE_ARGV 0 arg ""
-    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;ALLOW_LEAKS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_ARGS_LIST;EMULATOR_LIST"
+    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;EMULATOR_LIST"
     "")
   set(caller "mm_gtest_discover_tests(${arg_TARGET})")
   if(NOT EXISTS "${arg_EXECUTABLE}")
@@ -64,18 +64,20 @@ function(_mm_gtest_add_tests)
   endif()
   file(STRINGS "${arg_LIST_FILE}" cases)
 
-  set(launcher_flags "")
-  if(arg_ALLOW_LEAKS)
-    list(APPEND launcher_flags --allow-leaks)
+  # Each CPU a group of its own: CTest hands out distinct CPU ids (see MMTest.cmake).
+  if(arg_CPUS EQUAL 1)
+    set(cpu_group "mmtest_cpus:1")
+  else()
+    set(cpu_group "${arg_CPUS},mmtest_cpus:1")
   endif()
   foreach(case IN LISTS cases)
     set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
     _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
     add_test("${name}" ${arg_EMULATOR_LIST} "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
-      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" ${launcher_flags}
+      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" ${arg_LAUNCHER_FLAGS_LIST}
       ${arg_LAUNCHER_ARGS_LIST} -- "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
     set_tests_properties("${name}" PROPERTIES
-      RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB}"
+      RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB};${cpu_group}"
       TIMEOUT "${arg_CTEST_TIMEOUT}"
       COST "${arg_COST}"
       WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
@@ -85,6 +87,9 @@ function(_mm_gtest_add_tests)
     endif()
     if(arg_RUN_SERIAL)
       set_tests_properties("${name}" PROPERTIES RUN_SERIAL TRUE)
+    endif()
+    if(arg_CPUS GREATER 1)
+      set_tests_properties("${name}" PROPERTIES PROCESSORS "${arg_CPUS}")
     endif()
     if(NOT "${arg_ENVIRONMENT_LIST}" STREQUAL "")
       set_tests_properties("${name}" PROPERTIES ENVIRONMENT "${arg_ENVIRONMENT_LIST}")

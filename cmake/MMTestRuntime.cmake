@@ -161,15 +161,14 @@ function(_mm_size_to_mib size rounding out_mib out_error)
   set(${out_error} "" PARENT_SCOPE)
 endfunction()
 
-# _mm_cgroup_limit_mib(<out_mib> <out_where>)
+# _mm_cgroup_levels(<v1_controller> <out>)
 #
-# The smallest cgroup memory limit on the path of this process, v2 and v1, in MiB, and the file
-# it came from. Empty when no limit applies or no cgroup is mounted.
-function(_mm_cgroup_limit_mib out_mib out_where)
-  _mm_runtime_constants()
-  set(best "")
-  set(best_where "")
-  # Tests point these at a fake tree; the real ones otherwise.
+# The cgroup directories whose limits apply to this process, each as "v2|<dir>" or "v1|<dir>":
+# for the cgroup v2 hierarchy and for the v1 hierarchy of <v1_controller> (memory, cpu), every
+# level from this process's own cgroup up to the root of the mount it is visible through.
+# Empty when no cgroup is mounted. Tests point _MM_PROC_SELF and _MM_SYSROOT at a fake tree.
+function(_mm_cgroup_levels v1_controller out)
+  set(levels "")
   if(NOT DEFINED _MM_PROC_SELF)
     set(_MM_PROC_SELF "/proc/self")
   endif()
@@ -177,23 +176,20 @@ function(_mm_cgroup_limit_mib out_mib out_where)
     set(_MM_SYSROOT "")
   endif()
   if(NOT EXISTS "${_MM_PROC_SELF}/cgroup" OR NOT EXISTS "${_MM_PROC_SELF}/mountinfo")
-    set(${out_mib} "" PARENT_SCOPE)
-    set(${out_where} "" PARENT_SCOPE)
+    set(${out} "" PARENT_SCOPE)
     return()
   endif()
   file(STRINGS "${_MM_PROC_SELF}/cgroup" cgroup_lines)
   file(STRINGS "${_MM_PROC_SELF}/mountinfo" mount_lines)
 
   foreach(cgroup_line IN LISTS cgroup_lines)
-    # "<id>:<controllers>:<path>"; v2 is "0::<path>", v1 memory is "<id>:memory:<path>".
+    # "<id>:<controllers>:<path>"; v2 is "0::<path>", a v1 controller "<id>:cpu,cpuacct:<path>".
     if(cgroup_line MATCHES "^0::(.*)$")
       set(kind v2)
       set(path "${CMAKE_MATCH_1}")
-      set(limit_file memory.max)
-    elseif(cgroup_line MATCHES "^[0-9]+:([^:]*,)?memory(,[^:]*)?:(.*)$")
+    elseif(cgroup_line MATCHES "^[0-9]+:([^:]*,)?${v1_controller}(,[^:]*)?:(.*)$")
       set(kind v1)
       set(path "${CMAKE_MATCH_3}")
-      set(limit_file memory.limit_in_bytes)
     else()
       continue()
     endif()
@@ -210,7 +206,7 @@ function(_mm_cgroup_limit_mib out_mib out_where)
       if(kind STREQUAL "v2" AND NOT fstype STREQUAL "cgroup2")
         continue()
       endif()
-      if(kind STREQUAL "v1" AND (NOT fstype STREQUAL "cgroup" OR NOT super_options MATCHES ",memory,"))
+      if(kind STREQUAL "v1" AND (NOT fstype STREQUAL "cgroup" OR NOT super_options MATCHES ",${v1_controller},"))
         continue()
       endif()
 
@@ -225,37 +221,143 @@ function(_mm_cgroup_limit_mib out_mib out_where)
         string(SUBSTRING "${path}" ${root_len} -1 relative)
       endif()
 
-      # Walk from our own cgroup up to the mount's root: every level's limit applies.
+      # From our own cgroup up to the mount's root: every level's limit applies.
       set(dir "${mount_point}${relative}")
       string(REGEX REPLACE "/+$" "" dir "${dir}")
+      string(LENGTH "${mount_point}" mount_len)
       while(TRUE)
-        if(EXISTS "${dir}/${limit_file}")
-          file(STRINGS "${dir}/${limit_file}" value LIMIT_COUNT 1)
-          if(value MATCHES "^[0-9]+$")
-            string(LENGTH "${value}" value_len)
-            if(value_len LESS 19 OR value STRLESS "4611686018427387904")
-              math(EXPR value_mib "${value} >> 20")
-              if(value_mib LESS ${_MM_CGROUP_UNLIMITED_MIB} AND (best STREQUAL "" OR value_mib LESS best))
-                set(best "${value_mib}")
-                set(best_where "${dir}/${limit_file}")
-              endif()
-            endif()
-          endif()
-        endif()
+        list(APPEND levels "${kind}|${dir}")
         if(dir STREQUAL "${mount_point}" OR dir STREQUAL "")
           break()
         endif()
         get_filename_component(dir "${dir}" DIRECTORY)
         string(LENGTH "${dir}" dir_len)
-        string(LENGTH "${mount_point}" mount_len)
         if(dir_len LESS mount_len)
           break()
         endif()
       endwhile()
     endforeach()
   endforeach()
+  set(${out} "${levels}" PARENT_SCOPE)
+endfunction()
+
+# _mm_cgroup_limit_mib(<out_mib> <out_where>)
+#
+# The smallest cgroup memory limit on the path of this process, v2 and v1, in MiB, and the file
+# it came from. Empty when no limit applies or no cgroup is mounted.
+function(_mm_cgroup_limit_mib out_mib out_where)
+  _mm_runtime_constants()
+  set(best "")
+  set(best_where "")
+  _mm_cgroup_levels(memory levels)
+  foreach(level IN LISTS levels)
+    if(level MATCHES "^v2\\|(.*)$")
+      set(file "${CMAKE_MATCH_1}/memory.max")
+    else()
+      string(SUBSTRING "${level}" 3 -1 dir)
+      set(file "${dir}/memory.limit_in_bytes")
+    endif()
+    if(NOT EXISTS "${file}")
+      continue()
+    endif()
+    file(STRINGS "${file}" value LIMIT_COUNT 1)
+    # "max" (v2) and 2^63 rounded to a page (v1) mean no limit.
+    if(value MATCHES "^[0-9]+$")
+      string(LENGTH "${value}" value_len)
+      if(value_len LESS 19 OR value STRLESS "4611686018427387904")
+        math(EXPR value_mib "${value} >> 20")
+        if(value_mib LESS ${_MM_CGROUP_UNLIMITED_MIB} AND (best STREQUAL "" OR value_mib LESS best))
+          set(best "${value_mib}")
+          set(best_where "${file}")
+        endif()
+      endif()
+    endif()
+  endforeach()
   set(${out_mib} "${best}" PARENT_SCOPE)
   set(${out_where} "${best_where}" PARENT_SCOPE)
+endfunction()
+
+# _mm_cgroup_cpu_quota(<out_millicpus> <out_where>)
+#
+# The smallest cgroup CPU quota on the path of this process in thousandths of a CPU (quota /
+# period: cgroup v2 cpu.max "<quota> <period>", v1 cpu.cfs_quota_us / cpu.cfs_period_us), and the
+# file it came from. Empty when no quota applies ("max", -1) or no cgroup is mounted.
+function(_mm_cgroup_cpu_quota out_millicpus out_where)
+  set(best "")
+  set(best_where "")
+  _mm_cgroup_levels(cpu levels)
+  foreach(level IN LISTS levels)
+    set(quota "")
+    if(level MATCHES "^v2\\|(.*)$")
+      set(file "${CMAKE_MATCH_1}/cpu.max")
+      if(EXISTS "${file}")
+        file(STRINGS "${file}" value LIMIT_COUNT 1)
+        if(value MATCHES "^([0-9]+) ([0-9]+)$")
+          set(quota "${CMAKE_MATCH_1}")
+          set(period "${CMAKE_MATCH_2}")
+        endif()
+      endif()
+    else()
+      string(SUBSTRING "${level}" 3 -1 dir)
+      set(file "${dir}/cpu.cfs_quota_us")
+      if(EXISTS "${file}" AND EXISTS "${dir}/cpu.cfs_period_us")
+        file(STRINGS "${file}" value LIMIT_COUNT 1)
+        file(STRINGS "${dir}/cpu.cfs_period_us" period LIMIT_COUNT 1)
+        if(value MATCHES "^[0-9]+$" AND period MATCHES "^[0-9]+$")
+          set(quota "${value}")
+        endif()
+      endif()
+    endif()
+    # Quotas and periods are microseconds, at most about 2^44 (v2) or 2^63 (v1): bound the
+    # digits before multiplying in 64 bits.
+    string(LENGTH "${quota}" quota_len)
+    string(LENGTH "${period}" period_len)
+    if(quota STREQUAL "" OR quota_len GREATER 15 OR period_len GREATER 15 OR NOT period MATCHES "^[0-9]*[1-9][0-9]*$")
+      continue()
+    endif()
+    string(REGEX REPLACE "^0+" "" period "${period}")
+    string(REGEX REPLACE "^0+([0-9])" "\\1" quota "${quota}")
+    math(EXPR millicpus "${quota} * 1000 / ${period}")
+    if(best STREQUAL "" OR millicpus LESS best)
+      set(best "${millicpus}")
+      set(best_where "${file}")
+    endif()
+  endforeach()
+  set(${out_millicpus} "${best}" PARENT_SCOPE)
+  set(${out_where} "${best_where}" PARENT_SCOPE)
+endfunction()
+
+# _mm_affinity_cpus(<out_count> <out_list>)
+#
+# How many CPUs this process may run on, and their list as the kernel writes it ("0-3,8"), from
+# Cpus_allowed_list of /proc/self/status. Without it (not Linux): the logical cores CMake sees,
+# and an empty list.
+function(_mm_affinity_cpus out_count out_list)
+  if(NOT DEFINED _MM_PROC_SELF)
+    set(_MM_PROC_SELF "/proc/self")
+  endif()
+  set(count 0)
+  set(allowed "")
+  if(EXISTS "${_MM_PROC_SELF}/status")
+    file(STRINGS "${_MM_PROC_SELF}/status" lines REGEX "^Cpus_allowed_list:")
+    if(lines MATCHES "^Cpus_allowed_list:[ \t]*([0-9,-]+)")
+      set(allowed "${CMAKE_MATCH_1}")
+      string(REPLACE "," ";" ranges "${allowed}")
+      foreach(range IN LISTS ranges)
+        if(range MATCHES "^([0-9]+)-([0-9]+)$")
+          math(EXPR count "${count} + ${CMAKE_MATCH_2} - ${CMAKE_MATCH_1} + 1")
+        elseif(range MATCHES "^[0-9]+$")
+          math(EXPR count "${count} + 1")
+        endif()
+      endforeach()
+    endif()
+  endif()
+  if(count LESS 1)
+    cmake_host_system_information(RESULT count QUERY NUMBER_OF_LOGICAL_CORES)
+    set(allowed "")
+  endif()
+  set(${out_count} "${count}" PARENT_SCOPE)
+  set(${out_list} "${allowed}" PARENT_SCOPE)
 endfunction()
 
 # _mm_mem_available_mib(<out_mib>)
@@ -328,6 +430,68 @@ function(_mm_find_budget cache_budget out_mib out_source)
   set(${out_source} "${detail} - reserve ${reserve_mib} MiB; ${cgroup_detail}" PARENT_SCOPE)
 endfunction()
 
+# _mm_find_cpus(<cache_cpus> <out_count> <out_source>)
+#
+# The CPU budget: how many CPUs the tests of one ctest run may keep busy at once, and a sentence
+# naming where it came from. First found wins: the environment variable MMTEST_CPU_BUDGET, the
+# cache variable (<cache_cpus>), else the CPUs in this process's affinity, lowered to a cgroup CPU
+# quota when one is smaller. A quota is rounded down, but never below one CPU: a partial CPU
+# would run a test at a fraction of its speed. A malformed explicit budget is a fatal error.
+function(_mm_find_cpus cache_cpus out_count out_source)
+  foreach(source ENV CACHE)
+    if(source STREQUAL "ENV")
+      set(value "$ENV{MMTEST_CPU_BUDGET}")
+      set(what "environment variable")
+    else()
+      set(value "${cache_cpus}")
+      set(what "cache variable")
+    endif()
+    if("${value}" STREQUAL "")
+      continue()
+    endif()
+    string(LENGTH "${value}" value_len)
+    if(NOT value MATCHES "^0*([1-9][0-9]*)$" OR value_len GREATER 6)
+      message(FATAL_ERROR "mmtest: ${what} MMTEST_CPU_BUDGET expects a count of CPUs like 4 (1 to 999999), got '${value}'")
+    endif()
+    set(${out_count} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+    set(${out_source} "${what} MMTEST_CPU_BUDGET=${value}" PARENT_SCOPE)
+    return()
+  endforeach()
+
+  _mm_affinity_cpus(count allowed)
+  if(allowed STREQUAL "")
+    set(affinity "${count} logical cores")
+  else()
+    set(affinity "affinity ${allowed}")
+  endif()
+  _mm_cgroup_cpu_quota(millicpus quota_where)
+  if(millicpus STREQUAL "")
+    set(${out_count} "${count}" PARENT_SCOPE)
+    set(${out_source} "${affinity}; no cgroup CPU quota" PARENT_SCOPE)
+    return()
+  endif()
+  math(EXPR whole "${millicpus} / 1000")
+  math(EXPR fraction "${millicpus} % 1000 + 1000")  # 1000..1999: its last three digits, zero-padded
+  string(SUBSTRING "${fraction}" 1 3 fraction)
+  set(shown "${whole}")
+  if(NOT fraction STREQUAL "000")
+    # Trailing zeros off; the dot keeps the match from being empty, which CMake refuses.
+    string(REGEX REPLACE "0*\\.$" "" fraction "${fraction}.")
+    string(APPEND shown ".${fraction}")
+  endif()
+  set(quota "cgroup CPU quota ${shown} CPUs in ${quota_where}")
+  if(whole LESS 1)
+    set(whole 1)
+  endif()
+  if(whole LESS count)
+    set(${out_count} "${whole}" PARENT_SCOPE)
+    set(${out_source} "${quota}; ${affinity}" PARENT_SCOPE)
+  else()
+    set(${out_count} "${count}" PARENT_SCOPE)
+    set(${out_source} "${affinity}; ${quota}" PARENT_SCOPE)
+  endif()
+endfunction()
+
 # _mm_gpu_ids(<out_list>)
 #
 # GPU ids for the spec: MMTEST_GPUS (a count) when set, else the NVIDIA device nodes present.
@@ -355,11 +519,21 @@ function(_mm_gpu_ids out_list)
   set(${out_list} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# _mm_write_resource_spec(<file> <memory_mib> <gpu_ids>)
+# _mm_write_resource_spec(<file> <memory_mib> <cpu_count> <gpu_ids>)
 #
 # Writes CTest's resource spec atomically: two ctest runs in one build tree must never read a
-# half-written file.
-function(_mm_write_resource_spec file memory_mib gpu_ids)
+# half-written file. Memory is one pool of MiB slots; each CPU and each GPU is an id with one slot,
+# so that a test asking for two gets two distinct ids (the launcher pins to CPU ids; see
+# docs/launcher.md). CPU id <i> stands for the i-th CPU the test may run on, not a CPU number.
+function(_mm_write_resource_spec file memory_mib cpu_count gpu_ids)
+  set(cpus "")
+  math(EXPR last_cpu "${cpu_count} - 1")
+  foreach(id RANGE 0 ${last_cpu})
+    if(NOT cpus STREQUAL "")
+      string(APPEND cpus ", ")
+    endif()
+    string(APPEND cpus "{ \"id\": \"${id}\", \"slots\": 1 }")
+  endforeach()
   set(gpus "")
   foreach(id IN LISTS gpu_ids)
     if(NOT gpus STREQUAL "")
@@ -369,42 +543,47 @@ function(_mm_write_resource_spec file memory_mib gpu_ids)
   endforeach()
   set(json "{\n  \"version\": { \"major\": 1, \"minor\": 0 },\n  \"local\": [\n    {\n")
   string(APPEND json "      \"mmtest_memory_mib\": [ { \"id\": \"0\", \"slots\": ${memory_mib} } ],\n")
+  string(APPEND json "      \"mmtest_cpus\": [ ${cpus} ],\n")
   string(APPEND json "      \"gpus\": [ ${gpus} ]\n    }\n  ]\n}\n")
   string(RANDOM LENGTH 8 suffix)
   file(WRITE "${file}.${suffix}.tmp" "${json}")
   file(RENAME "${file}.${suffix}.tmp" "${file}")
 endfunction()
 
-# _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>]
+# _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>] [CACHE_CPUS <n>]
 #                   [PLANNER_FILE <file>] [RECORDS <dir>...])
 #
-# Runs once per ctest invocation, from the hook in CTestTestfile.cmake: finds the budget, writes
-# the spec, points CTest at it, names every test that can never fit and plans the start order.
+# Runs once per ctest invocation, from the hook in CTestTestfile.cmake: finds the memory and CPU
+# budgets, writes the spec, points CTest at it, names every test that can never fit and plans the
+# start order.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;PLANNER_FILE" "RECORDS" ${ARGN})
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE" "RECORDS" ${ARGN})
   _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
+  _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
   _mm_gpu_ids(_mm_gpu_ids)
   list(LENGTH _mm_gpu_ids _mm_gpu_count)
-  _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_gpu_ids}")
+  _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_cpu_count}" "${_mm_gpu_ids}")
   # CTest reads this variable after the whole test list, unless --resource-spec-file was given.
   set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
-  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
+  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), "
+    "${_mm_cpu_count} CPU(s) (${_mm_cpu_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
     if(NOT "${_mm_prep_PLANNER_FILE}" STREQUAL "")
-      _mm_plan_start_order("${_mm_prep_PLANNER_FILE}" "${_mm_prep_MANIFEST}" "${_mm_budget_mib}" "${_mm_prep_RECORDS}")
+      _mm_plan_start_order("${_mm_prep_PLANNER_FILE}" "${_mm_prep_MANIFEST}" "${_mm_budget_mib}"
+        "${_mm_cpu_count}" "${_mm_prep_RECORDS}")
     endif()
   endif()
 endmacro()
 
-# _mm_plan_start_order(<planner_file> <manifest> <budget_mib> <records_dirs>)
+# _mm_plan_start_order(<planner_file> <manifest> <budget_mib> <cpus> <records_dirs>)
 #
 # Runs mmtest-plan, which writes each mmtest test's cost into CTest's cost file: CTest reads that
 # file after the test list, for tests whose COST property is 0 (add_mm_test leaves it so), and
 # starts tests in decreasing cost. The file is relative to the directory ctest runs in, which is
 # the working directory while it reads the first CTestTestfile.cmake, where the hook runs. Not
 # planning costs a slower schedule, never the budget: a failure is reported, not fatal.
-function(_mm_plan_start_order planner_file manifest budget_mib records)
+function(_mm_plan_start_order planner_file manifest budget_mib cpus records)
   set(_mm_planner "")
   if(EXISTS "${planner_file}")
     include("${planner_file}")
@@ -414,7 +593,7 @@ function(_mm_plan_start_order planner_file manifest budget_mib records)
       "${planner_file}); CTest starts the tests in its own order")
     return()
   endif()
-  set(args --manifest "${manifest}" --budget-mib "${budget_mib}"
+  set(args --manifest "${manifest}" --budget-mib "${budget_mib}" --cpus "${cpus}"
     --cost-data "Testing/Temporary/CTestCostData.txt")
   foreach(dir IN LISTS records)
     list(APPEND args --records "${dir}")
@@ -430,9 +609,20 @@ function(_mm_plan_start_order planner_file manifest budget_mib records)
   endif()
 endfunction()
 
-# Called by the manifest for each test (or each GoogleTest target) with its needs; a test's line
-# ends with its timeout in whole seconds, read by mmtest-plan only.
+# _mm_need(<subject> <memory_mib> <gpus> [<timeout_seconds> [<cpus>]])
+#
+# Called by the manifest for each test (or each GoogleTest target) with its needs. The timeout in
+# whole seconds is read by mmtest-plan only; the CPUs default to one.
 function(_mm_need name memory_mib gpus)
+  set(cpus 1)
+  if(ARGC GREATER 4)
+    set(cpus "${ARGV4}")
+  endif()
+  if(cpus GREATER _mm_cpu_count)
+    message("mmtest: ${name} needs ${cpus} CPUs but the CPU budget is ${_mm_cpu_count} "
+      "(${_mm_cpu_source}): it cannot run here and CTest will report it as Not Run; "
+      "lower its PROCESSORS or raise MMTEST_CPU_BUDGET")
+  endif()
   if(memory_mib GREATER _mm_budget_mib)
     message("mmtest: ${name} needs ${memory_mib} MiB but the memory budget is ${_mm_budget_mib} MiB "
       "(${_mm_budget_source}): it cannot run here and CTest will report it as Not Run; "
@@ -477,7 +667,9 @@ endfunction()
 
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   _mm_find_budget("" _mm_budget_mib _mm_budget_source)
-  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source})")
+  _mm_find_cpus("" _mm_cpu_count _mm_cpu_source)
+  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), "
+    "${_mm_cpu_count} CPU(s) (${_mm_cpu_source})")
 endif()
 
 cmake_policy(POP)

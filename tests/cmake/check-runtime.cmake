@@ -84,6 +84,76 @@ fake(hybrid "4:memory:/a\n0::/a\n"
   "/sys/fs/cgroup/unified/a/memory.max=2147483648")
 expect_limit(hybrid 2048 "/unified/a/memory.max")
 
+# ---- CPU quotas on fake trees ----------------------------------------------------------------------
+function(expect_quota name want_millicpus want_where)
+  set(_MM_PROC_SELF "${WORK}/${name}/proc")
+  set(_MM_SYSROOT "${WORK}/${name}/sys")
+  _mm_cgroup_cpu_quota(millicpus where)
+  if(NOT "${millicpus}" STREQUAL "${want_millicpus}")
+    message(FATAL_ERROR "cpu quota case ${name}: expected '${want_millicpus}' thousandths, got '${millicpus}' (${where})")
+  endif()
+  if(NOT want_where STREQUAL "" AND NOT where MATCHES "${want_where}$")
+    message(FATAL_ERROR "cpu quota case ${name}: expected the quota from ${want_where}, got ${where}")
+  endif()
+endfunction()
+# v2: "max" is no quota; the parent's 1.5 CPUs are less than the grandparent's 4.
+fake(v2_cpu "0::/ci/job/test\n" "${v2_mount}"
+  "/sys/fs/cgroup/ci/job/test/cpu.max=max 100000"
+  "/sys/fs/cgroup/ci/job/cpu.max=150000 100000"
+  "/sys/fs/cgroup/ci/cpu.max=400000 100000")
+expect_quota(v2_cpu 1500 "/ci/job/cpu.max")
+fake(v2_cpu_none "0::/user.slice\n" "${v2_mount}" "/sys/fs/cgroup/user.slice/cpu.max=max 100000")
+expect_quota(v2_cpu_none "" "")
+# v1: the cpu controller is mounted with cpuacct; -1 is no quota; the period need not be 100 ms.
+set(v1_cpu_mount "36 31 0:33 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n")
+fake(v1_cpu "2:cpu,cpuacct:/runner/abc\n" "${v1_cpu_mount}"
+  "/sys/fs/cgroup/cpu,cpuacct/runner/abc/cpu.cfs_quota_us=300000"
+  "/sys/fs/cgroup/cpu,cpuacct/runner/abc/cpu.cfs_period_us=50000"
+  "/sys/fs/cgroup/cpu,cpuacct/runner/cpu.cfs_quota_us=-1"
+  "/sys/fs/cgroup/cpu,cpuacct/runner/cpu.cfs_period_us=100000")
+expect_quota(v1_cpu 6000 "/runner/abc/cpu.cfs_quota_us")
+# cpuacct alone is not the cpu controller.
+fake(v1_cpuacct_only "2:cpuacct:/x\n" "36 31 0:33 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct\n"
+  "/sys/fs/cgroup/cpuacct/x/cpu.cfs_quota_us=100000"
+  "/sys/fs/cgroup/cpuacct/x/cpu.cfs_period_us=100000")
+expect_quota(v1_cpuacct_only "" "")
+
+# ---- The CPU budget: environment, cache, then affinity lowered to a quota ------------------------
+# cpus(<name> <Cpus_allowed_list> <cgroup file> <mountinfo> <file=content>...): a fake process.
+function(expect_cpus name want_count want_source)
+  set(_MM_PROC_SELF "${WORK}/${name}/proc")
+  set(_MM_SYSROOT "${WORK}/${name}/sys")
+  _mm_find_cpus("" count source)
+  if(NOT count STREQUAL want_count OR NOT source MATCHES "${want_source}")
+    message(FATAL_ERROR "cpu budget case ${name}: expected ${want_count} (${want_source}), got ${count} (${source})")
+  endif()
+endfunction()
+fake(affinity_only "0::/a\n" "${v2_mount}" "/sys/fs/cgroup/a/cpu.max=max 100000")
+file(WRITE "${WORK}/affinity_only/proc/status" "Name:\tcmake\nCpus_allowed:\tf3\nCpus_allowed_list:\t0-1,4-7\n")
+expect_cpus(affinity_only 6 "^affinity 0-1,4-7; no cgroup CPU quota$")
+# A quota of 1.5 CPUs on 6 allowed CPUs: rounded down to 1.
+fake(quota_smaller "0::/a\n" "${v2_mount}" "/sys/fs/cgroup/a/cpu.max=150000 100000")
+file(WRITE "${WORK}/quota_smaller/proc/status" "Cpus_allowed_list:\t0-1,4-7\n")
+expect_cpus(quota_smaller 1 "^cgroup CPU quota 1\\.5 CPUs in .*/a/cpu\\.max; affinity 0-1,4-7$")
+# Half a CPU still counts as one.
+fake(quota_half "0::/a\n" "${v2_mount}" "/sys/fs/cgroup/a/cpu.max=50000 100000")
+file(WRITE "${WORK}/quota_half/proc/status" "Cpus_allowed_list:\t3\n")
+expect_cpus(quota_half 1 "^affinity 3; cgroup CPU quota 0\\.5 CPUs in ")
+# A quota above the allowed CPUs does not raise the count.
+fake(quota_larger "0::/a\n" "${v2_mount}" "/sys/fs/cgroup/a/cpu.max=800000 100000")
+file(WRITE "${WORK}/quota_larger/proc/status" "Cpus_allowed_list:\t0-3\n")
+expect_cpus(quota_larger 4 "^affinity 0-3; cgroup CPU quota 8 CPUs in ")
+set(ENV{MMTEST_CPU_BUDGET} "007")
+_mm_find_cpus("3" count source)
+if(NOT count EQUAL 7 OR NOT source STREQUAL "environment variable MMTEST_CPU_BUDGET=007")
+  message(FATAL_ERROR "environment CPU budget: got ${count} from ${source}")
+endif()
+set(ENV{MMTEST_CPU_BUDGET} "")
+_mm_find_cpus("3" count source)
+if(NOT count EQUAL 3 OR NOT source STREQUAL "cache variable MMTEST_CPU_BUDGET=3")
+  message(FATAL_ERROR "cache CPU budget: got ${count} from ${source}")
+endif()
+
 # ---- The budget: environment first, exactly as given ---------------------------------------------
 set(ENV{MMTEST_MEMORY_BUDGET} "6G")
 _mm_find_budget("3G" mib source)

@@ -1,15 +1,20 @@
 # Helpers for the cmake -P drivers of tests/cmake/: run a command, fail with its output.
 
-# mm_test_run(<out_prefix> [EXPECT_FAILURE] [ENV <VAR=value>...] COMMAND <cmd>...)
+# mm_test_run(<out_prefix> [EXPECT_FAILURE] [ENV <VAR=value>...] [WORKING_DIRECTORY <dir>]
+#             COMMAND <cmd>...)
 # Runs <cmd>; sets <out_prefix>_rc, <out_prefix>_out, <out_prefix>_err. Unless EXPECT_FAILURE,
 # a non-zero exit fails the test with everything the command printed.
 function(mm_test_run prefix)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "EXPECT_FAILURE" "" "ENV;COMMAND")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXPECT_FAILURE" "WORKING_DIRECTORY" "ENV;COMMAND")
   set(command ${arg_COMMAND})
   if(arg_ENV)
     set(command ${CMAKE_COMMAND} -E env ${arg_ENV} ${arg_COMMAND})
   endif()
-  execute_process(COMMAND ${command}
+  set(where "")
+  if(arg_WORKING_DIRECTORY)
+    set(where WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}")
+  endif()
+  execute_process(COMMAND ${command} ${where}
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT arg_EXPECT_FAILURE AND NOT rc EQUAL 0)
     list(JOIN command " " shown)

@@ -34,7 +34,10 @@
 //   kill-self --signal S       Raise signal S (name like SEGV / SIGSEGV, or number) with its
 //                              default disposition.
 //   sleep --ms T               Sleep T ms, exit 0.
-//   cpu --ms T                 Burn T ms of CPU time, exit 0.
+//   cpu --ms T [--on-cpu N]    Burn T ms of CPU time, exit 0. With --on-cpu, first restrict
+//                              itself to CPU N (sched_setaffinity), to compete for that CPU.
+//   affinity                   Print "affinity <CPU list>" (e.g. "affinity 0-1,4"): the CPUs it
+//                              may run on, then exit 0.
 //   open-files --count N
 //       Open /dev/null N times (keeping every descriptor). Exit 0 if all opens succeed, else
 //       report the failing one (EMFILE under RLIMIT_NOFILE) and exit 1.
@@ -48,6 +51,7 @@
 // Bad arguments: a message on stderr and exit status 2.
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -470,7 +474,14 @@ int sleep_mode(Args& args, const Common& common) {
 
 int cpu(Args& args, const Common& common) {
   const auto ms = args.required_integer("--ms");
+  const auto on_cpu = args.integer("--on-cpu");
   args.reject_unused();
+  if (on_cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<int>(*on_cpu), &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) system_error("sched_setaffinity");
+  }
   common.ready();
   const auto budget = std::chrono::milliseconds(ms);
   const auto cpu_now = [] {
@@ -483,6 +494,25 @@ int cpu(Args& args, const Common& common) {
   while (cpu_now() - start < budget) {
     for (int i = 0; i < 10000; ++i) spin = spin + 1;
   }
+  return 0;
+}
+
+int affinity(Args& args, const Common& common) {
+  args.reject_unused();
+  common.ready();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) system_error("sched_getaffinity");
+  std::string list;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    int last = cpu;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    if (!list.empty()) list += ',';
+    list += last > cpu ? std::to_string(cpu) + "-" + std::to_string(last) : std::to_string(cpu);
+    cpu = last;
+  }
+  std::printf("affinity %s\n", list.c_str());
   return 0;
 }
 
@@ -556,6 +586,7 @@ int main(int argc, char** argv) {
       {"kill-self", kill_self},
       {"sleep", sleep_mode},
       {"cpu", cpu},
+      {"affinity", affinity},
       {"open-files", open_files},
       {"write-file", write_file},
       {"print-tmpdir", print_tmpdir},

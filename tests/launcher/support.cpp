@@ -500,10 +500,14 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
                             "diagnosis",
                             "started_at",
                             "finished_at",
-                            "schema_version"}) {
+                            "schema_version",
+                            "cpu_wait_seconds",
+                            "starved",
+                            "cpus_allocated",
+                            "pinned_cpus"}) {
     EXPECT_TRUE(record.contains(field)) << "record lacks '" << field << "': " << record.dump(2);
   }
-  EXPECT_EQ(record.value("schema_version", 0), 1);
+  EXPECT_EQ(record.value("schema_version", 0), 2);
   EXPECT_EQ(record.value("name", ""), name);
   EXPECT_EQ(record.value("command", nlohmann::json()), nlohmann::json(command));
   EXPECT_EQ(record.value("launcher_exit_code", -1), result.status.shell_code())

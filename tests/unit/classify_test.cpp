@@ -262,6 +262,49 @@ TEST(Classify, timeout_names_the_processes_that_needed_sigkill_and_the_grace) {
   EXPECT_CONTAINS(*verdict.diagnosis, "0.25 s grace");
 }
 
+TEST(Classify, a_starved_timeout_names_cpu_starvation_not_a_hang) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 1;
+  run.wall_time = 8s;
+  run.cpu_wait_seconds = 7.2;
+  Options options = options_named("busy");
+  options.timeout = 8s;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::timeout);
+  EXPECT_EQ(verdict.exit_code, exit_code::kTimeout);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: busy timed out after 8 s, starved of CPU: it waited 7.2 s (90% of its time) for a CPU that "
+            "other processes held; sent SIGTERM to 1 process; run fewer tests at once (ctest -j, PROCESSORS, "
+            "MMTEST_CPU_BUDGET) rather than raising its TIMEOUT");
+}
+
+TEST(Classify, a_timeout_that_barely_waited_for_a_cpu_is_a_hang) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 1;
+  run.wall_time = 8s;
+  run.cpu_wait_seconds = 3.9;  // just under half of the wall time
+  Options options = options_named("sleepy");
+  options.timeout = 8s;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "starved");
+  EXPECT_CONTAINS(*verdict.diagnosis, "or find the hang");
+}
+
+TEST(Classify, a_timeout_without_scheduling_figures_is_not_called_starved) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.wall_time = 8s;
+  Options options = options_named("unknown");
+  options.timeout = 8s;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "starved");
+}
+
 TEST(Classify, interruption_reraises_the_signal_the_launcher_received) {
   Supervision run = killed_by(SIGTERM);
   run.stop_reason = StopReason::interrupted;

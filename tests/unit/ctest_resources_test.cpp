@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace mmtest::run {
 namespace {
@@ -108,6 +109,64 @@ TEST(CtestResources, entries_without_a_slot_count_are_errors_quoting_the_value) 
     EXPECT_NE(error.find("CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB"), std::string::npos) << value << ": " << error;
     EXPECT_NE(error.find(value), std::string::npos) << value << ": " << error;
   }
+}
+
+std::vector<std::uint32_t> cpus_of(const Environment& environment) {
+  const auto cpus = ctest_cpu_allocation(environment);
+  if (!cpus) {
+    ADD_FAILURE() << "unexpected error: " << cpus.error();
+    return {};
+  }
+  return *cpus;
+}
+
+TEST(CtestCpuAllocation, the_resource_type_is_the_one_add_mm_test_requests) {
+  EXPECT_EQ(kCpuResourceType, "mmtest_cpus");
+}
+
+TEST(CtestCpuAllocation, none_without_ctest_variables_or_a_cpu_group) {
+  EXPECT_TRUE(cpus_of({}).empty());
+  EXPECT_TRUE(cpus_of({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                       {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                       {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"}})
+                  .empty());
+}
+
+// What CTest sets for RESOURCE_GROUPS "mmtest_memory_mib:64;3,mmtest_cpus:1" (seen with CTest 3.25).
+TEST(CtestCpuAllocation, collects_the_ids_of_every_cpu_group_in_increasing_order) {
+  EXPECT_EQ(cpus_of({{"CTEST_RESOURCE_GROUP_COUNT", "4"},
+                     {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                     {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"},
+                     {"CTEST_RESOURCE_GROUP_1", "mmtest_cpus"},
+                     {"CTEST_RESOURCE_GROUP_1_MMTEST_CPUS", "id:5,slots:1"},
+                     {"CTEST_RESOURCE_GROUP_2", "mmtest_cpus"},
+                     {"CTEST_RESOURCE_GROUP_2_MMTEST_CPUS", "id:0,slots:1"},
+                     {"CTEST_RESOURCE_GROUP_3", "mmtest_cpus"},
+                     {"CTEST_RESOURCE_GROUP_3_MMTEST_CPUS", "id:12,slots:1"}}),
+            (std::vector<std::uint32_t>{0, 5, 12}));
+}
+
+TEST(CtestCpuAllocation, an_id_given_twice_counts_once_and_memory_is_unaffected) {
+  const Environment environment{{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib,mmtest_cpus"},
+                                {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:32"},
+                                {"CTEST_RESOURCE_GROUP_0_MMTEST_CPUS", "id:1,slots:1;id:1,slots:1;id:3,slots:2"}};
+  EXPECT_EQ(cpus_of(environment), (std::vector<std::uint32_t>{1, 3}));
+  EXPECT_EQ(allocation_of(environment), 32u);
+}
+
+TEST(CtestCpuAllocation, an_id_that_is_not_an_index_is_an_error_quoting_it) {
+  const auto cpus = ctest_cpu_allocation({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                          {"CTEST_RESOURCE_GROUP_0", "mmtest_cpus"},
+                                          {"CTEST_RESOURCE_GROUP_0_MMTEST_CPUS", "id:cpu0,slots:1"}});
+  ASSERT_FALSE(cpus.has_value());
+  EXPECT_NE(cpus.error().find("'cpu0'"), std::string::npos) << cpus.error();
+}
+
+TEST(CtestCpuAllocation, a_missing_cpu_variable_is_an_error_naming_it) {
+  const auto cpus = ctest_cpu_allocation({{"CTEST_RESOURCE_GROUP_COUNT", "1"}, {"CTEST_RESOURCE_GROUP_0", "mmtest_cpus"}});
+  ASSERT_FALSE(cpus.has_value());
+  EXPECT_NE(cpus.error().find("CTEST_RESOURCE_GROUP_0_MMTEST_CPUS"), std::string::npos) << cpus.error();
 }
 
 }  // namespace

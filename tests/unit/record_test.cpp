@@ -24,7 +24,8 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 const std::chrono::system_clock::time_point kStarted{std::chrono::seconds{1795344446}};
 
 RecordContext context() {
-  return {kStarted + 123ms, kStarted + 2s + 456ms, "sample", "cgroup v2 not available", "/tmp/mmtest.t.abc123"};
+  return {kStarted + 123ms, kStarted + 2s + 456ms, "sample", "cgroup v2 not available", "/tmp/mmtest.t.abc123",
+          std::nullopt};
 }
 
 // ---- rfc3339 -------------------------------------------------------------------------------------
@@ -58,7 +59,8 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
                                          "launcher_exit_code", "diagnosis", "wall_seconds", "cpu_seconds",
                                          "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
-                                         "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at"}));
+                                         "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at",
+                                         "cpu_wait_seconds", "starved", "cpus_allocated", "pinned_cpus"}));
 }
 
 TEST(MakeRecord, a_failed_run_with_every_figure_set) {
@@ -83,7 +85,7 @@ TEST(MakeRecord, a_failed_run_with_every_figure_set) {
 
   const json record = make_record(options, run, verdict, context());
   EXPECT_EQ(record["schema_version"], kRecordSchemaVersion);
-  EXPECT_EQ(record["schema_version"], 1);
+  EXPECT_EQ(record["schema_version"], 2);
   EXPECT_EQ(record["name"], "order_book");
   EXPECT_EQ(record["command"], json::array({"./order_book", "--gtest_brief=1"}));
   EXPECT_EQ(record["outcome"], "failed");
@@ -260,6 +262,47 @@ TEST(RecordFile, open_fails_naming_the_file_when_its_directory_refuses_it) {
   const auto file = RecordFile::open("/proc/self/record.json");
   ASSERT_FALSE(file.has_value());
   EXPECT_NE(file.error().find("/proc/self/record.json"), std::string::npos) << file.error();
+}
+
+// ---- CPUs ------------------------------------------------------------------------------------------
+
+TEST(MakeRecord, cpu_figures_absent_are_null_and_empty) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  const json record = make_record(options, Supervision{}, Verdict{}, context());
+  EXPECT_TRUE(record["cpu_wait_seconds"].is_null());
+  EXPECT_EQ(record["starved"], false);
+  EXPECT_EQ(record["cpus_allocated"], json::array());
+  EXPECT_TRUE(record["pinned_cpus"].is_null());
+}
+
+TEST(MakeRecord, a_test_that_waited_most_of_its_time_for_a_cpu_is_starved) {
+  Options options;
+  options.name = "busy";
+  options.command = {"./busy"};
+  options.allocated_cpus = {1, 3};
+  Supervision run;
+  run.wall_time = 8s;
+  run.cpu_wait_seconds = 6.5;
+  RecordContext pinned = context();
+  pinned.pinned_cpus = std::vector<int>{5, 7};
+  const json record = make_record(options, run, Verdict{}, pinned);
+  ASSERT_TRUE(record["cpu_wait_seconds"].is_number());
+  EXPECT_DOUBLE_EQ(record["cpu_wait_seconds"].get<double>(), 6.5);
+  EXPECT_EQ(record["starved"], true);
+  EXPECT_EQ(record["cpus_allocated"], json::array({1, 3}));
+  EXPECT_EQ(record["pinned_cpus"], json::array({5, 7}));
+}
+
+TEST(MakeRecord, a_test_that_waited_little_is_not_starved) {
+  Options options;
+  options.name = "calm";
+  options.command = {"./calm"};
+  Supervision run;
+  run.wall_time = 8s;
+  run.cpu_wait_seconds = 3.9;  // under half of its wall time
+  EXPECT_EQ(make_record(options, run, Verdict{}, context())["starved"], false);
 }
 
 }  // namespace

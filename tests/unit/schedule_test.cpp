@@ -99,15 +99,30 @@ TEST(Manifest, counts_and_skips_malformed_lines) {
       "_mm_need(\"test 'timeout overflow'\" 1 0 99999999999999999999999)\n"
       "_mm_need(\"test 'negative timeout'\" 1 0 -5)\n"
       "_mm_need(\"test 'fractional timeout'\" 1 0 2.5)\n"
-      "_mm_need(\"test 'five numbers'\" 1 0 5 6)\n"
+      "_mm_need(\"test 'six numbers'\" 1 0 5 2 6)\n"
       "_mm_need(\"test 'glued'\" 1 0 5x)\n"
+      "_mm_need(\"test 'glued cpus'\" 1 0 5 2x)\n"
+      "_mm_need(\"test 'fractional cpus'\" 1 0 5 1.5)\n"
       "set(x 1)\n"
       "  _mm_need(\"test 'indented'\"  7\t0  \t12 )  \n");
   ASSERT_EQ(manifest.tests.size(), 1u);
   EXPECT_EQ(manifest.tests[0].name, "indented");
   EXPECT_EQ(manifest.tests[0].memory_mib, 7u);
   EXPECT_EQ(manifest.tests[0].timeout_seconds, 12u);
-  EXPECT_EQ(manifest.malformed_lines, 14u);
+  EXPECT_EQ(manifest.tests[0].cpus, 1u);  // not in the line: one CPU
+  EXPECT_EQ(manifest.malformed_lines, 16u);
+}
+
+TEST(Manifest, reads_the_cpus_after_the_timeout) {
+  const Manifest manifest = parse_manifest(
+      "_mm_need(\"test 'wide'\" 64 0 30 4)\n"
+      "_mm_need(\"test 'narrow'\" 64 0 30 1)\n"
+      "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 2)\n");
+  ASSERT_EQ(manifest.tests.size(), 2u);
+  EXPECT_EQ(manifest.tests[0].cpus, 4u);
+  EXPECT_EQ(manifest.tests[0].timeout_seconds, 30u);
+  EXPECT_EQ(manifest.tests[1].cpus, 1u);
+  EXPECT_EQ(manifest.malformed_lines, 0u);
 }
 
 TEST(Manifest, unreadable_file_is_an_error) {
@@ -295,6 +310,74 @@ TEST(Simulate, the_simulator_can_be_reused) {
   EXPECT_EQ(simulator.makespan(Order{1, 2, 0, 3}), 5.0);
   EXPECT_EQ(simulator.makespan(Order{0, 1, 2, 3}), 4.0);
   EXPECT_EQ(simulator.makespan(Order{1, 2, 0, 3}), 5.0);
+}
+
+// ---- the CPU budget ----------------------------------------------------------------------------------
+
+TEST(Selection, a_test_needing_more_cpus_than_the_budget_is_left_out) {
+  const std::vector<ManifestTest> tests{{"wide", 10, 10, 4}, {"fits", 10, 10, 2}, {"one", 10, 10, 1}};
+  const Selection limited = select_tests(tests, 1000, 2);
+  ASSERT_EQ(limited.tests.size(), 2u);
+  EXPECT_EQ(limited.tests[0].name, "fits");
+  EXPECT_EQ(limited.above_budget, 1u);
+  EXPECT_EQ(select_tests(tests, 1000).tests.size(), 3u);  // without a CPU budget CPUs do not count
+}
+
+TEST(Simulate, the_cpu_budget_holds_tests_back_like_jobs) {
+  const std::vector<SimTest> tests{{1, 1}, {1, 1}, {1, 1}, {1, 1}};
+  const Order order{0, 1, 2, 3};
+  EXPECT_EQ(simulate(tests, order, 10), 1.0);
+  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 2), 2.0);
+  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 1), 4.0);
+  EXPECT_EQ(simulate(tests, order, 10, 1, 4), 4.0);  // -j 1 still limits when CPUs do not
+}
+
+TEST(Simulate, first_fit_skips_a_test_that_needs_more_cpus_than_are_free) {
+  // 2 CPUs: the 3 s test takes one; the 2-CPU test waits while the 1-CPU test behind it starts.
+  const std::vector<SimTest> tests{{1, 3, 1}, {1, 1, 2}, {1, 1, 1}};
+  EXPECT_EQ(simulate(tests, Order{0, 1, 2}, 10, std::nullopt, 2), 4.0);
+  // Started first, the 2-CPU test holds both: the others follow it.
+  EXPECT_EQ(simulate(tests, Order{1, 0, 2}, 10, std::nullopt, 2), 4.0);
+  EXPECT_EQ(simulate(tests, Order{1, 2, 0}, 10, std::nullopt, 2), 4.0);
+}
+
+TEST(Simulate, a_test_fits_only_when_both_its_memory_and_its_cpus_do) {
+  // A (5 MiB, 1 CPU, 10 s) runs; D fits beside it. B needs too much memory, C too many CPUs,
+  // although the smallest memory need (C's) and the smallest CPU need (B's) both fit what is free.
+  const std::vector<SimTest> tests{{5, 10, 1}, {8, 1, 1}, {1, 1, 2}, {1, 1, 1}};
+  // At 10 A ends: B starts (8 MiB, 1 CPU) and C, needing both CPUs, waits for it until 11.
+  EXPECT_EQ(simulate(tests, Order{0, 1, 2, 3}, 10, std::nullopt, 2), 12.0);
+}
+
+TEST(Simulate, a_test_above_the_cpu_budget_is_left_out) {
+  const std::vector<SimTest> tests{{1, 5, 3}, {1, 1, 1}};
+  EXPECT_EQ(simulate(tests, Order{0, 1}, 10, std::nullopt, 2), 1.0);
+}
+
+TEST(Search, area_order_with_a_cpu_budget_starts_the_longest_light_test_first) {
+  const std::vector<SimTest> tests{{100, 1}, {1, 5}, {1, 2}};
+  // Memory × duration: 100, 5, 2. With 2 CPUs each test's CPU share (1/2) dominates its memory
+  // share, so duration decides.
+  EXPECT_EQ(area_order(tests, 1000), (Order{0, 1, 2}));
+  EXPECT_EQ(area_order(tests, 1000, 2), (Order{1, 2, 0}));
+}
+
+TEST(Search, a_test_needing_half_the_cpus_or_more_is_heavy) {
+  EXPECT_TRUE(is_heavy(SimTest{1, 1, 2}, 1000, 4));
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 1}, 1000, 2));  // one CPU is never heavy by CPUs
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 2}, 1000, 5));
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 8}, 1000, std::nullopt));
+  EXPECT_TRUE(is_heavy(SimTest{125, 1, 1}, 1000, 64));  // by memory
+}
+
+TEST(PlanOrder, with_a_cpu_budget_light_tests_start_longest_first) {
+  const std::vector<ManifestTest> tests{{"short", 10, 5}, {"long", 10, 50}, {"middle", 20, 10}};
+  const OrderPlan plan = plan_order(tests, 10000, std::nullopt, SearchLimits{}, {}, 2);
+  EXPECT_FALSE(plan.search.has_value());
+  EXPECT_EQ(plan.order, (Order{1, 2, 0}));
+  ASSERT_EQ(plan.costs.size(), 3u);
+  EXPECT_GT(plan.costs[0], plan.costs[1]);
+  EXPECT_GT(plan.costs[1], plan.costs[2]);
 }
 
 // ---- the bench suite (docs/performance.md, "makespan") -----------------------------------------
@@ -740,6 +823,8 @@ TEST_F(RunPlan, usage_errors_exit_2_before_reading_or_writing_anything) {
       {with("--cost-data", ""), "--cost-data"},
       {with("--records", ""), "--records"},
       {with("--jobs", "0"), "--jobs"},
+      {with("--cpus", "0"), "--cpus"},
+      {with("--cpus", "two"), "--cpus"},
       {with("--search-ms", "-1"), "--search-ms"},
       {with("--search-ms", "3600001"), "--search-ms"},
       {with("--max-evaluations", "x"), "--max-evaluations"},

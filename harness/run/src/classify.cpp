@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
 #include "mmtest/run/format.hpp"
 #include "mmtest/run/units.hpp"
@@ -82,10 +83,21 @@ Verdict classify(const Supervision& run, const Options& options) {
               ? std::string{}
               : fmt::format(", {} ignored it and got SIGKILL after the {} grace", run.processes_needing_sigkill,
                             format_seconds(options.grace));
+      const std::string after = format_seconds(options.timeout.value_or(std::chrono::nanoseconds{0}));
+      const double wall_seconds = to_seconds(run.wall_time);
+      if (run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, wall_seconds)) {
+        // Not a hang: the test wanted to run and the machine's CPUs were busy with others.
+        verdict.diagnosis = fmt::format(
+            "mmtest: {} timed out after {}, starved of CPU: it waited {:.1f} s ({:.0f}% of its time) for a CPU "
+            "that other processes held; sent SIGTERM to {}{}; run fewer tests at once (ctest -j, PROCESSORS, "
+            "MMTEST_CPU_BUDGET) rather than raising its TIMEOUT",
+            name, after, *run.cpu_wait_seconds, 100.0 * *run.cpu_wait_seconds / wall_seconds,
+            processes(run.processes_at_stop), killed);
+        return verdict;
+      }
       verdict.diagnosis = fmt::format(
           "mmtest: {} timed out after {}: sent SIGTERM to {}{}; raise its TIMEOUT (--timeout) or find the hang",
-          name, format_seconds(options.timeout.value_or(std::chrono::nanoseconds{0})), processes(run.processes_at_stop),
-          killed);
+          name, after, processes(run.processes_at_stop), killed);
       return verdict;
     }
     case StopReason::interrupted: {

@@ -20,7 +20,7 @@ struct RawOptions {
   std::string name;
   std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent;
-  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, version = false;
+  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, version = false, pin_cpus = false;
 };
 
 EarlyExit usage_error(const std::string& message) {
@@ -61,6 +61,8 @@ void define_options(CLI::App& app, RawOptions& raw) {
   app.add_option("--limit-mode", raw.limit_mode, "auto, cgroup or sample (default: auto)");
   app.add_option("--cgroup-parent", raw.cgroup_parent, "Delegated cgroup v2 directory to create test cgroups in");
   app.add_flag("--no-measurements", raw.no_measurements, "Do not print <CTestMeasurement> tags after the test's output");
+  app.add_flag("--pin-cpus", raw.pin_cpus,
+               "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation");
   app.add_flag("--version", raw.version, "Print the version and exit");
 }
 
@@ -198,6 +200,10 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
   }
   if (raw.cgroup_parent) options.cgroup_parent = *raw.cgroup_parent;
   options.print_measurements = !raw.no_measurements;
+  auto cpus = ctest_cpu_allocation(environment);
+  if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));
+  options.allocated_cpus = std::move(*cpus);
+  options.pin_cpus = raw.pin_cpus;
   return options;
 }
 

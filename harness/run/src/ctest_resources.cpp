@@ -29,37 +29,72 @@ const std::string* lookup(const Environment& environment, const std::string& key
   return found == environment.end() ? nullptr : &found->second;
 }
 
-}  // namespace
+struct Allocation {
+  std::string_view id;
+  std::uint64_t slots = 0;
+};
 
-std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation_mib(
-    const Environment& environment) {
+// Every "id:<id>,slots:<n>" entry CTest allocated to this test on resource `type`, over all
+// groups. Empty without CTest's variables.
+std::expected<std::vector<Allocation>, std::string> allocations(const Environment& environment, std::string_view type) {
+  std::vector<Allocation> found;
   const std::string* count_text = lookup(environment, "CTEST_RESOURCE_GROUP_COUNT");
-  if (count_text == nullptr) return std::nullopt;
+  if (count_text == nullptr) return found;
   const auto count = parse_count(*count_text);
   if (!count) return std::unexpected(fmt::format("CTEST_RESOURCE_GROUP_COUNT='{}' is not a number", *count_text));
 
-  std::optional<std::uint64_t> total_mib;
   for (std::uint64_t group = 0; group < *count; ++group) {
     const std::string group_key = fmt::format("CTEST_RESOURCE_GROUP_{}", group);
     const std::string* types = lookup(environment, group_key);
     if (types == nullptr) return std::unexpected(fmt::format("{} is missing (CTEST_RESOURCE_GROUP_COUNT={})", group_key, *count));
     const auto type_names = split(*types, ',');
-    if (std::ranges::find(type_names, kMemoryResourceType) == type_names.end()) continue;
+    if (std::ranges::find(type_names, type) == type_names.end()) continue;
 
-    const std::string key = fmt::format("{}_{}", group_key, upper(kMemoryResourceType));
+    const std::string key = fmt::format("{}_{}", group_key, upper(type));
     const std::string* allocation = lookup(environment, key);
     if (allocation == nullptr) return std::unexpected(fmt::format("{} is missing", key));
     for (std::string_view entry : split(*allocation, ';')) {
       if (entry.empty()) continue;
       // entry: "id:<id>,slots:<n>"
-      const auto slots_at = entry.find("slots:");
-      if (slots_at == std::string_view::npos) return std::unexpected(fmt::format("{}='{}' has no slots", key, *allocation));
-      const auto slots = parse_count(entry.substr(slots_at + 6));
+      const auto comma = entry.find(",slots:");
+      if (!entry.starts_with("id:") || comma == std::string_view::npos) {
+        return std::unexpected(fmt::format("{}='{}' is not id:<id>,slots:<n>", key, *allocation));
+      }
+      const auto slots = parse_count(entry.substr(comma + 7));
       if (!slots) return std::unexpected(fmt::format("{}='{}' has a bad slot count", key, *allocation));
-      total_mib = total_mib.value_or(0) + *slots;
+      found.push_back({entry.substr(3, comma - 3), *slots});
     }
   }
+  return found;
+}
+
+}  // namespace
+
+std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation_mib(
+    const Environment& environment) {
+  auto memory = allocations(environment, kMemoryResourceType);
+  if (!memory) return std::unexpected(memory.error());
+  if (memory->empty()) return std::nullopt;
+  std::uint64_t total_mib = 0;
+  for (const Allocation& allocation : *memory) total_mib += allocation.slots;
   return total_mib;
+}
+
+std::expected<std::vector<std::uint32_t>, std::string> ctest_cpu_allocation(const Environment& environment) {
+  auto cpus = allocations(environment, kCpuResourceType);
+  if (!cpus) return std::unexpected(cpus.error());
+  std::vector<std::uint32_t> ids;
+  for (const Allocation& allocation : *cpus) {
+    const auto id = parse_count(allocation.id);
+    if (!id || *id > UINT32_MAX) {
+      return std::unexpected(fmt::format("{} id '{}' is not a CPU index (a whole number)", kCpuResourceType, allocation.id));
+    }
+    ids.push_back(static_cast<std::uint32_t>(*id));
+  }
+  std::ranges::sort(ids);
+  const auto [first, last] = std::ranges::unique(ids);
+  ids.erase(first, last);
+  return ids;
 }
 
 }  // namespace mmtest::run

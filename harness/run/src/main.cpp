@@ -27,6 +27,7 @@
 
 #include "mmtest/run/cgroup.hpp"
 #include "mmtest/run/classify.hpp"
+#include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
 #include "mmtest/run/format.hpp"
 #include "mmtest/run/limits.hpp"
@@ -79,6 +80,27 @@ std::expected<LimitModeChoice, std::string> choose_limit_mode(const Options& opt
     return std::unexpected(fmt::format("--limit-mode cgroup: cgroup v2 delegation is not available: {}", parent.error()));
   }
   return LimitModeChoice{std::nullopt, fmt::format("cgroup v2 not usable: {}", parent.error())};
+}
+
+// Pins mmtest-run, and so the test it starts, to the CPUs CTest allocated (--pin-cpus). Pinning
+// that cannot be done is a warning, not a failure: the test runs unpinned and says so.
+std::optional<std::vector<int>> pin_to_allocated_cpus(const Options& options, std::vector<std::string>& warnings) {
+  if (!options.pin_cpus) return std::nullopt;
+  if (options.allocated_cpus.empty()) {
+    warnings.push_back("--pin-cpus: not pinned: CTest allocated no CPUs (resource mmtest_cpus) to this test");
+    return std::nullopt;
+  }
+  auto allowed = allowed_cpus();
+  if (!allowed) {
+    warnings.push_back(fmt::format("--pin-cpus: not pinned: {}", allowed.error()));
+    return std::nullopt;
+  }
+  std::vector<int> cpus = cpus_for_ids(options.allocated_cpus, *allowed);
+  if (auto pinned = pin_to(cpus); !pinned) {
+    warnings.push_back(fmt::format("--pin-cpus: not pinned: {}", pinned.error()));
+    return std::nullopt;
+  }
+  return cpus;
 }
 
 std::vector<std::string> child_environment(const Environment& environment, const std::filesystem::path& tmpdir) {
@@ -139,7 +161,10 @@ int run(int argc, char** argv) {
   context.started_at = std::chrono::system_clock::now();
   context.limit_mode = mode->cgroup_parent ? "cgroup" : "sample";
   context.limit_mode_reason = mode->reason;
+  std::vector<std::string> setup_warnings;
+  context.pinned_cpus = pin_to_allocated_cpus(options, setup_warnings);
   Supervision nothing_ran;
+  nothing_ran.warnings = setup_warnings;
 
   auto executable = resolve_executable(options.command.front(), environment);
   if (!executable) {
@@ -199,6 +224,7 @@ int run(int argc, char** argv) {
   setup.cgroup = cgroup ? &*cgroup : nullptr;
   setup.started = started;
   Supervision result = supervise(options, setup);
+  result.warnings.insert(result.warnings.begin(), setup_warnings.begin(), setup_warnings.end());
 
   // ---- clean up and report ----
   if (!options.keep_tmp) {

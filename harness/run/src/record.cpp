@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "mmtest/run/cpu.hpp"
 #include "mmtest/run/format.hpp"
 #include "mmtest/run/units.hpp"
 
@@ -48,6 +49,10 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"diagnosis", or_null(verdict.diagnosis)},
       {"wall_seconds", to_seconds(run.wall_time)},
       {"cpu_seconds", run.cpu_seconds},
+      {"cpu_wait_seconds", or_null(run.cpu_wait_seconds)},
+      {"starved", run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, to_seconds(run.wall_time))},
+      {"cpus_allocated", options.allocated_cpus},
+      {"pinned_cpus", or_null(context.pinned_cpus)},
       {"peak_memory_bytes", run.peak_memory_bytes},
       {"peak_memory_source", run.peak_memory_source},
       {"memory_limit_bytes", or_null(options.memory_limit_bytes)},

@@ -31,6 +31,7 @@ struct Need {
   std::string subject;
   std::uint64_t memory_mib = 0;
   std::uint64_t timeout_seconds = 0;
+  std::uint64_t cpus = 1;
 };
 
 std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& pos) {
@@ -46,8 +47,8 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& po
   return value;
 }
 
-// One `_mm_need("<subject>" <MiB> <gpus> [<timeout>])` starting at pos, which it moves past the
-// line. The subject may span lines: _mm_quote() leaves newlines in a name as they are.
+// One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus>]])` starting at pos, which it moves
+// past the line. The subject may span lines: _mm_quote() leaves newlines in a name as they are.
 std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   constexpr std::string_view kCall = "_mm_need(";
   if (!text.substr(pos).starts_with(kCall)) return std::nullopt;
@@ -74,23 +75,24 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   };
   const auto memory_mib = separated_number();
   if (!memory_mib || !separated_number()) return std::nullopt;  // the GPU count is checked, not used
-  // The timeout is optional: GoogleTest targets' lines and older manifests stop at the GPUs.
-  std::uint64_t timeout_seconds = 0;
-  if (pos < text.size() && is_blank(text[pos])) {
+  // The timeout and the CPUs are optional: older manifests stop at the GPUs or the timeout.
+  std::uint64_t optional_numbers[2] = {0, 1};
+  for (std::uint64_t& number : optional_numbers) {
     while (pos < text.size() && is_blank(text[pos])) ++pos;
-    if (pos < text.size() && text[pos] != ')') {
-      const auto timeout = parse_number(text, pos);
-      if (!timeout) return std::nullopt;
-      timeout_seconds = *timeout;
-      while (pos < text.size() && is_blank(text[pos])) ++pos;
-    }
+    if (pos >= text.size() || text[pos] == ')') break;
+    if (!is_blank(text[pos - 1])) return std::nullopt;
+    const auto value = parse_number(text, pos);
+    if (!value) return std::nullopt;
+    number = *value;
   }
+  while (pos < text.size() && is_blank(text[pos])) ++pos;
   if (pos >= text.size() || text[pos] != ')') return std::nullopt;
   ++pos;
   while (pos < text.size() && is_blank(text[pos])) ++pos;
   if (pos < text.size() && text[pos] != '\n') return std::nullopt;
   need.memory_mib = *memory_mib;
-  need.timeout_seconds = timeout_seconds;
+  need.timeout_seconds = optional_numbers[0];
+  need.cpus = std::max<std::uint64_t>(optional_numbers[1], 1);
   return need;
 }
 
@@ -110,8 +112,9 @@ using Clock = std::chrono::steady_clock;
 class OrderSearch {
  public:
   OrderSearch(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-              const SearchLimits& limits, SearchResult& result)
-      : tests_(tests), budget_mib_(budget_mib), simulator_(tests, budget_mib, jobs), limits_(limits), result_(result) {
+              std::optional<std::size_t> cpus, const SearchLimits& limits, SearchResult& result)
+      : tests_(tests), budget_mib_(budget_mib), cpus_(cpus), simulator_(tests, budget_mib, jobs, cpus), limits_(limits),
+        result_(result) {
     if (limits.time) deadline_ = Clock::now() + *limits.time;
   }
 
@@ -121,7 +124,7 @@ class OrderSearch {
     result_.makespan_seconds = result_.area_makespan_seconds;
 
     for (const std::size_t test : result_.area_order) {
-      if (heavy_.size() < kMaxHeavy && is_heavy(tests_[test].memory_mib, budget_mib_)) heavy_.push_back(test);
+      if (heavy_.size() < kMaxHeavy && is_heavy(tests_[test], budget_mib_, cpus_)) heavy_.push_back(test);
       else others_.push_back(test);
     }
     result_.heavy_tests = heavy_.size();
@@ -234,6 +237,7 @@ class OrderSearch {
 
   std::span<const SimTest> tests_;
   std::uint64_t budget_mib_;
+  std::optional<std::size_t> cpus_;
   Simulator simulator_;
   SearchLimits limits_;
   SearchResult& result_;
@@ -255,7 +259,7 @@ std::uint64_t exact_in_float(std::uint64_t value) {
 // ---- command line ----------------------------------------------------------------------------------
 
 struct RawPlanOptions {
-  std::optional<std::string> manifest, budget_mib, cost_data, jobs, search_ms, max_evaluations;
+  std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
   std::vector<std::string> records;
 };
 
@@ -265,6 +269,7 @@ struct PlanOptions {
   std::uint64_t budget_mib = 0;
   std::filesystem::path cost_data;
   std::optional<std::size_t> jobs;
+  std::optional<std::size_t> cpus;
   SearchLimits search;  // its defaults unless --search-ms / --max-evaluations
 };
 
@@ -296,6 +301,11 @@ std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
   options.budget_mib = *budget;
   if (raw.cost_data->empty()) return std::unexpected(UsageError{"--cost-data: expected a file path, got ''"});
   options.cost_data = *raw.cost_data;
+  if (raw.cpus) {
+    auto cpus = positive(*raw.cpus, "--cpus", "of CPUs");
+    if (!cpus) return std::unexpected(cpus.error());
+    options.cpus = static_cast<std::size_t>(*cpus);
+  }
   if (raw.jobs) {
     auto jobs = positive(*raw.jobs, "--jobs", "of job slots");
     if (!jobs) return std::unexpected(jobs.error());
@@ -421,7 +431,7 @@ Manifest parse_manifest(std::string_view text) {
     const std::string& subject = need->subject;
     if (subject.size() > kTestPrefix.size() + 1 && subject.starts_with(kTestPrefix) && subject.ends_with('\'')) {
       std::string name = subject.substr(kTestPrefix.size(), subject.size() - kTestPrefix.size() - 1);
-      manifest.tests.push_back({std::move(name), need->memory_mib, need->timeout_seconds});
+      manifest.tests.push_back({std::move(name), need->memory_mib, need->timeout_seconds, need->cpus});
     }
   }
   return manifest;
@@ -478,7 +488,7 @@ bool cost_file_can_hold(std::string_view name) {
   return !name.empty() && name != "---" && name.find_first_of(" \n\r") == std::string_view::npos;
 }
 
-Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget_mib) {
+Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> cpus) {
   Selection selection;
   // CTest looks a name of the cost file up as its first test of that name, so only the first
   // entry of a name can be planned.
@@ -486,7 +496,7 @@ Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget
   for (const ManifestTest& test : tests) {
     if (!seen.insert(test.name).second) ++selection.repeated;
     else if (!cost_file_can_hold(test.name)) ++selection.unwritable_names;
-    else if (test.memory_mib > budget_mib) ++selection.above_budget;
+    else if (test.memory_mib > budget_mib || (cpus && test.cpus > *cpus)) ++selection.above_budget;
     else selection.tests.push_back(test);
   }
   return selection;
@@ -494,28 +504,37 @@ Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget
 
 // ---- simulation ------------------------------------------------------------------------------------
 
-Simulator::Simulator(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs)
-    : budget_mib_(budget_mib), jobs_(jobs.value_or(SIZE_MAX)) {
+Simulator::Simulator(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
+                     std::optional<std::size_t> cpus)
+    : budget_mib_(budget_mib), jobs_(jobs.value_or(SIZE_MAX)), cpu_budget_(cpus.value_or(UINT64_MAX)) {
   memory_.reserve(tests.size());
+  cpus_.reserve(tests.size());
   ticks_.reserve(tests.size());
   for (const SimTest& test : tests) {
     memory_.push_back(test.memory_mib);
+    cpus_.push_back(cpus ? test.cpus : 0);  // without a CPU budget, CPUs never limit
     const double seconds = std::isfinite(test.seconds) ? std::clamp(test.seconds, 0.0, 1e9) : 0.0;
     ticks_.push_back(std::llround(seconds * 1e6));
   }
 }
 
-void Simulator::set_waiting_need(std::size_t position, std::uint64_t memory_mib) {
+void Simulator::set_waiting_need(std::size_t position, std::uint64_t memory_mib, std::uint64_t cpus) {
   std::size_t node = leaves_ + position;
   waiting_need_[node] = memory_mib;
-  for (node /= 2; node > 0; node /= 2) waiting_need_[node] = std::min(waiting_need_[2 * node], waiting_need_[2 * node + 1]);
+  waiting_cpus_[node] = cpus;
+  for (node /= 2; node > 0; node /= 2) {
+    waiting_need_[node] = std::min(waiting_need_[2 * node], waiting_need_[2 * node + 1]);
+    waiting_cpus_[node] = std::min(waiting_cpus_[2 * node], waiting_cpus_[2 * node + 1]);
+  }
 }
 
-// The first position >= from whose waiting test fits into free_mib_, within the node covering
-// [low, high); order_.size() when there is none.
+// The first position >= from whose waiting test fits into free_mib_ and free_cpus_, within the
+// node covering [low, high); order_.size() when there is none. A range is skipped when its
+// smallest memory or CPU need does not fit; the two smallest may belong to different tests, so a
+// leaf is checked itself.
 std::size_t Simulator::first_fitting(std::size_t node, std::size_t low, std::size_t high, std::size_t from) const {
-  if (high <= from || waiting_need_[node] > free_mib_) return order_.size();
-  if (high - low == 1) return low;
+  if (high <= from || waiting_need_[node] > free_mib_ || waiting_cpus_[node] > free_cpus_) return order_.size();
+  if (high - low == 1) return low < order_.size() && fits(order_[low]) ? low : order_.size();
   const std::size_t middle = low + (high - low) / 2;
   const std::size_t left = first_fitting(2 * node, low, middle, from);
   return left != order_.size() ? left : first_fitting(2 * node + 1, middle, high, from);
@@ -525,14 +544,18 @@ double Simulator::makespan(std::span<const std::size_t> order) {
   order_ = order;
   leaves_ = std::bit_ceil(std::max<std::size_t>(order.size(), 1));
   waiting_need_.assign(2 * leaves_, UINT64_MAX);
+  waiting_cpus_.assign(2 * leaves_, UINT64_MAX);
   for (std::size_t position = 0; position < order.size(); ++position) {
     // A test above the budget never fits, so it never starts (CTest reports it Not Run).
     waiting_need_[leaves_ + position] = memory_[order[position]];
+    waiting_cpus_[leaves_ + position] = cpus_[order[position]];
   }
   for (std::size_t node = leaves_ - 1; node > 0; --node) {
     waiting_need_[node] = std::min(waiting_need_[2 * node], waiting_need_[2 * node + 1]);
+    waiting_cpus_[node] = std::min(waiting_cpus_[2 * node], waiting_cpus_[2 * node + 1]);
   }
   free_mib_ = budget_mib_;
+  free_cpus_ = cpu_budget_;
   free_slots_ = jobs_;
   running_.clear();
 
@@ -543,6 +566,7 @@ double Simulator::makespan(std::span<const std::size_t> order) {
     while (!running_.empty() && running_.front().first == now) {
       std::ranges::pop_heap(running_, std::greater<>{});
       free_mib_ += memory_[running_.back().second];
+      free_cpus_ += cpus_[running_.back().second];
       ++free_slots_;
       running_.pop_back();
     }
@@ -560,17 +584,18 @@ void Simulator::start_fitting(std::int64_t now) {
     if (position == order_.size()) return;
     const std::size_t test = order_[position];
     free_mib_ -= memory_[test];
+    free_cpus_ -= cpus_[test];
     --free_slots_;
     running_.emplace_back(now + ticks_[test], test);
     std::ranges::push_heap(running_, std::greater<>{});
-    set_waiting_need(position, UINT64_MAX);
+    set_waiting_need(position, UINT64_MAX, UINT64_MAX);
     from = position + 1;
   }
 }
 
 double simulate(std::span<const SimTest> tests, std::span<const std::size_t> order, std::uint64_t budget_mib,
-                std::optional<std::size_t> jobs) {
-  return Simulator(tests, budget_mib, jobs).makespan(order);
+                std::optional<std::size_t> jobs, std::optional<std::size_t> cpus) {
+  return Simulator(tests, budget_mib, jobs, cpus).makespan(order);
 }
 
 // ---- search ----------------------------------------------------------------------------------------
@@ -579,12 +604,24 @@ bool is_heavy(std::uint64_t memory_mib, std::uint64_t budget_mib) {
   return memory_mib >= budget_mib / 8 + (budget_mib % 8 != 0);  // memory × 8 >= budget, overflow-free
 }
 
-std::vector<std::size_t> area_order(std::span<const SimTest> tests) {
+bool is_heavy(const SimTest& test, std::uint64_t budget_mib, std::optional<std::size_t> cpus) {
+  if (is_heavy(test.memory_mib, budget_mib)) return true;
+  return cpus && test.cpus > 1 && test.cpus * 2 >= *cpus;
+}
+
+std::vector<std::size_t> area_order(std::span<const SimTest> tests, std::uint64_t budget_mib,
+                                    std::optional<std::size_t> cpus) {
+  // Without a CPU budget the memory share alone, which orders as memory × duration.
+  const auto area = [&](const SimTest& test) {
+    double share = static_cast<double>(test.memory_mib) / static_cast<double>(std::max<std::uint64_t>(budget_mib, 1));
+    if (cpus) share = std::max(share, static_cast<double>(test.cpus) / static_cast<double>(std::max<std::size_t>(*cpus, 1)));
+    return share * test.seconds;
+  };
   std::vector<std::size_t> order(tests.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
-    const double area_a = static_cast<double>(tests[a].memory_mib) * tests[a].seconds;
-    const double area_b = static_cast<double>(tests[b].memory_mib) * tests[b].seconds;
+    const double area_a = area(tests[a]);
+    const double area_b = area(tests[b]);
     if (area_a != area_b) return area_a > area_b;
     return tests[a].memory_mib > tests[b].memory_mib;
   });
@@ -592,10 +629,10 @@ std::vector<std::size_t> area_order(std::span<const SimTest> tests) {
 }
 
 SearchResult search_order(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                          const SearchLimits& limits) {
+                          const SearchLimits& limits, std::optional<std::size_t> cpus) {
   SearchResult result;
-  result.area_order = area_order(tests);
-  OrderSearch search(tests, budget_mib, jobs, limits, result);
+  result.area_order = area_order(tests, budget_mib, cpus);
+  OrderSearch search(tests, budget_mib, jobs, cpus, limits, result);
   search.run();
   return result;
 }
@@ -658,26 +695,29 @@ Durations estimate_durations(std::span<const ManifestTest> tests, const History&
 }
 
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                     const SearchLimits& limits, std::span<const std::filesystem::path> records) {
+                     const SearchLimits& limits, std::span<const std::filesystem::path> records,
+                     std::optional<std::size_t> cpus) {
   const std::vector<double> timeouts = timeout_seconds(tests);
   // Memory × timeout: the scale of the COST properties set at configure time (GoogleTest tests,
   // names the cost file cannot hold), among which CTest sorts the costs of the file.
   std::vector<SimTest> declared;
   declared.reserve(tests.size());
-  for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i]});
+  for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i], tests[i].cpus});
 
   OrderPlan plan;
   const bool any_heavy =
-      std::ranges::any_of(tests, [&](const ManifestTest& test) { return is_heavy(test.memory_mib, budget_mib); });
+      std::ranges::any_of(declared, [&](const SimTest& test) { return is_heavy(test, budget_mib, cpus); });
   if (!any_heavy) {
-    plan.order = area_order(declared);
+    plan.order = area_order(declared, budget_mib, cpus);
   } else {
     Durations durations{timeouts, 0};
     if (!records.empty()) durations = estimate_durations(tests, read_history(records));
     std::vector<SimTest> estimated;
     estimated.reserve(tests.size());
-    for (std::size_t i = 0; i < tests.size(); ++i) estimated.push_back({tests[i].memory_mib, durations.seconds[i]});
-    plan.search = search_order(estimated, budget_mib, jobs, limits);
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpus});
+    }
+    plan.search = search_order(estimated, budget_mib, jobs, limits, cpus);
     plan.order = plan.search->order;
     plan.measured = durations.measured;
   }
@@ -719,7 +759,7 @@ std::string merge_cost_data(std::string_view existing, std::span<const CostLine>
 // ---- the command -----------------------------------------------------------------------------------
 
 int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"mmtest-plan --manifest FILE --budget-mib N --cost-data FILE [--records DIR]...\n"
+  CLI::App app{"mmtest-plan --manifest FILE --budget-mib N --cost-data FILE [--cpus N] [--records DIR]...\n"
                "       [--jobs N] [--search-ms MS] [--max-evaluations N]\n\n"
                "Chooses the order in which CTest starts the tests of the manifest and writes it into CTest's cost\n"
                "file, which CTest reads for tests whose COST is 0 when it runs tests in parallel (-j > 1). When a\n"
@@ -739,6 +779,8 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
                  "Directory of mmtest-run's JSON records, read only when some test is heavy; repeatable; may not exist")
       ->type_name("DIR")
       ->allow_extra_args(false);
+  app.add_option("--cpus", raw.cpus, "The CPU budget CTest schedules against (resource mmtest_cpus; default: no limit)")
+      ->type_name("N");
   app.add_option("--jobs", raw.jobs, "CTest's -j: most tests at once (default: no limit)")->type_name("N");
   app.add_option("--search-ms", raw.search_ms, "Time limit of the search in milliseconds (default: 200)")->type_name("MS");
   app.add_option("--max-evaluations", raw.max_evaluations,
@@ -768,7 +810,7 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
     err << fmt::format("mmtest-plan: cannot read the manifest: {}\n", manifest.error());
     return 1;
   }
-  const Selection selection = select_tests(manifest->tests, options.budget_mib);
+  const Selection selection = select_tests(manifest->tests, options.budget_mib, options.cpus);
   const std::string notes = left_out_notes(selection, manifest->malformed_lines);
   if (selection.tests.empty()) {
     // Nothing of ours to put in the file: CTest's own content stays as it is.
@@ -777,7 +819,8 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
     return 0;
   }
 
-  const OrderPlan plan = plan_order(selection.tests, options.budget_mib, options.jobs, options.search, options.records);
+  const OrderPlan plan =
+      plan_order(selection.tests, options.budget_mib, options.jobs, options.search, options.records, options.cpus);
   std::vector<CostLine> lines;
   lines.reserve(plan.order.size());
   for (std::size_t position = 0; position < plan.order.size(); ++position) {
@@ -800,7 +843,8 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
     return 0;
   }
   const SearchResult& search = *plan.search;
-  const std::string jobs = options.jobs ? fmt::format(" and -j {}", *options.jobs) : "";
+  std::string jobs = options.cpus ? fmt::format(" and {} CPU{}", *options.cpus, *options.cpus == 1 ? "" : "s") : "";
+  if (options.jobs) jobs += fmt::format(" and -j {}", *options.jobs);
   out << fmt::format("mmtest: start order of {} planned for the {} MiB budget{}: {} ordered by simulating CTest "
                      "(durations: {} measured, {} from timeouts), {:.1f} s against {:.1f} s in memory × duration order{}\n",
                      tests, options.budget_mib, jobs, plural(search.heavy_tests, "heavy test", "heavy tests"), plan.measured,

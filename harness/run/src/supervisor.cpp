@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "mmtest/run/cpu.hpp"
 #include "mmtest/run/format.hpp"
 #include "mmtest/run/process_tree.hpp"
 #include "mmtest/run/sampling.hpp"
@@ -75,6 +76,7 @@ class Supervisor {
   Clock::time_point last_sample_time_{};
   double growth_bytes_per_second_ = 0;
   SamplingPolicy policy_;
+  CpuWaitTracker cpu_wait_;
 };
 
 Supervision Supervisor::run() {
@@ -123,6 +125,7 @@ Supervision Supervisor::run() {
   if (setup_.cgroup != nullptr) finish_from_cgroup();
   result_.wall_time = Clock::now() - setup_.started;
   result_.cpu_seconds = cpu_seconds_of_reaped_children();
+  if (cpu_wait_.any()) result_.cpu_wait_seconds = cpu_wait_.wait_seconds();
   if (result_.peak_memory_source != "cgroup-memory-peak") {
     result_.peak_memory_bytes = std::max(peak_tree_rss_bytes_, peak_single_max_rss_bytes_);
     result_.peak_memory_source = peak_single_max_rss_bytes_ > peak_tree_rss_bytes_ ? "process-max-rss" : "tree-rss-sample";
@@ -139,14 +142,22 @@ Clock::time_point Supervisor::next_wakeup() const {
 
 void Supervisor::reap_children() {
   while (true) {
-    int status = 0;
-    rusage usage{};
-    const pid_t pid = ::wait4(-1, &status, WNOHANG | __WALL, &usage);
-    if (pid == 0) return;
-    if (pid < 0) {
+    // Which child has exited, without reaping it yet: a zombie's /proc/<pid>/schedstat still
+    // holds its final figures, which reaping throws away.
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) {
       if (errno == EINTR) continue;
       no_children_left_ = true;  // ECHILD: every descendant has been reaped
       return;
+    }
+    if (info.si_pid == 0) return;
+    if (const auto stat = read_schedstat(info.si_pid)) cpu_wait_.observe(info.si_pid, *stat);
+    int status = 0;
+    rusage usage{};
+    const pid_t pid = ::wait4(info.si_pid, &status, WNOHANG | __WALL, &usage);
+    if (pid <= 0) {
+      if (pid < 0 && errno == EINTR) continue;
+      return;  // cannot happen for a child waitid reported; never spin on it
     }
     peak_single_max_rss_bytes_ = std::max(peak_single_max_rss_bytes_, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024);
     if (pid == setup_.main_pid) {
@@ -202,6 +213,9 @@ void Supervisor::sample() {
   last_sample_time_ = now;
   peak_tree_rss_bytes_ = std::max(peak_tree_rss_bytes_, tree.rss_bytes);
   result_.max_processes_seen = std::max(result_.max_processes_seen, tree.live.size());
+  for (const ProcessInfo& process : tree.live) {
+    if (const auto stat = read_schedstat(process.pid)) cpu_wait_.observe(process.pid, *stat);
+  }
 
   const bool over_memory = options_.memory_limit_bytes && setup_.cgroup == nullptr && tree.rss_bytes > *options_.memory_limit_bytes;
   const bool over_processes = options_.max_processes > 0 && tree.live.size() > options_.max_processes;

@@ -4,6 +4,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mmtest/run/options.hpp"
 
@@ -11,6 +12,9 @@ namespace mmtest::run {
 
 // The CTest resource type that add_mm_test() requests memory on; one slot is one MiB.
 inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
+// The CTest resource type of CPUs: one id per CPU, one slot each. Id <i> stands for the i-th CPU
+// of the test's affinity (the ctest-time spec counts CPUs, it does not name them).
+inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
 
 // Sums the slots CTest allocated to this test on the memory resource, from the variables
 // CTEST_RESOURCE_GROUP_COUNT, CTEST_RESOURCE_GROUP_<n> and CTEST_RESOURCE_GROUP_<n>_MMTEST_MEMORY_MIB
@@ -18,5 +22,10 @@ inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
 // variables are present but malformed.
 std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation_mib(
     const Environment& environment);
+
+// The CPU ids CTest allocated to this test on the CPU resource, in increasing order, each once
+// however many slots of it were given; empty when CTest allocated none. An error when the
+// variables are malformed or an id is not a whole number.
+std::expected<std::vector<std::uint32_t>, std::string> ctest_cpu_allocation(const Environment& environment);
 
 }  // namespace mmtest::run

@@ -35,6 +35,8 @@ struct Options {
   LimitMode limit_mode = LimitMode::automatic;
   std::optional<std::filesystem::path> cgroup_parent;
   bool print_measurements = true;
+  bool pin_cpus = false;                      // pin the test to the CPUs CTest allocated it
+  std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
 };
 
 // What parse_command_line() wants main() to do besides running a test.

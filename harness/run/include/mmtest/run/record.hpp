@@ -4,7 +4,9 @@
 #include <expected>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "mmtest/run/classify.hpp"
 #include "mmtest/run/options.hpp"
@@ -13,7 +15,7 @@
 
 namespace mmtest::run {
 
-inline constexpr int kRecordSchemaVersion = 1;
+inline constexpr int kRecordSchemaVersion = 2;
 
 struct RecordContext {
   std::chrono::system_clock::time_point started_at;
@@ -21,6 +23,7 @@ struct RecordContext {
   std::string limit_mode;          // "sample" or "cgroup"
   std::string limit_mode_reason;   // why that mode was chosen
   std::string tmpdir;
+  std::optional<std::vector<int>> pinned_cpus;  // the CPUs the test ran on when --pin-cpus took effect
 };
 
 // The JSON result record (docs/launcher.md, "The record").

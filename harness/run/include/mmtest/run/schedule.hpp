@@ -37,6 +37,7 @@ struct ManifestTest {
   std::string name;
   std::uint64_t memory_mib = 0;
   std::uint64_t timeout_seconds = 0;  // 0: not in the manifest (older manifests have none)
+  std::uint64_t cpus = 1;             // PROCESSORS; older manifests have none
 };
 
 struct Manifest {
@@ -44,9 +45,9 @@ struct Manifest {
   std::size_t malformed_lines = 0;
 };
 
-// Parses the manifest written at configure time: `_mm_need("<subject>" <MiB> <gpus> [<timeout>])`
-// lines, `#` comments and blank lines. The timeout, whole seconds, is absent from the lines of a
-// GoogleTest target and from older manifests. Only subjects `test '<name>'` are kept; other
+// Parses the manifest written at configure time: `_mm_need("<subject>" <MiB> <gpus> [<timeout>
+// [<cpus>]])` lines, `#` comments and blank lines. The timeout (whole seconds) and the CPUs are
+// absent from older manifests. Only subjects `test '<name>'` are kept; other
 // subjects (a GoogleTest target's tests) are not tests CTest knows by that name. Malformed lines
 // are counted and skipped.
 Manifest parse_manifest(std::string_view text);
@@ -77,54 +78,64 @@ bool cost_file_can_hold(std::string_view name);
 
 struct Selection {
   std::vector<ManifestTest> tests;  // the tests to plan, in manifest order
-  std::size_t above_budget = 0;     // never start (CTest reports them Not Run): nothing to order
+  std::size_t above_budget = 0;     // need more memory or CPUs than the budget: never start (CTest
+                                    // reports them Not Run), nothing to order
   std::size_t unwritable_names = 0; // cost_file_can_hold() is false
   std::size_t repeated = 0;         // a later entry of a name already seen (the first is kept)
 };
 
-Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget_mib);
+Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget_mib,
+                       std::optional<std::size_t> cpus = std::nullopt);
 
 // ---- simulating CTest ----------------------------------------------------------------------------
 
 struct SimTest {
   std::uint64_t memory_mib = 0;
   double seconds = 0;
+  std::uint64_t cpus = 1;
 };
 
 // Replays CTest's start rule for one order: at time 0 and whenever tests end (all endings of one
-// instant first), walk `order` and start every not-yet-started test whose memory fits into what is
-// free (and, with `jobs`, that finds a free slot). `order` holds indices into `tests`; tests not in
+// instant first), walk `order` and start every not-yet-started test whose memory and CPUs fit into
+// what is free (with `cpus`: the CPU budget; without, CPUs do not limit) and, with `jobs`, that
+// finds a free slot. `order` holds indices into `tests`; tests not in
 // it are not run, and a test above the budget never starts and is left out. Durations are rounded
 // to microseconds so that endings at the same instant coincide exactly. Returns the makespan in
 // seconds. Reuses its buffers, so simulating many orders of the same tests allocates nothing.
 class Simulator {
  public:
-  Simulator(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs);
+  Simulator(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
+            std::optional<std::size_t> cpus = std::nullopt);
   double makespan(std::span<const std::size_t> order);
 
  private:
   void start_fitting(std::int64_t now);
   std::size_t first_fitting(std::size_t node, std::size_t low, std::size_t high, std::size_t from) const;
-  void set_waiting_need(std::size_t position, std::uint64_t memory_mib);
+  void set_waiting_need(std::size_t position, std::uint64_t memory_mib, std::uint64_t cpus);
+  bool fits(std::size_t test) const { return memory_[test] <= free_mib_ && cpus_[test] <= free_cpus_; }
 
   std::vector<std::uint64_t> memory_;
+  std::vector<std::uint64_t> cpus_;
   std::vector<std::int64_t> ticks_;
   std::uint64_t budget_mib_;
   std::size_t jobs_;
+  std::uint64_t cpu_budget_;
   // State of one run.
   std::span<const std::size_t> order_;
   std::size_t leaves_ = 1;
-  // Segment tree over the positions of order_: the smallest memory need still waiting in each
-  // range (UINT64_MAX once started), so that finding the next test that fits takes O(log n)
-  // however many waiting tests are too large.
+  // Segment trees over the positions of order_: the smallest memory and CPU needs still waiting
+  // in each range (UINT64_MAX once started), so that finding the next test that fits skips whole
+  // ranges of waiting tests that are too large.
   std::vector<std::uint64_t> waiting_need_;
+  std::vector<std::uint64_t> waiting_cpus_;
   std::uint64_t free_mib_ = 0;
+  std::uint64_t free_cpus_ = 0;
   std::size_t free_slots_ = 0;
   std::vector<std::pair<std::int64_t, std::size_t>> running_;  // min-heap of (end tick, test)
 };
 
 double simulate(std::span<const SimTest> tests, std::span<const std::size_t> order, std::uint64_t budget_mib,
-                std::optional<std::size_t> jobs = std::nullopt);
+                std::optional<std::size_t> jobs = std::nullopt, std::optional<std::size_t> cpus = std::nullopt);
 
 // ---- searching an order ---------------------------------------------------------------------------
 
@@ -145,12 +156,17 @@ struct SearchResult {
   std::size_t evaluations = 0;           // simulations run
 };
 
-// Heavy: memory at least 1/8 of the budget (memory × 8 >= budget). Only heavy tests are permuted by
-// the search, and without one mmtest-plan does not search at all.
+// Heavy: memory at least 1/8 of the budget (memory × 8 >= budget), or, with a CPU budget, more than
+// one CPU and at least half of the budget. Only heavy tests are permuted by the search, and
+// without one mmtest-plan does not search at all.
 bool is_heavy(std::uint64_t memory_mib, std::uint64_t budget_mib);
+bool is_heavy(const SimTest& test, std::uint64_t budget_mib, std::optional<std::size_t> cpus);
 
-// Memory × duration descending, ties by memory descending, then by index.
-std::vector<std::size_t> area_order(std::span<const SimTest> tests);
+// Largest area first: without a CPU budget, memory × duration; with one, the test's dominant
+// share (the larger of memory / budget and CPUs / CPU budget) × duration, so that tests that
+// compete for CPUs start longest first. Ties by memory descending, then by index.
+std::vector<std::size_t> area_order(std::span<const SimTest> tests, std::uint64_t budget_mib = 1,
+                                    std::optional<std::size_t> cpus = std::nullopt);
 
 // Searches orders of the heavy tests (is_heavy(), the 10 largest by
 // memory × duration), put first and followed by every other test in area order: hill climbing
@@ -158,7 +174,7 @@ std::vector<std::size_t> area_order(std::span<const SimTest> tests);
 // allow. The plain area order competes too. Among equal makespans the first found is kept, so the
 // result is deterministic under max_evaluations. Every test must fit the budget.
 SearchResult search_order(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                          const SearchLimits& limits = {});
+                          const SearchLimits& limits = {}, std::optional<std::size_t> cpus = std::nullopt);
 
 // COST for each position of `order` such that sorting by decreasing COST gives back `order`:
 // strictly decreasing integers on the MiB·s scale, each at least ceil(memory × seconds) and at
@@ -199,7 +215,8 @@ struct OrderPlan {
 // the costs are order_costs() of memory × timeout, the scale of the COST properties CTest sorts
 // the planned tests among, applied to the order found.
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                     const SearchLimits& limits, std::span<const std::filesystem::path> records);
+                     const SearchLimits& limits, std::span<const std::filesystem::path> records,
+                     std::optional<std::size_t> cpus = std::nullopt);
 
 // ---- CTest's cost file ------------------------------------------------------------------------------
 

@@ -39,6 +39,9 @@ struct Supervision {
 
   std::chrono::nanoseconds wall_time{0};
   double cpu_seconds = 0;
+  // Time the test's processes (their main threads) were runnable but waiting for a CPU, from
+  // /proc/<pid>/schedstat; nullopt when the kernel does not provide it.
+  std::optional<double> cpu_wait_seconds;
   std::vector<std::string> warnings;             // limits that could not be enforced, cleanup trouble
 };
 

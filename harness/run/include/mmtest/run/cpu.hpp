@@ -1,0 +1,63 @@
+#pragma once
+
+// CPUs: pinning a test to the CPUs CTest allocated it, and how long a test waited for a CPU.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mmtest::run {
+
+// ---- pinning ------------------------------------------------------------------------------------
+
+// The CPUs this process may run on (sched_getaffinity), in increasing order.
+std::expected<std::vector<int>, std::string> allowed_cpus();
+
+// The CPUs that CTest's CPU ids stand for: id <i> is the i-th allowed CPU, wrapping around when
+// the CPU budget counted more CPUs than are allowed (an override). Increasing, each once; empty
+// when either list is.
+std::vector<int> cpus_for_ids(std::span<const std::uint32_t> ids, std::span<const int> allowed);
+
+// Restricts this process (and so every process it starts afterwards) to `cpus`.
+std::expected<void, std::string> pin_to(std::span<const int> cpus);
+
+// "0-3,8": the kernel's list format.
+std::string format_cpu_list(std::span<const int> cpus);
+
+// ---- waiting for a CPU ---------------------------------------------------------------------------
+
+// /proc/<pid>/schedstat: nanoseconds on a CPU and waiting on a run queue (runnable, not running),
+// of the process's main thread.
+struct SchedStat {
+  std::uint64_t run_ns = 0;
+  std::uint64_t wait_ns = 0;
+};
+
+std::optional<SchedStat> parse_schedstat(std::string_view text);
+std::optional<SchedStat> read_schedstat(pid_t pid);
+
+// Sums what the processes of one test waited for a CPU: each process's figure is cumulative, so
+// the latest seen per process counts.
+class CpuWaitTracker {
+ public:
+  void observe(pid_t pid, const SchedStat& stat);
+  bool any() const { return !latest_wait_ns_.empty(); }
+  double wait_seconds() const;
+
+ private:
+  std::unordered_map<pid_t, std::uint64_t> latest_wait_ns_;
+};
+
+// A test was starved of CPU when it spent at least half of its wall time runnable but waiting for
+// a CPU that others held, and at least 0.1 s of it: its times then say more about the machine
+// than about the test.
+bool is_starved(double cpu_wait_seconds, double wall_seconds);
+
+}  // namespace mmtest::run

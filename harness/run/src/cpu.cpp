@@ -1,0 +1,113 @@
+#include "mmtest/run/cpu.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "mmtest/run/format.hpp"
+
+namespace mmtest::run {
+namespace {
+
+// sched_getaffinity fails with EINVAL while the set is smaller than the kernel's CPU mask.
+constexpr int kMaxCpusTried = 1 << 16;
+
+struct CpuSet {
+  explicit CpuSet(int cpus) : count(cpus), set(CPU_ALLOC(cpus)), bytes(CPU_ALLOC_SIZE(cpus)) { CPU_ZERO_S(bytes, set); }
+  ~CpuSet() { CPU_FREE(set); }
+  CpuSet(const CpuSet&) = delete;
+  CpuSet& operator=(const CpuSet&) = delete;
+  int count;
+  cpu_set_t* set;
+  std::size_t bytes;
+};
+
+}  // namespace
+
+std::expected<std::vector<int>, std::string> allowed_cpus() {
+  for (int size = 1024;; size *= 2) {
+    CpuSet cpus(size);
+    if (::sched_getaffinity(0, cpus.bytes, cpus.set) == 0) {
+      std::vector<int> allowed;
+      for (int cpu = 0; cpu < size; ++cpu) {
+        if (CPU_ISSET_S(cpu, cpus.bytes, cpus.set)) allowed.push_back(cpu);
+      }
+      return allowed;
+    }
+    if (errno != EINVAL || size >= kMaxCpusTried) return std::unexpected(system_error_message("sched_getaffinity(0)"));
+  }
+}
+
+std::vector<int> cpus_for_ids(std::span<const std::uint32_t> ids, std::span<const int> allowed) {
+  std::vector<int> cpus;
+  if (allowed.empty()) return cpus;
+  for (const std::uint32_t id : ids) cpus.push_back(allowed[id % allowed.size()]);
+  std::ranges::sort(cpus);
+  const auto [first, last] = std::ranges::unique(cpus);
+  cpus.erase(first, last);
+  return cpus;
+}
+
+std::expected<void, std::string> pin_to(std::span<const int> cpus) {
+  if (cpus.empty()) return std::unexpected(std::string("no CPU to pin to"));
+  CpuSet set(*std::ranges::max_element(cpus) + 1);
+  for (const int cpu : cpus) CPU_SET_S(static_cast<std::size_t>(cpu), set.bytes, set.set);
+  if (::sched_setaffinity(0, set.bytes, set.set) != 0) {
+    return std::unexpected(system_error_message(fmt::format("sched_setaffinity(0, {{{}}})", format_cpu_list(cpus))));
+  }
+  return {};
+}
+
+std::string format_cpu_list(std::span<const int> cpus) {
+  std::string text;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t end = i;
+    while (end + 1 < cpus.size() && cpus[end + 1] == cpus[end] + 1) ++end;
+    if (!text.empty()) text += ',';
+    text += end > i ? fmt::format("{}-{}", cpus[i], cpus[end]) : fmt::format("{}", cpus[i]);
+    i = end + 1;
+  }
+  return text;
+}
+
+std::optional<SchedStat> parse_schedstat(std::string_view text) {
+  // "<run ns> <wait ns> <timeslices>\n"
+  SchedStat stat;
+  const char* position = text.data();
+  const char* const end = text.data() + text.size();
+  for (std::uint64_t* field : {&stat.run_ns, &stat.wait_ns}) {
+    while (position < end && *position == ' ') ++position;
+    const auto [next, error] = std::from_chars(position, end, *field);
+    if (error != std::errc{}) return std::nullopt;
+    position = next;
+  }
+  if (position == end || (*position != ' ' && *position != '\n')) return std::nullopt;
+  return stat;
+}
+
+std::optional<SchedStat> read_schedstat(pid_t pid) {
+  const FileText file = read_small_file(fmt::format("/proc/{}/schedstat", pid));
+  if (!file.ok) return std::nullopt;
+  return parse_schedstat(file.text);
+}
+
+void CpuWaitTracker::observe(pid_t pid, const SchedStat& stat) {
+  std::uint64_t& latest = latest_wait_ns_[pid];
+  latest = std::max(latest, stat.wait_ns);
+}
+
+double CpuWaitTracker::wait_seconds() const {
+  std::uint64_t total_ns = 0;
+  for (const auto& [pid, wait_ns] : latest_wait_ns_) total_ns += wait_ns;
+  return static_cast<double>(total_ns) / 1e9;
+}
+
+bool is_starved(double cpu_wait_seconds, double wall_seconds) {
+  constexpr double kStarvedShare = 0.5;
+  constexpr double kStarvedMinimumSeconds = 0.1;
+  return cpu_wait_seconds >= kStarvedMinimumSeconds && cpu_wait_seconds >= kStarvedShare * wall_seconds;
+}
+
+}  // namespace mmtest::run

@@ -1,0 +1,109 @@
+#include "mmtest/run/cpu.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace mmtest::run {
+namespace {
+
+// ---- which CPUs CTest's ids stand for --------------------------------------------------------------
+
+TEST(CpusForIds, id_i_is_the_ith_allowed_cpu) {
+  const std::vector<int> allowed{2, 3, 6, 7};
+  const std::vector<std::uint32_t> ids{0, 2};
+  EXPECT_EQ(cpus_for_ids(ids, allowed), (std::vector<int>{2, 6}));
+}
+
+TEST(CpusForIds, ids_beyond_the_allowed_cpus_wrap_around_and_repeat_once) {
+  const std::vector<int> allowed{0, 1};
+  const std::vector<std::uint32_t> ids{1, 2, 3};  // a CPU budget of 4 on a 2-CPU machine
+  EXPECT_EQ(cpus_for_ids(ids, allowed), (std::vector<int>{0, 1}));
+}
+
+TEST(CpusForIds, nothing_allowed_or_allocated_gives_nothing) {
+  const std::vector<std::uint32_t> ids{0};
+  EXPECT_TRUE(cpus_for_ids(ids, {}).empty());
+  const std::vector<int> allowed{0, 1};
+  EXPECT_TRUE(cpus_for_ids({}, allowed).empty());
+}
+
+TEST(FormatCpuList, ranges_like_the_kernel_writes_them) {
+  EXPECT_EQ(format_cpu_list(std::vector<int>{0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+  EXPECT_EQ(format_cpu_list(std::vector<int>{5}), "5");
+  EXPECT_EQ(format_cpu_list(std::vector<int>{}), "");
+}
+
+// ---- this process's affinity, for real ---------------------------------------------------------------
+
+TEST(AllowedCpus, match_what_the_kernel_reports_for_this_process) {
+  const auto allowed = allowed_cpus();
+  ASSERT_TRUE(allowed.has_value()) << allowed.error();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  EXPECT_EQ(allowed->size(), static_cast<std::size_t>(CPU_COUNT(&set)));
+  for (const int cpu : *allowed) EXPECT_TRUE(CPU_ISSET(cpu, &set)) << cpu;
+}
+
+TEST(PinTo, restricts_the_calling_thread_and_is_undone_after) {
+  const auto allowed = allowed_cpus();
+  ASSERT_TRUE(allowed.has_value()) << allowed.error();
+  const std::vector<int> last{allowed->back()};
+  ASSERT_TRUE(pin_to(last).has_value());
+  const auto pinned = allowed_cpus();
+  ASSERT_TRUE(pinned.has_value());
+  EXPECT_EQ(*pinned, last);
+  ASSERT_TRUE(pin_to(*allowed).has_value());  // other tests of this binary get every CPU back
+  EXPECT_EQ(allowed_cpus().value_or(std::vector<int>{}), *allowed);
+}
+
+TEST(PinTo, an_impossible_set_is_an_error_naming_the_call) {
+  const std::vector<int> none_such{4000};  // no machine running these tests has CPU 4000 online
+  const auto pinned = pin_to(none_such);
+  ASSERT_FALSE(pinned.has_value());
+  EXPECT_NE(pinned.error().find("sched_setaffinity(0, {4000})"), std::string::npos) << pinned.error();
+}
+
+// ---- waiting for a CPU --------------------------------------------------------------------------------
+
+TEST(ParseSchedstat, reads_run_and_wait_nanoseconds) {
+  const auto stat = parse_schedstat("432864 2276169 4\n");
+  ASSERT_TRUE(stat.has_value());
+  EXPECT_EQ(stat->run_ns, 432864u);
+  EXPECT_EQ(stat->wait_ns, 2276169u);
+}
+
+TEST(ParseSchedstat, rejects_what_is_not_three_numbers) {
+  for (const char* text : {"", "12", "12 x 3", "-1 2 3", "1.5 2 3", "12 34x 5"}) {
+    EXPECT_FALSE(parse_schedstat(text).has_value()) << "'" << text << "'";
+  }
+}
+
+TEST(ReadSchedstat, this_process_has_figures) {
+  const auto stat = read_schedstat(::getpid());
+  if (!stat) GTEST_SKIP() << "the kernel has no /proc/<pid>/schedstat (CONFIG_SCHED_INFO off)";
+  EXPECT_GT(stat->run_ns, 0u);
+}
+
+TEST(CpuWaitTracker, keeps_the_latest_figure_of_each_process_and_sums_them) {
+  CpuWaitTracker tracker;
+  EXPECT_FALSE(tracker.any());
+  tracker.observe(10, {100, 1'000'000'000});
+  tracker.observe(10, {200, 1'500'000'000});  // cumulative: replaces, does not add
+  tracker.observe(11, {100, 250'000'000});
+  EXPECT_TRUE(tracker.any());
+  EXPECT_DOUBLE_EQ(tracker.wait_seconds(), 1.75);
+}
+
+TEST(IsStarved, at_least_half_of_the_wall_time_and_a_tenth_of_a_second) {
+  EXPECT_TRUE(is_starved(4.0, 8.0));
+  EXPECT_FALSE(is_starved(3.99, 8.0));
+  EXPECT_FALSE(is_starved(0.09, 0.1));  // a 0.1 s test waiting 90%: too little to matter
+  EXPECT_TRUE(is_starved(0.1, 0.2));
+  EXPECT_FALSE(is_starved(0.0, 0.0));
+}
+
+}  // namespace
+}  // namespace mmtest::run
