@@ -6,14 +6,18 @@
 # `ctest -j N` and with `ctest -j1`. Prints a markdown report (the "Makespan" section of
 # docs/performance.md is this output).
 #
-#   bench/makespan.sh [--prefix DIR] [--budget SIZE] [--jobs N] [--runs N] [--no-second-run]
-#                     [--search-orders] [--memory-scale F] [--quick] [--keep]
+#   bench/makespan.sh [--prefix DIR] [--budget SIZE] [--jobs N] [--cpu-budget N] [--runs N]
+#                     [--no-second-run] [--search-orders] [--memory-scale F] [--quick] [--keep]
 #
 #   --prefix DIR       use mmtest installed in DIR (as by `cmake --install`) instead of building
 #                      and installing this source tree (Release, -DMMTEST_BUILD_TESTS=OFF) into
 #                      the working directory first
 #   --budget SIZE      MMTEST_MEMORY_BUDGET of the mmtest runs, in M or G (default 2G)
 #   --jobs N           the -j of the parallel runs (default 16: more than can ever fit)
+#   --cpu-budget N     MMTEST_CPU_BUDGET of the mmtest runs (default: the --jobs value). The tests
+#                      sleep, so memory alone limits them unless this is set lower; each mmtest test
+#                      takes one CPU of it, and the lower bound becomes
+#                      max(Σ MiB × s / budget, Σ s / CPU budget, longest test)
 #   --runs N           repetitions of each configuration; the report quotes medians (default 3)
 #   --no-second-run    skip the one mmtest run that keeps the records and cost data of the run
 #                      before (mmtest-plan then orders the tests by their measured durations)
@@ -53,6 +57,7 @@ invocation="bench/makespan.sh${*:+ $*}"
 prefix=""
 budget="2G"
 jobs=16
+cpu_budget=""
 runs=3
 second_run=1
 search_orders=0
@@ -72,6 +77,8 @@ while [ $# -gt 0 ]; do
     --budget=*) budget="${1#*=}"; shift ;;
     --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
     --jobs=*) jobs="${1#*=}"; shift ;;
+    --cpu-budget) cpu_budget="${2:?--cpu-budget needs a number}"; shift 2 ;;
+    --cpu-budget=*) cpu_budget="${1#*=}"; shift ;;
     --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
     --runs=*) runs="${1#*=}"; shift ;;
     --no-second-run) second_run=0; shift ;;
@@ -85,6 +92,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || fail "--jobs: expected a positive integer, got '$jobs'"
+cpu_budget="${cpu_budget:-$jobs}"
+[[ "$cpu_budget" =~ ^[1-9][0-9]*$ ]] || fail "--cpu-budget: expected a positive integer, got '$cpu_budget'"
+# Each mmtest test takes one CPU of the budget: for mmtest, the CPUs act as -j slots do.
+mmtest_slots=$((cpu_budget < jobs ? cpu_budget : jobs))
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || fail "--runs: expected a positive integer, got '$runs'"
 [[ "$memory_scale" =~ ^[0-9]*\.?[0-9]+$ ]] || fail "--memory-scale: expected a positive number, got '$memory_scale'"
 for tool in cmake ctest jq; do
@@ -248,7 +259,7 @@ done
 # mmtest-plan writes each test's cost into CTest's cost file (read back, then deleted).
 for mode in mmtest mmtest-timeouts; do
   rm -rf "$work/$mode/mmtest-results" "$work/$mode/Testing/Temporary/CTestCostData.txt"
-  (cd "$work/$mode" && MMTEST_MEMORY_BUDGET="${budget_mib}M" ctest -N) >"$work/$mode.plan.log" 2>&1 ||
+  (cd "$work/$mode" && MMTEST_MEMORY_BUDGET="${budget_mib}M" MMTEST_CPU_BUDGET="$cpu_budget" ctest -N) >"$work/$mode.plan.log" 2>&1 ||
     { cat "$work/$mode.plan.log" >&2; fail "ctest -N failed in $work/$mode"; }
   sed -n '/^---$/q; p' "$work/$mode/Testing/Temporary/CTestCostData.txt" |
     jq -R 'split(" ") | {name: .[0], cost: (.[2] | tonumber)}' | jq -s 'sort_by(-.cost) | map({name})' \
@@ -265,9 +276,9 @@ run_config() {
   local config="$1" rep="$2" build keep_history=0 status=0 t0 t1 out
   local -a command environment=()
   case "$config" in
-    mmtest) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
-    mmtest-second) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") keep_history=1 ;;
-    mmtest-timeouts) build="$work/mmtest-timeouts" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M") ;;
+    mmtest) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M" MMTEST_CPU_BUDGET="$cpu_budget") ;;
+    mmtest-second) build="$work/mmtest" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M" MMTEST_CPU_BUDGET="$cpu_budget") keep_history=1 ;;
+    mmtest-timeouts) build="$work/mmtest-timeouts" command=(ctest -j "$jobs") environment=(MMTEST_MEMORY_BUDGET="${budget_mib}M" MMTEST_CPU_BUDGET="$cpu_budget") ;;
     plain) build="$work/plain" command=(ctest -j "$jobs") ;;
     serial) build="$work/plain" command=(ctest -j1) ;;
   esac
@@ -301,7 +312,8 @@ run_config() {
   # ends before starts at the same instant: declared MiB, the program's own max RSS, and (mmtest)
   # the record's peak_memory_bytes of its whole tree; the last two are upper bounds, since each
   # counts a test's peak for all of its interval.
-  jq --argjson t0 "$t0" --argjson t1 "$t1" --argjson budget "$budget_mib" --slurpfile peaks "$out/peaks.json" \
+  jq --argjson t0 "$t0" --argjson t1 "$t1" --argjson budget "$budget_mib" --argjson cpus "$cpu_budget" \
+    --slurpfile peaks "$out/peaks.json" \
     --arg config "$config" --argjson rep "$rep" '
     def events(f): [ .[] | {t: .start, d: f}, {t: .end, d: (0 - f)} ] | sort_by(.t, .d);
     def held(f): events(f) | reduce .[] as $e ({now: 0, max: 0}; .now += $e.d | .max = ([.max, .now] | max)) | .max;
@@ -316,7 +328,7 @@ run_config() {
     | ($tests | map(.duration) | max) as $longest
     | {config: $config, rep: $rep, wall: ($t1 - $t0),
        area_mib_s: $area, longest: $longest,
-       bound: ([$area / $budget, $longest] | max),
+       bound: ([$area / $budget, ($tests | map(.duration) | add) / $cpus, $longest] | max),
        peak_declared_mib: ($tests | held(.mib)),
        peak_rss_mib: ($tests | held(.max_rss_kib / 1024)),
        peak_record_mib: (if ($p | length) > 0 then ($tests | held(($p[.name] // 0) / 1048576)) else null end),
@@ -365,7 +377,7 @@ jq_simulate='def simulate($budget; $jobs):
   | .t;'
 simulated() {   # ORDER-JSON-FILE (an array of {name}): makespan in seconds in that order
   jq -n --slurpfile order "$1" --slurpfile scenario "$work/scenario.json" \
-    --argjson budget "$budget_mib" --argjson jobs "$jobs" "$jq_simulate"'
+    --argjson budget "$budget_mib" --argjson jobs "$mmtest_slots" "$jq_simulate"'
     ($scenario[0] | map({key: .name, value: .}) | from_entries) as $by_name
     | [$order[0][] | $by_name[.name]] | simulate($budget; $jobs)'
 }
@@ -383,7 +395,7 @@ if [ "$search_orders" -eq 1 ]; then
     def permutations: if length <= 1 then . else .[] as $x | (map(select(. != $x)) | permutations) as $rest | [$x] + $rest end;
     (map(select(.label == "integration"))) as $heavy
     | (map(select(.label != "integration")) | sort_by(-(.mib * .seconds))) as $light
-    | [$heavy | permutations | {makespan: (. + $light | simulate('"$budget_mib"'; '"$jobs"')), example: map("\(.mib)/\(.seconds)")}]
+    | [$heavy | permutations | {makespan: (. + $light | simulate('"$budget_mib"'; '"$mmtest_slots"')), example: map("\(.mib)/\(.seconds)")}]
     | group_by(.makespan) | map({makespan: .[0].makespan, count: length, example: .[0].example})' \
     "$work/scenario.json" >"$work/search.json"
 fi
@@ -398,7 +410,8 @@ stat() {   # CONFIG EXPRESSION [median|min|max]; CONFIG "mmtest*": every mmtest 
 }
 nominal_area="$(jq 'map(.mib * .seconds) | add' "$work/scenario.json")"
 nominal_longest="$(jq 'map(.seconds) | max' "$work/scenario.json")"
-nominal_bound="$(calc "[$nominal_area / $budget_mib, $nominal_longest] | max")"
+nominal_seconds="$(jq 'map(.seconds) | add' "$work/scenario.json")"
+nominal_bound="$(calc "[$nominal_area / $budget_mib, $nominal_seconds / $cpu_budget, $nominal_longest] | max")"
 light_count="$(jq '[.[] | select(.label == "unit")] | length' "$work/scenario.json")"
 heavy_count="$(jq '[.[] | select(.label == "integration")] | length' "$work/scenario.json")"
 range_of() { jq -r --arg lab "$1" --arg field "$2" '[.[] | select(.label == $lab) | .[$field]] | "\(min)–\(max)"' "$work/scenario.json"; }
@@ -434,15 +447,17 @@ Load average (1, 5, 15 min): $load_before before, $load_after after.
 
 Scenario: $light_count light tests ($(range_of unit mib) MiB, $(range_of unit seconds) s, \`LABELS unit\`) and \
 $heavy_count heavy tests ($(range_of integration mib) MiB, $(range_of integration seconds) s, \`LABELS integration\`); \
-Σ MiB × s = $(fmt '%.0f' "$nominal_area"); budget $budget_mib MiB; \`-j $jobs\`; $runs run(s) per configuration.
-Lower bound max(Σ MiB × s / budget, longest test) = max($(fmt '%.2f' "$(calc "$nominal_area / $budget_mib")") s, \
+Σ MiB × s = $(fmt '%.0f' "$nominal_area"); Σ s = $(fmt '%.1f' "$nominal_seconds"); budget $budget_mib MiB and $cpu_budget CPUs \
+(one per mmtest test); \`-j $jobs\`; $runs run(s) per configuration.
+Lower bound max(Σ MiB × s / budget, Σ s / CPUs, longest test) = max($(fmt '%.2f' "$(calc "$nominal_area / $budget_mib")") s, \
+$(fmt '%.2f' "$(calc "$nominal_seconds / $cpu_budget")") s, \
 $(fmt '%.2f' "$nominal_longest") s) = **$(fmt '%.2f s' "$nominal_bound")** with the declared durations; \
 each run's ratio uses the durations its tests logged (median bound of the mmtest runs: $(fmt '%.3f s' "$(stat mmtest .bound)")).
 
 | Configuration | Wall time, median (min–max) | ÷ lower bound | Declared MiB held at once, max | RSS held at once, max (upper bound) | Most tests / heavy tests at once |
 |---|---:|---:|---:|---:|---:|
 EOF
-config_row mmtest "mmtest, \`MMTEST_MEMORY_BUDGET=${budget_mib}M ctest -j $jobs\`"
+config_row mmtest "mmtest, \`MMTEST_MEMORY_BUDGET=${budget_mib}M MMTEST_CPU_BUDGET=$cpu_budget ctest -j $jobs\`"
 if [ "$second_run" -eq 1 ]; then
   config_row mmtest-second "same, second run (records of the run before kept)"
 fi

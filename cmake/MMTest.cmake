@@ -5,7 +5,8 @@ MMTest
 
 Declare tests that run under ``mmtest-run`` with a memory need, a timeout and labels, so that
 CTest's own resource allocation keeps memory-heavy tests from running together beyond the
-machine's memory budget, light tests run in parallel, and performance tests run alone.
+machine's memory budget, runs no more CPU demand than there are CPUs, runs light tests in
+parallel, and runs performance tests alone.
 
 ``find_package(mmtest)``, ``add_subdirectory(mmtest)`` and ``FetchContent`` all make these
 commands available; nothing else needs including.
@@ -18,8 +19,8 @@ commands available; nothing else needs including.
   add_mm_test(NAME throughput COMMAND bench_orders LABELS performance)
   mm_gtest_discover_tests(unit_tests MEMORY 128M LABELS unit)
 
-Then ``ctest -j 8`` (or ``ctest --preset ci``) runs at most as much memory at once as the budget
-allows; see `How scheduling works`_.
+Then ``ctest -j 8`` (or ``ctest --preset ci``) runs at most as much memory and as many CPUs at
+once as the budgets allow; see `How scheduling works`_.
 
 Commands
 ^^^^^^^^
@@ -30,7 +31,7 @@ Commands
 
     add_mm_test(NAME <name> COMMAND <command> [<arg>...]
                 [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
-                [PROCESSORS <n>] [GPUS <n>] [WORKING_DIRECTORY <dir>]
+                [PROCESSORS <n>] [PIN_CPUS] [GPUS <n>] [WORKING_DIRECTORY <dir>]
                 [ENVIRONMENT <VAR>=<value>...] [ALLOW_LEAKS] [WILL_FAIL]
                 [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
 
@@ -66,10 +67,17 @@ Commands
     CTest labels. Each must be known: the built-in ``unit integration performance slow soak
     chaos operational``, or one registered with :command:`mm_register_labels`. An unknown label
     is a configure error, so a typo cannot silently drop a test from ``ctest -L``/``-LE``.
-    ``performance`` tests also get ``RUN_SERIAL``: benchmarks need a quiet machine.
+    ``performance`` tests also get ``RUN_SERIAL`` and ``PIN_CPUS``: benchmarks need a quiet
+    machine.
 
   ``PROCESSORS <n>``
-    CTest ``PROCESSORS``: the test counts as ``<n>`` of ``ctest -j`` slots. Default 1.
+    The CPUs the test keeps busy, 1 to 999999: ``<n>`` CTest ``RESOURCE_GROUPS`` of one
+    ``mmtest_cpus`` id each, so that CTest never runs more CPU demand than the CPU budget
+    (see `How scheduling works`_), and CTest ``PROCESSORS`` (``<n>`` of ``ctest -j``). Default 1.
+
+  ``PIN_CPUS``
+    Run the test only on the CPUs CTest allocated it (``mmtest-run --pin-cpus``), for steadier
+    figures.
 
   ``GPUS <n>``
     Request ``<n>`` distinct GPUs (resource type ``gpus``). The test-time resource spec lists
@@ -132,13 +140,13 @@ Commands
                             [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
                             [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>] [TEST_SUFFIX <suffix>]
                             [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
-                            [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
+                            [PROCESSORS <n>] [PIN_CPUS] [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
                             [DISCOVERY_TIMEOUT <seconds>] [PROPERTIES <name> <value>...])
 
   Makes every test case of the GoogleTest executable ``<target>`` its own CTest test
   ``<prefix><Suite>.<Case><suffix>``, run under ``mmtest-run`` as by :command:`add_mm_test` with
-  ``--gtest_filter=<Suite>.<Case>`` and ``<arg>...``. ``MEMORY``, ``TIMEOUT`` and ``LABELS``
-  apply to each test case, with the same defaults. Disabled tests (``DISABLED_``) are added with
+  ``--gtest_filter=<Suite>.<Case>`` and ``<arg>...``. ``MEMORY``, ``TIMEOUT``, ``LABELS``,
+  ``PROCESSORS`` and ``PIN_CPUS`` apply to each test case, with the same defaults. Disabled tests (``DISABLED_``) are added with
   CTest's ``DISABLED`` property.
 
   Discovery happens when ``ctest`` reads the test list: the executable is run directly, never
@@ -165,6 +173,13 @@ Variables
   default) means: measure the machine each time ``ctest`` starts. The environment variable of the
   same name, read when ``ctest`` starts, wins over it. See :module:`MMTestRuntime` for how the
   budget is measured.
+
+.. variable:: MMTEST_CPU_BUDGET
+
+  Cache variable: how many CPUs the tests of this build tree may keep busy at once, a count like
+  ``4``. Empty (the default) means: count them each time ``ctest`` starts (the CPU affinity of
+  ``ctest``, lowered to a cgroup CPU quota). The environment variable of the same name, read when
+  ``ctest`` starts, wins over it. See :module:`MMTestRuntime`.
 
 .. variable:: MMTEST_RESULTS_DIR
 
@@ -196,14 +211,15 @@ A test with several labels gets the largest of their timeouts.
 How scheduling works
 ^^^^^^^^^^^^^^^^^^^^
 
-Each test asks CTest for ``MEMORY`` MiB of the resource ``mmtest_memory_mib``. Every directory
-with such tests includes a small hook in its ``CTestTestfile.cmake``; when ``ctest`` starts, the
-hook measures the budget, writes ``<build>/mmtest/resource-spec.json`` with that many slots and
-sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose MEMORY adds up to
-more than the budget, whatever ``-j`` says, and runs light tests side by side up to ``-j``.
-A test that needs more than the whole budget gets a line ``mmtest: test '<name>' needs ...``
-before the run and is reported by CTest as Not Run. ``ctest --resource-spec-file <file>``
-replaces the generated spec.
+Each test asks CTest for ``MEMORY`` MiB of the resource ``mmtest_memory_mib`` and for
+``PROCESSORS`` ids of the resource ``mmtest_cpus``. Every directory with such tests includes a
+small hook in its ``CTestTestfile.cmake``; when ``ctest`` starts, the hook measures the memory
+and CPU budgets, writes ``<build>/mmtest/resource-spec.json`` with that many MiB slots and one
+id per CPU, and sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose
+MEMORY adds up to more than the memory budget, or whose PROCESSORS add up to more than the CPU
+budget, whatever ``-j`` says. A test that needs more than a whole budget gets a line
+``mmtest: test '<name>' needs ...`` before the run and is reported by CTest as Not Run.
+``ctest --resource-spec-file <file>`` replaces the generated spec.
 #]=======================================================================]
 
 include_guard(GLOBAL)

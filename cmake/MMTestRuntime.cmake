@@ -4,21 +4,21 @@ MMTestRuntime
 ------------
 
 The parts of :module:`MMTest` used both at configure time and when ctest runs: the size
-grammar, the test-time memory budget, the resource spec, result file names and quoting.
+grammar, the test-time memory and CPU budgets, the resource spec, result file names and quoting.
 
 This file has three uses:
 
 * :module:`MMTest` includes it at configure time for the size grammar.
 * The hook that :command:`add_mm_test` adds to the generated ``CTestTestfile.cmake``
-  includes it when ``ctest`` reads the test list. The hook measures the budget, writes the
+  includes it when ``ctest`` reads the test list. The hook measures the budgets, writes the
   resource spec file, sets ``CTEST_RESOURCE_SPEC_FILE``, names the tests that can never fit,
-  prints one line saying which source the budget came from, and runs ``mmtest-plan``, which
+  prints one line saying which source each budget came from, and runs ``mmtest-plan``, which
   writes the planned start order into CTest's cost file and prints one line about it.
-* ``cmake -P MMTestRuntime.cmake`` prints the budget this machine would give, the way
-  ``ctest`` would see it::
+* ``cmake -P MMTestRuntime.cmake`` prints the budgets this machine would give, the way
+  ``ctest`` would see them::
 
     $ cmake -P lib/cmake/mmtest/MMTestRuntime.cmake
-    mmtest: memory budget 19914 MiB (MemAvailable 22017 MiB - reserve 2048 MiB; no cgroup memory limit)
+    mmtest: memory budget 19914 MiB (MemAvailable 22017 MiB - reserve 2048 MiB; no cgroup memory limit), 2 CPU(s) (affinity 0-1; no cgroup CPU quota)
 
 Size grammar
 ^^^^^^^^^^^^
@@ -41,6 +41,17 @@ The budget in MiB is, first found wins:
    root) and ``MemAvailable`` of ``/proc/meminfo``, minus a safety reserve of 10 % of that figure,
    at least 256 MiB and at most 2048 MiB. The reserve keeps room for ``ctest`` itself, the
    launchers, the page cache and whatever else the machine runs.
+
+The CPU budget
+^^^^^^^^^^^^^^
+
+The number of CPUs the tests may keep busy at once, first found wins:
+
+1. the environment variable ``MMTEST_CPU_BUDGET`` when ``ctest`` starts, a count, used exactly;
+2. the cache variable ``MMTEST_CPU_BUDGET`` of the build tree, used exactly;
+3. the CPUs in the ``ctest`` process's affinity (``Cpus_allowed_list``), lowered to the smallest
+   cgroup CPU quota on its path when that is smaller (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us`` /
+   ``cpu.cfs_period_us``, from its own cgroup up to the root), rounded down but at least 1.
 #]=======================================================================]
 
 include_guard(GLOBAL)
