@@ -1022,8 +1022,14 @@ function(mm_gtest_discover_tests target)
   endif()
   _mm_hook_directory()
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${file_base}.cmake")
-  _mm_add_need("each test of '${target}' (mm_gtest_discover_tests)" "${_mm_memory_mib}" 0
-    "${_mm_timeout_ceil}" "${cpus}")
+  # The planner finds the cases in the list the last discovery wrote. (Written here rather than
+  # by _mm_add_need: quoted values may hold a ';'.)
+  _mm_quote(subject "each test of '${target}' (mm_gtest_discover_tests)")
+  _mm_quote(list_file "${file_base}_list.txt")
+  _mm_quote(prefix "${arg_TEST_PREFIX}")
+  _mm_quote(suffix "${arg_TEST_SUFFIX}")
+  set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST
+    "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus} CASES ${list_file} ${prefix} ${suffix})\n")
 endfunction()
 
 cmake_policy(POP)

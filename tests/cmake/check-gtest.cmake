@@ -43,6 +43,15 @@ function(expect_property test property regex)
   message(FATAL_ERROR "${test}: no property ${property} in ${props}")
 endfunction()
 
+# expect_no_property(<test> <property>)
+function(expect_no_property test property)
+  mm_test_index("${json}" "${test}" i)
+  string(JSON props GET "${json}" tests ${i} properties)
+  if(props MATCHES "\"name\" *: *\"${property}\"")
+    message(FATAL_ERROR "${test}: unexpected property ${property} in ${props}")
+  endif()
+endfunction()
+
 set(cases gt.Sample.Passes gt.Sample.SeesItsEnvironment gt.Sample.DISABLED_NeverRuns
   gt.Values/ParamTest.Positive/0 gt.Values/ParamTest.Positive/1
   gt.TypedTest/0.DefaultIsZero gt.TypedTest/1.DefaultIsZero gt.Hog.ExceedsItsMemory)
@@ -63,6 +72,8 @@ foreach(case IN LISTS cases)
   expect_property("${case}" LABELS "^\\[\"unit\"\\]$")
   expect_property("${case}" ATTACHED_FILES "^\\[\".*a.txt\",\".*b.txt\"\\]$")
   expect_property("${case}" ENVIRONMENT "MM_SAMPLE=1")
+  # No COST: the planner writes each case's cost into CTest's cost file.
+  expect_no_property("${case}" COST)
 endforeach()
 expect_property(gt.Sample.DISABLED_NeverRuns DISABLED "^(ON|TRUE|true)$")
 expect_property(fake.A.one LABELS "integration")
@@ -71,9 +82,10 @@ mm_test_index("${json}" missing_NOT_BUILT not_built)
 
 # Run the real ones: all pass but the hog, which the launcher kills and explains.
 mm_test_run(run EXPECT_FAILURE COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -R "^gt\\." -j4 --output-on-failure)
-# The hook found mmtest-plan (per configuration with a multi-config generator); GoogleTest cases
-# keep their COST, so there is no add_mm_test test to plan.
-mm_test_expect("${run_err}" "mmtest: no test to plan for the [0-9]+ MiB budget" "planner line")
+# The hook found mmtest-plan (per configuration with a multi-config generator) and planned the
+# cases discovered by the ctest run before (7 of sample, the disabled one left out; 1 of fake);
+# `missing` has never been discovered.
+mm_test_expect("${run_err}" "mmtest: start order of 8 tests planned for the [0-9]+ MiB budget and [0-9]+ CPUs: largest first \\(durations: 0 measured, 8 from timeouts\\); the cases of 1 GoogleTest target not planned \\(not discovered yet\\)" "planner line")
 foreach(case IN LISTS cases)
   mm_test_regex_escape(case_regex "${case}")
   if(case STREQUAL "gt.Hog.ExceedsItsMemory")
@@ -90,6 +102,50 @@ file(READ "${record}" record_json)
 string(JSON outcome GET "${record_json}" outcome)
 if(NOT outcome STREQUAL "memory")
   message(FATAL_ERROR "hog record outcome '${outcome}', expected 'memory'")
+endif()
+
+# The next ctest plans the cases by the durations just measured: the cost file ranks them as the
+# records do (ties aside, the longest first).
+mm_test_run(replan COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -N)
+mm_test_expect("${replan_err}" "mmtest: start order of 8 tests planned .*\\(durations: 7 measured, 1 from timeouts\\)" "planner line with records")
+file(STRINGS "${WORK}/Testing/Temporary/CTestCostData.txt" cost_lines)
+set(longest "")
+set(longest_wall -1)
+set(highest "")
+set(highest_cost -1)
+foreach(line IN LISTS cost_lines)
+  if(line STREQUAL "---")
+    break()
+  endif()
+  if(NOT line MATCHES "^(gt\\.[^ ]+) 0 ([0-9]+)$")
+    continue()
+  endif()
+  set(case "${CMAKE_MATCH_1}")
+  set(cost "${CMAKE_MATCH_2}")
+  _mm_result_file(record "${WORK}/mmtest-results" "${case}")
+  if(NOT EXISTS "${record}")
+    # CTest's own line of a case that never ran (the disabled one): not planned.
+    if(case MATCHES "DISABLED_")
+      continue()
+    endif()
+    message(FATAL_ERROR "cost file: ${case} has a line but no record:\n${cost_lines}")
+  endif()
+  file(READ "${record}" record_json)
+  string(JSON wall GET "${record_json}" wall_seconds)
+  if(wall GREATER longest_wall)
+    set(longest_wall "${wall}")
+    set(longest "${case}")
+  endif()
+  if(cost GREATER highest_cost)
+    set(highest_cost "${cost}")
+    set(highest "${case}")
+  endif()
+  list(APPEND planned_cases "${case}")
+endforeach()
+list(LENGTH planned_cases planned_count)
+if(NOT planned_count EQUAL 7 OR NOT highest STREQUAL longest)
+  message(FATAL_ERROR "cost file: ${planned_count} gt cases planned (expected 7); highest cost ${highest}, longest "
+    "run ${longest} (${longest_wall} s):\n${cost_lines}")
 endif()
 
 # A changed executable is listed again on the next ctest, without reconfiguring.

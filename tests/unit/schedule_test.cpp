@@ -125,6 +125,55 @@ TEST(Manifest, reads_the_cpus_after_the_timeout) {
   EXPECT_EQ(manifest.malformed_lines, 0u);
 }
 
+TEST(Manifest, a_googletest_target_names_the_list_of_its_cases) {
+  const Manifest manifest = parse_manifest(
+      "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 2 CASES \"/b/unit_mmtest_list.txt\" "
+      "\"pre \\\"q\\\" \" \"\")\n"
+      "_mm_need(\"test 'plain'\" 32 0 30 1)\n");
+  ASSERT_EQ(manifest.tests.size(), 1u);
+  EXPECT_EQ(manifest.tests[0].name, "plain");
+  ASSERT_EQ(manifest.case_lists.size(), 1u);
+  const CaseList& cases = manifest.case_lists[0];
+  EXPECT_EQ(cases.list_file, "/b/unit_mmtest_list.txt");
+  EXPECT_EQ(cases.prefix, "pre \"q\" ");
+  EXPECT_EQ(cases.suffix, "");
+  EXPECT_EQ(cases.memory_mib, 64u);
+  EXPECT_EQ(cases.timeout_seconds, 60u);
+  EXPECT_EQ(cases.cpus, 2u);
+  EXPECT_EQ(manifest.malformed_lines, 0u);
+}
+
+TEST(Manifest, a_cases_clause_needs_every_number_and_three_quoted_fields) {
+  const Manifest manifest = parse_manifest(
+      "_mm_need(\"t\" 64 0 60 CASES \"/l\" \"\" \"\")\n"       // no CPUs
+      "_mm_need(\"t\" 64 0 60 1 CASES \"/l\" \"\")\n"             // two fields
+      "_mm_need(\"t\" 64 0 60 1 CASES /l \"\" \"\")\n"            // unquoted
+      "_mm_need(\"t\" 64 0 60 1 CASES \"\" \"\" \"\")\n"        // no list file
+      "_mm_need(\"t\" 64 0 60 1 CASESX \"/l\" \"\" \"\")\n"     // not the keyword
+      "_mm_need(\"t\" 64 0 60 1CASES \"/l\" \"\" \"\")\n");     // glued
+  EXPECT_TRUE(manifest.case_lists.empty());
+  EXPECT_EQ(manifest.malformed_lines, 6u);
+}
+
+TEST(Manifest, listed_cases_become_tests_after_the_others_without_disabled_ones) {
+  TempDirectory directory;
+  write_text(directory.path() / "list.txt",
+             "Book.Add\nBook.DISABLED_Remove\nDISABLED_Old.Case\nParam/Book.Fill/0\nParam/DISABLED_X.Y/0\n\n");
+  Manifest manifest = parse_manifest(
+      "_mm_need(\"each test of 'u' (mm_gtest_discover_tests)\" 64 0 60 1 CASES \"" +
+      (directory.path() / "list.txt").string() + "\" \"unit.\" \"!\")\n"
+      "_mm_need(\"each test of 'v' (mm_gtest_discover_tests)\" 8 0 5 1 CASES \"" +
+      (directory.path() / "never-discovered.txt").string() + "\" \"\" \"\")\n"
+      "_mm_need(\"test 'first'\" 32 0 30 1)\n");
+  EXPECT_EQ(add_listed_cases(manifest), 1u);  // v has no list yet
+  ASSERT_EQ(manifest.tests.size(), 3u);
+  EXPECT_EQ(manifest.tests[0].name, "first");
+  EXPECT_EQ(manifest.tests[1].name, "unit.Book.Add!");
+  EXPECT_EQ(manifest.tests[2].name, "unit.Param/Book.Fill/0!");
+  EXPECT_EQ(manifest.tests[2].memory_mib, 64u);
+  EXPECT_EQ(manifest.tests[2].timeout_seconds, 60u);
+}
+
 TEST(Manifest, unreadable_file_is_an_error) {
   TempDirectory directory;
   auto manifest = read_manifest(directory / "missing.cmake");
@@ -602,19 +651,53 @@ void write_records(const std::filesystem::path& directory, const std::vector<std
   }
 }
 
-TEST(PlanOrder, without_a_heavy_test_orders_by_memory_times_timeout_and_ignores_the_records) {
-  // Budget 1000: a heavy test would need 125 MiB. The records say b is the shortest and c the
-  // longest; the order must not follow them.
+TEST(PlanOrder, without_a_heavy_test_orders_by_memory_times_measured_duration) {
+  // Budget 1000: a heavy test would need 125 MiB. By the timeouts b would come first; the records
+  // say b is the shortest and c the longest.
   const std::vector<ManifestTest> tests{{"a", 100, 10}, {"b", 50, 100}, {"c", 120, 5}, {"d", 124, 0}};
   TempDirectory records;
   write_records(records.path(), {{"a", 50}, {"b", 0.1}, {"c", 900}, {"d", 1}});
   const std::vector<std::filesystem::path> directories{records.path()};
   const OrderPlan plan = plan_order(tests, 1000, std::nullopt, SearchLimits{std::nullopt, 100}, directories);
   EXPECT_FALSE(plan.search.has_value());
+  EXPECT_EQ(plan.measured, 4u);
+  // Areas: a 5000, b 5, c 108000, d 124.
+  EXPECT_EQ(plan.order, (Order{2, 0, 3, 1}));
+  // On the MiB × timeout scale (b 5000 the last), strictly decreasing.
+  EXPECT_EQ(plan.costs, (std::vector<std::uint64_t>{5003, 5002, 5001, 5000}));
+}
+
+TEST(PlanOrder, without_records_light_tests_go_by_memory_times_timeout) {
+  const std::vector<ManifestTest> tests{{"a", 100, 10}, {"b", 50, 100}, {"c", 120, 5}, {"d", 124, 0}};
+  const OrderPlan plan = plan_order(tests, 1000, std::nullopt, SearchLimits{std::nullopt, 100}, {});
   EXPECT_EQ(plan.measured, 0u);
   // Areas: a 1000, b 5000, c 600, d 124 × 10 (the median timeout) = 1240.
   EXPECT_EQ(plan.order, (Order{1, 3, 0, 2}));
   EXPECT_EQ(plan.costs, (std::vector<std::uint64_t>{5000, 1240, 1000, 600}));
+}
+
+TEST(PlanOrder, a_long_fast_suite_starts_its_longest_measured_case_first) {
+  // 150 cases of a few ms and one of 1.2 s, one CPU each, equal memory and timeout: on 2 CPUs
+  // the long one starts first, whatever its place in the list.
+  std::vector<ManifestTest> tests;
+  std::vector<std::pair<std::string, double>> walls;
+  for (int i = 0; i < 150; ++i) {
+    tests.push_back({"Fast.Case" + std::to_string(i), 64, 60});
+    walls.emplace_back(tests.back().name, 0.002 + 0.00002 * i);
+    if (i == 78) {
+      tests.push_back({"Slow.Case", 64, 60});
+      walls.emplace_back("Slow.Case", 1.2);
+    }
+  }
+  TempDirectory records;
+  write_records(records.path(), walls);
+  const std::vector<std::filesystem::path> directories{records.path()};
+  const OrderPlan plan = plan_order(tests, 20000, std::nullopt, SearchLimits{}, directories, 2);
+  EXPECT_FALSE(plan.search.has_value());
+  EXPECT_EQ(plan.measured, 151u);
+  ASSERT_EQ(plan.order.size(), 151u);
+  EXPECT_EQ(tests[plan.order[0]].name, "Slow.Case");
+  EXPECT_EQ(tests[plan.order[1]].name, "Fast.Case149");  // then longest first
 }
 
 TEST(PlanOrder, with_a_heavy_test_searches_over_measured_durations_and_costs_by_timeout) {
@@ -901,8 +984,8 @@ TEST_F(RunPlan, nothing_to_plan_is_success_and_leaves_the_cost_file) {
   EXPECT_EQ(read_text(cost_data()), "huge 1 2\nbroken\n---\nf\n");
 }
 
-TEST_F(RunPlan, without_heavy_tests_orders_by_memory_times_timeout) {
-  // Budget 1000: none needs 125 MiB. The records would reverse the order if they were used.
+TEST_F(RunPlan, without_heavy_tests_orders_by_measured_durations) {
+  // Budget 1000: none needs 125 MiB. By the timeouts the order would be b, a, c.
   write_text(manifest(), need_line("a", 100, 10) + need_line("b", 50, 100) + need_line("has space", 10, 10) +
                              need_line("c", 120, 5) + need_line("a", 1, 1) + "_mm_need(broken\n");
   write_records(records(), {{"a", 50}, {"b", 0.1}, {"c", 900}});
@@ -912,11 +995,29 @@ TEST_F(RunPlan, without_heavy_tests_orders_by_memory_times_timeout) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(run.out,
-            "mmtest: start order of 3 tests: by memory × timeout (none needs 1/8 of the 1000 MiB budget); 1 test with a "
-            "name CTest's cost file cannot hold keeps its COST property; 1 repeated entry of a test name skipped (the "
-            "first one counts); 1 malformed manifest line skipped\n");
-  EXPECT_EQ(read_text(cost_data()), "b 0 5000\na 0 1000\nc 0 600\n---\n");
+            "mmtest: start order of 3 tests planned for the 1000 MiB budget: largest first (durations: 3 measured, 0 "
+            "from timeouts); 1 test with a name CTest's cost file cannot hold keeps its COST property; 1 repeated entry "
+            "of a test name skipped (the first one counts); 1 malformed manifest line skipped\n");
+  // By memory × measured duration: c 108000, a 5000, b 5; costs on the MiB × timeout scale.
+  EXPECT_EQ(read_text(cost_data()), "c 0 5002\na 0 5001\nb 0 5000\n---\n");
   EXPECT_EQ(cost_directory_entries(), (std::vector<std::string>{"CTestCostData.txt"}));
+}
+
+TEST_F(RunPlan, plans_the_cases_of_a_discovered_googletest_target) {
+  write_text(directory / "unit_list.txt", "Book.Fast1\nBook.Fast2\nReplay.Slow\nBook.Fast3\n");
+  write_text(manifest(), "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 1 CASES \"" +
+                             (directory / "unit_list.txt").string() + "\" \"u.\" \"\")\n" +
+                             "_mm_need(\"each test of 'other' (mm_gtest_discover_tests)\" 64 0 60 1 CASES \"" +
+                             (directory / "missing_list.txt").string() + "\" \"\" \"\")\n");
+  write_records(records(), {{"u.Book.Fast1", 0.003}, {"u.Book.Fast2", 0.004}, {"u.Replay.Slow", 1.2}, {"u.Book.Fast3", 0.002}});
+  std::vector<std::string> arguments = args("20000");
+  arguments.insert(arguments.end(), {"--records", records().string(), "--cpus", "2"});
+  const PlanRun run = plan(arguments);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "mmtest: start order of 4 tests planned for the 20000 MiB budget and 2 CPUs: largest first (durations: 4 "
+            "measured, 0 from timeouts); the cases of 1 GoogleTest target not planned (not discovered yet)\n");
+  EXPECT_EQ(read_text(cost_data()), "u.Replay.Slow 0 3843\nu.Book.Fast2 0 3842\nu.Book.Fast1 0 3841\nu.Book.Fast3 0 3840\n---\n");
 }
 
 TEST_F(RunPlan, plans_the_bench_suite_into_the_cost_file) {
@@ -947,7 +1048,7 @@ TEST_F(RunPlan, plans_the_bench_suite_into_the_cost_file) {
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(run.out,
             "mmtest: start order of 33 tests planned for the 2048 MiB budget: 8 heavy tests ordered by simulating CTest "
-            "(durations: 32 measured, 1 from timeouts), 16.0 s against 17.0 s in memory × duration order; 1 test above "
+            "(durations: 32 measured, 1 from timeouts), 16.0 s against 17.0 s largest first; 1 test above "
             "the budget left out (CTest will not run them); 1 test with a name CTest's cost file cannot hold keeps its "
             "COST property\n");
 
@@ -1004,7 +1105,7 @@ TEST_F(RunPlan, the_jobs_limit_reaches_the_simulation_and_the_summary) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out,
             "mmtest: start order of 2 tests planned for the 1000 MiB budget and -j 1: 1 heavy test ordered by simulating "
-            "CTest (durations: 1 measured, 1 from timeouts), 8.0 s against 8.0 s in memory × duration order\n");
+            "CTest (durations: 1 measured, 1 from timeouts), 8.0 s against 8.0 s largest first\n");
   EXPECT_EQ(read_text(cost_data()), "b 0 3000\na 0 2000\n---\n");
 }
 
@@ -1015,7 +1116,7 @@ TEST_F(RunPlan, heavy_tests_without_records_are_simulated_with_their_timeouts) {
   // a and b do not fit together: 10 + 30 s; c runs beside them.
   EXPECT_EQ(run.out,
             "mmtest: start order of 3 tests planned for the 1000 MiB budget: 2 heavy tests ordered by simulating CTest "
-            "(durations: 0 measured, 3 from timeouts), 40.0 s against 40.0 s in memory × duration order\n");
+            "(durations: 0 measured, 3 from timeouts), 40.0 s against 40.0 s largest first\n");
   EXPECT_EQ(read_text(cost_data()), "b 0 15000\na 0 6000\nc 0 500\n---\n");
 }
 

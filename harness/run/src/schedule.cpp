@@ -32,7 +32,27 @@ struct Need {
   std::uint64_t memory_mib = 0;
   std::uint64_t timeout_seconds = 0;
   std::uint64_t cpus = 1;
+  std::optional<CaseList> cases;  // a GoogleTest target's line: where its cases are listed
 };
+
+// A quoted string as _mm_quote() writes it, starting at pos (the opening quote), which it moves
+// past the closing quote. The text may span lines.
+std::optional<std::string> parse_quoted(std::string_view text, std::size_t& pos) {
+  if (pos >= text.size() || text[pos] != '"') return std::nullopt;
+  ++pos;
+  std::string value;
+  while (true) {
+    if (pos >= text.size()) return std::nullopt;
+    const char c = text[pos++];
+    if (c == '"') return value;
+    if (c == '\\') {
+      if (pos >= text.size()) return std::nullopt;
+      value += text[pos++];  // \\ \" \$: the escapes _mm_quote() writes
+    } else {
+      value += c;
+    }
+  }
+}
 
 std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& pos) {
   const std::size_t begin = pos;
@@ -47,27 +67,18 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& po
   return value;
 }
 
-// One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus>]])` starting at pos, which it moves
-// past the line. The subject may span lines: _mm_quote() leaves newlines in a name as they are.
+// One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus> [CASES "<list>" "<prefix>"
+// "<suffix>"]]])` starting at pos, which it moves past the line. The subject may span lines:
+// _mm_quote() leaves newlines in a name as they are.
 std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   constexpr std::string_view kCall = "_mm_need(";
   if (!text.substr(pos).starts_with(kCall)) return std::nullopt;
   pos += kCall.size();
   while (pos < text.size() && is_blank(text[pos])) ++pos;
-  if (pos >= text.size() || text[pos] != '"') return std::nullopt;
-  ++pos;
   Need need;
-  while (true) {
-    if (pos >= text.size()) return std::nullopt;
-    const char c = text[pos++];
-    if (c == '"') break;
-    if (c == '\\') {
-      if (pos >= text.size()) return std::nullopt;
-      need.subject += text[pos++];  // \\ \" \$: the escapes _mm_quote() writes
-    } else {
-      need.subject += c;
-    }
-  }
+  auto subject = parse_quoted(text, pos);
+  if (!subject) return std::nullopt;
+  need.subject = std::move(*subject);
   const auto separated_number = [&]() -> std::optional<std::uint64_t> {
     if (pos >= text.size() || !is_blank(text[pos])) return std::nullopt;
     while (pos < text.size() && is_blank(text[pos])) ++pos;
@@ -77,15 +88,34 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   if (!memory_mib || !separated_number()) return std::nullopt;  // the GPU count is checked, not used
   // The timeout and the CPUs are optional: older manifests stop at the GPUs or the timeout.
   std::uint64_t optional_numbers[2] = {0, 1};
+  std::size_t numbers_read = 0;
   for (std::uint64_t& number : optional_numbers) {
     while (pos < text.size() && is_blank(text[pos])) ++pos;
-    if (pos >= text.size() || text[pos] == ')') break;
+    if (pos >= text.size() || text[pos] == ')' || text[pos] == 'C') break;
     if (!is_blank(text[pos - 1])) return std::nullopt;
     const auto value = parse_number(text, pos);
     if (!value) return std::nullopt;
     number = *value;
+    ++numbers_read;
   }
   while (pos < text.size() && is_blank(text[pos])) ++pos;
+  constexpr std::string_view kCases = "CASES";
+  if (text.substr(pos).starts_with(kCases)) {
+    // Only after all the numbers, each field quoted and separated by blanks.
+    if (numbers_read != 2 || !is_blank(text[pos - 1])) return std::nullopt;
+    pos += kCases.size();
+    CaseList cases;
+    for (std::string* field : {&cases.list_file, &cases.prefix, &cases.suffix}) {
+      if (pos >= text.size() || !is_blank(text[pos])) return std::nullopt;
+      while (pos < text.size() && is_blank(text[pos])) ++pos;
+      auto value = parse_quoted(text, pos);
+      if (!value) return std::nullopt;
+      *field = std::move(*value);
+    }
+    if (cases.list_file.empty()) return std::nullopt;
+    need.cases = std::move(cases);
+    while (pos < text.size() && is_blank(text[pos])) ++pos;
+  }
   if (pos >= text.size() || text[pos] != ')') return std::nullopt;
   ++pos;
   while (pos < text.size() && is_blank(text[pos])) ++pos;
@@ -429,7 +459,13 @@ Manifest parse_manifest(std::string_view text) {
       continue;
     }
     const std::string& subject = need->subject;
-    if (subject.size() > kTestPrefix.size() + 1 && subject.starts_with(kTestPrefix) && subject.ends_with('\'')) {
+    if (need->cases) {
+      CaseList& cases = *need->cases;
+      cases.memory_mib = need->memory_mib;
+      cases.timeout_seconds = need->timeout_seconds;
+      cases.cpus = need->cpus;
+      manifest.case_lists.push_back(std::move(cases));
+    } else if (subject.size() > kTestPrefix.size() + 1 && subject.starts_with(kTestPrefix) && subject.ends_with('\'')) {
       std::string name = subject.substr(kTestPrefix.size(), subject.size() - kTestPrefix.size() - 1);
       manifest.tests.push_back({std::move(name), need->memory_mib, need->timeout_seconds, need->cpus});
     }
@@ -441,6 +477,32 @@ std::expected<Manifest, std::string> read_manifest(const std::filesystem::path& 
   const FileText file = read_small_file(path.string());
   if (!file.ok) return std::unexpected(system_error_message(fmt::format("read({})", path.string()), file.error));
   return parse_manifest(file.text);
+}
+
+std::size_t add_listed_cases(Manifest& manifest) {
+  std::size_t missing = 0;
+  for (const CaseList& cases : manifest.case_lists) {
+    const FileText file = read_small_file(cases.list_file);
+    if (!file.ok) {
+      ++missing;
+      continue;
+    }
+    std::string_view rest = file.text;
+    while (!rest.empty()) {
+      const auto newline = rest.find('\n');
+      const std::string_view line = rest.substr(0, newline);
+      rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+      if (line.empty()) continue;
+      // CTest never runs a disabled case (mm_gtest_discover_tests marks it DISABLED).
+      if (line.starts_with("DISABLED_") || line.find(".DISABLED_") != std::string_view::npos ||
+          line.find("/DISABLED_") != std::string_view::npos) {
+        continue;
+      }
+      manifest.tests.push_back(
+          {cases.prefix + std::string(line) + cases.suffix, cases.memory_mib, cases.timeout_seconds, cases.cpus});
+    }
+  }
+  return missing;
 }
 
 // ---- history ---------------------------------------------------------------------------------------
@@ -698,28 +760,27 @@ OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_m
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
                      std::optional<std::size_t> cpus) {
   const std::vector<double> timeouts = timeout_seconds(tests);
-  // Memory × timeout: the scale of the COST properties set at configure time (GoogleTest tests,
-  // names the cost file cannot hold), among which CTest sorts the costs of the file.
+  // Memory × timeout: the scale of the COST properties set at configure time (names the cost
+  // file cannot hold, a COST given by the user), among which CTest sorts the costs of the file.
   std::vector<SimTest> declared;
   declared.reserve(tests.size());
   for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i], tests[i].cpus});
 
+  Durations durations{timeouts, 0};
+  if (!records.empty()) durations = estimate_durations(tests, read_history(records));
+  std::vector<SimTest> estimated;
+  estimated.reserve(tests.size());
+  for (std::size_t i = 0; i < tests.size(); ++i) estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpus});
+
   OrderPlan plan;
+  plan.measured = durations.measured;
   const bool any_heavy =
-      std::ranges::any_of(declared, [&](const SimTest& test) { return is_heavy(test, budget_mib, cpus); });
+      std::ranges::any_of(estimated, [&](const SimTest& test) { return is_heavy(test, budget_mib, cpus); });
   if (!any_heavy) {
-    plan.order = area_order(declared, budget_mib, cpus);
+    plan.order = area_order(estimated, budget_mib, cpus);
   } else {
-    Durations durations{timeouts, 0};
-    if (!records.empty()) durations = estimate_durations(tests, read_history(records));
-    std::vector<SimTest> estimated;
-    estimated.reserve(tests.size());
-    for (std::size_t i = 0; i < tests.size(); ++i) {
-      estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpus});
-    }
     plan.search = search_order(estimated, budget_mib, jobs, limits, cpus);
     plan.order = plan.search->order;
-    plan.measured = durations.measured;
   }
   plan.costs = order_costs(declared, plan.order);
   return plan;
@@ -810,8 +871,13 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
     err << fmt::format("mmtest-plan: cannot read the manifest: {}\n", manifest.error());
     return 1;
   }
+  const std::size_t unlisted = add_listed_cases(*manifest);
   const Selection selection = select_tests(manifest->tests, options.budget_mib, options.cpus);
-  const std::string notes = left_out_notes(selection, manifest->malformed_lines);
+  std::string notes = left_out_notes(selection, manifest->malformed_lines);
+  if (unlisted > 0) {
+    notes += fmt::format("; the cases of {} not planned (not discovered yet)",
+                         plural(unlisted, "GoogleTest target", "GoogleTest targets"));
+  }
   if (selection.tests.empty()) {
     // Nothing of ours to put in the file: CTest's own content stays as it is.
     out << fmt::format("mmtest: no test to plan for the {} MiB budget; cost file left as it was{}\n", options.budget_mib,
@@ -837,18 +903,21 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
   }
 
   const std::string tests = plural(plan.order.size(), "test", "tests");
+  std::string budgets = fmt::format("the {} MiB budget", options.budget_mib);
+  if (options.cpus) budgets += fmt::format(" and {} CPU{}", *options.cpus, *options.cpus == 1 ? "" : "s");
+  if (options.jobs) budgets += fmt::format(" and -j {}", *options.jobs);
+  const std::string durations =
+      fmt::format("durations: {} measured, {} from timeouts", plan.measured, plan.order.size() - plan.measured);
   if (!plan.search) {
-    out << fmt::format("mmtest: start order of {}: by memory × timeout (none needs 1/8 of the {} MiB budget){}\n", tests,
-                       options.budget_mib, notes);
+    out << fmt::format("mmtest: start order of {} planned for {}: largest first ({}){}\n", tests, budgets, durations,
+                       notes);
     return 0;
   }
   const SearchResult& search = *plan.search;
-  std::string jobs = options.cpus ? fmt::format(" and {} CPU{}", *options.cpus, *options.cpus == 1 ? "" : "s") : "";
-  if (options.jobs) jobs += fmt::format(" and -j {}", *options.jobs);
-  out << fmt::format("mmtest: start order of {} planned for the {} MiB budget{}: {} ordered by simulating CTest "
-                     "(durations: {} measured, {} from timeouts), {:.1f} s against {:.1f} s in memory × duration order{}\n",
-                     tests, options.budget_mib, jobs, plural(search.heavy_tests, "heavy test", "heavy tests"), plan.measured,
-                     plan.order.size() - plan.measured, search.makespan_seconds, search.area_makespan_seconds, notes);
+  out << fmt::format("mmtest: start order of {} planned for {}: {} ordered by simulating CTest ({}), "
+                     "{:.1f} s against {:.1f} s largest first{}\n",
+                     tests, budgets, plural(search.heavy_tests, "heavy test", "heavy tests"), durations,
+                     search.makespan_seconds, search.area_makespan_seconds, notes);
   return 0;
 }
 

@@ -40,18 +40,36 @@ struct ManifestTest {
   std::uint64_t cpus = 1;             // PROCESSORS; older manifests have none
 };
 
+// The cases of one mm_gtest_discover_tests() call: their names are in the list its discovery
+// writes (one "<Suite>.<Case>" per line), known only once ctest has discovered them.
+struct CaseList {
+  std::string list_file;
+  std::string prefix;
+  std::string suffix;
+  std::uint64_t memory_mib = 0;
+  std::uint64_t timeout_seconds = 0;
+  std::uint64_t cpus = 1;
+};
+
 struct Manifest {
-  std::vector<ManifestTest> tests;  // declaration order
+  std::vector<ManifestTest> tests;      // declaration order
+  std::vector<CaseList> case_lists;     // GoogleTest targets, in declaration order
   std::size_t malformed_lines = 0;
 };
 
 // Parses the manifest written at configure time: `_mm_need("<subject>" <MiB> <gpus> [<timeout>
-// [<cpus>]])` lines, `#` comments and blank lines. The timeout (whole seconds) and the CPUs are
-// absent from older manifests. Only subjects `test '<name>'` are kept; other
-// subjects (a GoogleTest target's tests) are not tests CTest knows by that name. Malformed lines
-// are counted and skipped.
+// [<cpus> [CASES "<list file>" "<prefix>" "<suffix>"]]])` lines, `#` comments and blank lines.
+// The timeout (whole seconds) and the CPUs are absent from older manifests. Subjects
+// `test '<name>'` are tests; a line with CASES is a GoogleTest target (its case_lists entry);
+// other subjects are skipped. Malformed lines are counted and skipped.
 Manifest parse_manifest(std::string_view text);
 std::expected<Manifest, std::string> read_manifest(const std::filesystem::path& path);
+
+// Appends to manifest.tests, after the others, the cases of each case list, named
+// <prefix><Suite>.<Case><suffix> with the list's needs; disabled cases (DISABLED_ in the suite or
+// case name) are left out, as CTest does not run them. Returns how many lists could not be read
+// (their target was never discovered yet: its cases are not planned this time).
+std::size_t add_listed_cases(Manifest& manifest);
 
 // ---- the history: how long each test took last time ---------------------------------------------
 
@@ -205,15 +223,14 @@ struct OrderPlan {
   std::vector<std::size_t> order;      // indices into the tests, the order CTest should start them
   std::vector<std::uint64_t> costs;    // cost of each position of `order`, memory × timeout scale
   std::optional<SearchResult> search;  // set when there were heavy tests to search over
-  std::size_t measured = 0;            // durations from the history (only read for a search)
+  std::size_t measured = 0;            // durations from the history
 };
 
-// The start order of `tests`, each of which must fit the budget. Without a heavy test: area order
-// of memory × timeout, and `records` is not read (reading thousands of records would cost every
-// ctest run, and the order of light tests barely changes the makespan). With one: search_order()
-// over estimate_durations() of the history in `records` (none given: the timeouts). Either way
-// the costs are order_costs() of memory × timeout, the scale of the COST properties CTest sorts
-// the planned tests among, applied to the order found.
+// The start order of `tests`, each of which must fit the budgets, over estimate_durations() of
+// the history in `records` (none given: the timeouts). Without a heavy test: area order (with a
+// CPU budget, that is longest first). With one: search_order(). Either way the costs are
+// order_costs() of memory × timeout, the scale of the COST properties CTest sorts the planned
+// tests among, applied to the order found.
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
                      std::optional<std::size_t> cpus = std::nullopt);
