@@ -1,4 +1,7 @@
 // The memory budget of the whole process tree, where it comes from, and peak-memory measurement.
+#include <cstdio>
+#include <regex>
+
 #include "support.hpp"
 
 namespace mmtest::launcher_test {
@@ -80,6 +83,72 @@ TEST_F(MemoryBudget, KillsATreeWhoseChildrenTogetherExceedIt) {
   EXPECT_GE(record.value("peak_memory_bytes", 0LL), 200 * kMiB);
   EXPECT_GE(record.value("max_processes_seen", 0), 3);
   expect_only_file(dir_.path(), "tree.json");
+}
+
+// ---- Tests that end before a sample
+// --------------------------------------------------------------------------------
+
+// The reported case: a program that touches 2 MiB and exits, under a 1 MiB budget. Whether or not
+// a sample happened to see it while it ran, every run must fail as memory with a record that
+// agrees with itself; a run the sampler did not stop is judged on the exact peak after it ended.
+TEST_F(MemoryBudget, HoldsForATestThatEndsBeforeASampleEveryTime) {
+  constexpr int kRuns = 30;
+  const std::regex measured_at_exit(
+      R"(mmtest: tiny exceeded its memory budget: peak ([0-9]+\.[0-9]) MiB )"
+      R"(\((largest process, measured at exit|cgroup memory\.peak, measured at exit|tree RSS, sampled while it ran)\))"
+      R"( over budget 1\.0 MiB; raise its MEMORY \(--memory\) or shrink what it holds)");
+  const std::regex killed(
+      R"(mmtest: tiny killed: memory ([0-9]+\.[0-9]) MiB exceeded budget 1\.0 MiB \([^,]+, [0-9]+ process(es)?\); )"
+      R"(raise its MEMORY \(--memory\) or shrink what it holds)");
+  const auto command = helper("hog", {"--mib", "2"});
+  int judged_at_exit = 0;
+  for (int i = 0; i < kRuns; ++i) {
+    SCOPED_TRACE("run " + std::to_string(i + 1) + " of " + std::to_string(kRuns));
+    const auto record_path = dir_ / ("tiny-" + std::to_string(i) + ".json");
+    const auto result =
+        run(launcher({"--name", "tiny", "--memory", "1M", "--result", record_path.string()}, command));
+
+    EXPECT_TRUE(result.status.exited_with(123)) << describe(result.status) << "\n" << result.err;
+    const auto record = read_record(record_path);
+    expect_record_basics(record, result, "tiny", command);  // the diagnosis too, as printed
+    EXPECT_EQ(record["outcome"], "memory");
+    EXPECT_EQ(record["memory_limit_bytes"], kMiB);
+    const long long peak_bytes = record.value("peak_memory_bytes", 0LL);
+    EXPECT_GT(peak_bytes, kMiB) << "a memory verdict with the peak under the budget";
+
+    const std::string line = diagnosis(result);
+    std::smatch match;
+    if (std::regex_match(line, match, measured_at_exit)) {
+      ++judged_at_exit;
+      // The test ended by itself: its own exit code is kept in the record.
+      EXPECT_EQ(record["exit_code"], 0);
+      EXPECT_TRUE(record["signal"].is_null()) << record["signal"];
+      // The figure printed is the record's peak, rounded to 0.1 MiB.
+      EXPECT_NEAR(std::stod(match[1]), static_cast<double>(peak_bytes) / kMiB, 0.051) << line;
+    } else {
+      EXPECT_TRUE(std::regex_match(line, killed)) << "neither a kill nor a peak measured at exit: " << line;
+    }
+    expect_no_survivors();
+  }
+  // Which way each run went depends on timing; both must hold. Shown for whoever reads the log.
+  std::printf("%d of %d runs ended before the sampler stopped them\n", judged_at_exit, kRuns);
+}
+
+TEST_F(MemoryBudget, ATestWellUnderItPasses) {
+  const auto record_path = dir_ / "small.json";
+  const auto command = helper("hog", {"--mib", "2"});
+  const auto result =
+      run(launcher({"--name", "small", "--memory", "64M", "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  EXPECT_TRUE(lines_starting_with(result.err, "mmtest: ").empty()) << result.err;
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "small", command);
+  EXPECT_EQ(record["outcome"], "passed");
+  EXPECT_TRUE(record["diagnosis"].is_null()) << record["diagnosis"];
+  const long long peak_bytes = record.value("peak_memory_bytes", 0LL);
+  EXPECT_GE(peak_bytes, 2 * kMiB) << "the 2 MiB the helper touched were not measured";
+  EXPECT_LT(peak_bytes, 64 * kMiB);
 }
 
 // What CTest puts in the environment of a test with

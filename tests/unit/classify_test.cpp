@@ -340,6 +340,128 @@ TEST(Classify, a_stop_reason_outranks_how_the_main_process_ended) {
   EXPECT_EQ(classify(run, options).outcome, Outcome::memory);
 }
 
+// ---- a peak over the budget that nothing stopped ------------------------------------------------
+
+// What a test that ends before the first sample looks like: exit 0, the exact peak from the
+// ru_maxrss of its largest process, a budget below it, no stop.
+Supervision ended_over_budget(std::uint64_t peak_bytes, const std::string& source = "process-max-rss") {
+  Supervision run = exited(0);
+  run.peak_memory_bytes = peak_bytes;
+  run.peak_memory_source = source;
+  return run;
+}
+
+Options budget_of(std::uint64_t limit_bytes, const std::string& name = "tiny") {
+  Options options = options_named(name);
+  options.memory_limit_bytes = limit_bytes;
+  return options;
+}
+
+TEST(Classify, a_peak_over_the_budget_measured_at_exit_fails_as_memory_with_123) {
+  const Verdict verdict = classify(ended_over_budget(4'089'446), budget_of(kMiB));  // 3.9 MiB
+  EXPECT_EQ(verdict.outcome, Outcome::memory);
+  EXPECT_EQ(verdict.exit_code, exit_code::kMemory);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 123);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: tiny exceeded its memory budget: peak 3.9 MiB (largest process, measured at exit) over budget "
+            "1.0 MiB; raise its MEMORY (--memory) or shrink what it holds");
+}
+
+TEST(Classify, a_peak_one_byte_over_the_budget_is_over_it_and_a_peak_at_it_is_not) {
+  EXPECT_EQ(classify(ended_over_budget(64 * kMiB + 1), budget_of(64 * kMiB)).outcome, Outcome::memory);
+  const Verdict at_budget = classify(ended_over_budget(64 * kMiB), budget_of(64 * kMiB));
+  EXPECT_EQ(at_budget.outcome, Outcome::passed);
+  EXPECT_FALSE(at_budget.diagnosis.has_value());
+}
+
+TEST(Classify, a_peak_under_the_budget_or_without_a_budget_passes) {
+  EXPECT_EQ(classify(ended_over_budget(3 * kMiB), budget_of(64 * kMiB)).outcome, Outcome::passed);
+  EXPECT_EQ(classify(ended_over_budget(3 * kMiB), options_named("tiny")).outcome, Outcome::passed);
+}
+
+TEST(Classify, the_measured_at_exit_diagnosis_names_each_peak_source_without_saying_killed) {
+  const std::pair<std::string, std::string> sources[] = {
+      {"process-max-rss", "(largest process, measured at exit)"},
+      {"cgroup-memory-peak", "(cgroup memory.peak, measured at exit)"},
+      {"tree-rss-sample", "(tree RSS, sampled while it ran)"},
+  };
+  for (const auto& [source, said] : sources) {
+    const Verdict verdict = classify(ended_over_budget(2 * kMiB, source), budget_of(kMiB));
+    EXPECT_EQ(verdict.outcome, Outcome::memory) << source;
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    EXPECT_CONTAINS(*verdict.diagnosis, "peak 2.0 MiB " + said + " over budget 1.0 MiB");
+    EXPECT_NOT_CONTAINS(*verdict.diagnosis, "killed");
+  }
+}
+
+TEST(Classify, a_peak_over_the_budget_outranks_leaks_and_mentions_them) {
+  for (const bool allow_leaks : {false, true}) {
+    Supervision run = ended_over_budget(8 * kMiB);
+    run.leaked = {leak(812, "sleep")};
+    Options options = budget_of(4 * kMiB);
+    options.allow_leaks = allow_leaks;
+    const Verdict verdict = classify(run, options);
+    EXPECT_EQ(verdict.outcome, Outcome::memory) << "allow_leaks " << allow_leaks;
+    EXPECT_EQ(verdict.exit_code, exit_code::kMemory);
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    EXPECT_CONTAINS(*verdict.diagnosis, "peak 8.0 MiB (largest process, measured at exit) over budget 4.0 MiB");
+    EXPECT_CONTAINS(*verdict.diagnosis, "also left 1 process running: sleep (pid 812)");
+    EXPECT_CONTAINS(*verdict.diagnosis, "--memory");
+  }
+}
+
+TEST(Classify, a_test_that_failed_by_itself_keeps_its_code_and_mentions_the_peak_over_budget) {
+  Supervision run = ended_over_budget(8 * kMiB);
+  run.exit_code = 3;
+  const Verdict verdict = classify(run, budget_of(4 * kMiB));
+  EXPECT_EQ(verdict.outcome, Outcome::failed);
+  EXPECT_EQ(verdict.exit_code, 3);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: tiny failed with exit code 3; its peak 8.0 MiB (largest process, measured at exit) was also over "
+            "its memory budget 4.0 MiB");
+}
+
+TEST(Classify, a_test_that_died_of_a_signal_keeps_it_and_mentions_the_peak_over_budget) {
+  Supervision run = ended_over_budget(8 * kMiB);
+  run.exit_code.reset();
+  run.term_signal = SIGABRT;
+  run.leaked = {leak(9, "child")};
+  const Verdict verdict = classify(run, budget_of(4 * kMiB));
+  EXPECT_EQ(verdict.outcome, Outcome::signal);
+  EXPECT_EQ(verdict.reraise_signal, SIGABRT);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "SIGABRT");
+  EXPECT_CONTAINS(*verdict.diagnosis, "was also over its memory budget 4.0 MiB");
+  EXPECT_CONTAINS(*verdict.diagnosis, "child (pid 9)");
+}
+
+TEST(Classify, failures_under_the_budget_do_not_mention_it) {
+  Supervision failed = ended_over_budget(2 * kMiB);
+  failed.exit_code = 1;
+  Supervision crashed = ended_over_budget(2 * kMiB);
+  crashed.exit_code.reset();
+  crashed.term_signal = SIGSEGV;
+  for (const Supervision& run : {failed, crashed}) {
+    const Verdict verdict = classify(run, budget_of(4 * kMiB));
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    EXPECT_NOT_CONTAINS(*verdict.diagnosis, "budget");
+  }
+}
+
+TEST(Classify, a_stop_reason_outranks_a_peak_over_the_budget) {
+  Supervision run = ended_over_budget(8 * kMiB);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 1;
+  Options options = budget_of(4 * kMiB);
+  options.timeout = 1s;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::timeout);
+  EXPECT_EQ(verdict.exit_code, exit_code::kTimeout);
+}
+
 // ---- harness errors and names ------------------------------------------------------------------
 
 TEST(HarnessError, keeps_the_code_and_names_the_test_and_the_cause) {
@@ -380,8 +502,14 @@ TEST(Diagnosis, is_always_one_line) {
   leaky.leaked = {leak(1, "a"), leak(2, "b")};
   Supervision memory;
   memory.stop_reason = StopReason::memory;
-  for (const Supervision& run : {exited(1), killed_by(SIGKILL), leaky, memory}) {
-    const Verdict verdict = classify(run, options_named("t"));
+  Supervision over_budget_leaky = leaky;
+  over_budget_leaky.peak_memory_bytes = 2 * kMiB;
+  Supervision failed_over_budget = over_budget_leaky;
+  failed_over_budget.exit_code = 1;
+  Options options = options_named("t");
+  options.memory_limit_bytes = kMiB;
+  for (const Supervision& run : {exited(1), killed_by(SIGKILL), leaky, memory, over_budget_leaky, failed_over_budget}) {
+    const Verdict verdict = classify(run, options);
     ASSERT_TRUE(verdict.diagnosis.has_value());
     EXPECT_NOT_CONTAINS(*verdict.diagnosis, "\n");
     EXPECT_TRUE(verdict.diagnosis->starts_with("mmtest: t ")) << *verdict.diagnosis;

@@ -36,6 +36,26 @@ std::string leak_clause(const Supervision& run) {
   return fmt::format("; also left {} running: {}", processes(run.leaked.size()), list_leaks(run.leaked));
 }
 
+// The measured peak is over the budget: the supervisor did not see it in time (a test that ends
+// before the first sample) or could not stop it, but the exact figures after the tree is gone do.
+bool peak_over_budget(const Supervision& run, const Options& options) {
+  return options.memory_limit_bytes && run.peak_memory_bytes > *options.memory_limit_bytes;
+}
+
+// Where the peak of a test that was not stopped for memory comes from, said so that nobody reads
+// it as a kill.
+std::string_view peak_origin(const std::string& peak_memory_source) {
+  if (peak_memory_source == "process-max-rss") return "largest process, measured at exit";
+  if (peak_memory_source == "cgroup-memory-peak") return "cgroup memory.peak, measured at exit";
+  return "tree RSS, sampled while it ran";
+}
+
+std::string over_budget_clause(const Supervision& run, const Options& options) {
+  if (!peak_over_budget(run, options)) return "";
+  return fmt::format("; its peak {} ({}) was also over its memory budget {}", format_bytes(run.peak_memory_bytes),
+                     peak_origin(run.peak_memory_source), format_bytes(*options.memory_limit_bytes));
+}
+
 }  // namespace
 
 std::string_view to_string(Outcome outcome) {
@@ -120,8 +140,8 @@ Verdict classify(const Supervision& run, const Options& options) {
     if (*run.term_signal == SIGKILL) {
       hint = fmt::format("; mmtest did not send it: likely the kernel OOM killer (peak {})", format_bytes(run.peak_memory_bytes));
     }
-    verdict.diagnosis = fmt::format("mmtest: {} died of signal {}{}{}", name, describe_signal(*run.term_signal), hint,
-                                    leak_clause(run));
+    verdict.diagnosis = fmt::format("mmtest: {} died of signal {}{}{}{}", name, describe_signal(*run.term_signal), hint,
+                                    over_budget_clause(run, options), leak_clause(run));
     return verdict;
   }
   if (!run.exit_code) {
@@ -134,7 +154,18 @@ Verdict classify(const Supervision& run, const Options& options) {
   if (code != 0) {
     verdict.outcome = Outcome::failed;
     verdict.exit_code = code;
-    verdict.diagnosis = fmt::format("mmtest: {} failed with exit code {}{}", name, code, leak_clause(run));
+    verdict.diagnosis = fmt::format("mmtest: {} failed with exit code {}{}{}", name, code,
+                                    over_budget_clause(run, options), leak_clause(run));
+    return verdict;
+  }
+  if (peak_over_budget(run, options)) {
+    verdict.outcome = Outcome::memory;
+    verdict.exit_code = exit_code::kMemory;
+    verdict.diagnosis = fmt::format(
+        "mmtest: {} exceeded its memory budget: peak {} ({}) over budget {}{}; raise its MEMORY (--memory) or shrink "
+        "what it holds",
+        name, format_bytes(run.peak_memory_bytes), peak_origin(run.peak_memory_source),
+        format_bytes(*options.memory_limit_bytes), leak_clause(run));
     return verdict;
   }
   if (!run.leaked.empty() && !options.allow_leaks) {

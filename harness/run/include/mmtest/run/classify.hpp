@@ -23,6 +23,16 @@ struct Verdict {
 
 // Turns the facts into the outcome, the exit code of the contract (exit_codes.hpp) and the
 // one-line diagnosis that names the test, the cause, the measured figure, the limit and a fix.
+//
+// Which story wins, first match:
+//   1. the tree was stopped (memory, process limit, timeout, interruption): that reason;
+//   2. the main process died of a signal, or exited non-zero: the test's own failure, which also
+//      mentions a peak over the memory budget and leaked processes;
+//   3. the measured peak is over the memory budget although nothing stopped the tree (the test
+//      ended before a sample saw it): memory, exit 123, also mentioning leaked processes;
+//   4. processes were left behind (unless allowed): leaked;
+//   5. passed.
+// So a record never says passed with a peak above its budget.
 Verdict classify(const Supervision& run, const Options& options);
 
 // For failures before the test could start (command not found, setup errors).
