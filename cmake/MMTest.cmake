@@ -146,8 +146,11 @@ Commands
   Makes every test case of the GoogleTest executable ``<target>`` its own CTest test
   ``<prefix><Suite>.<Case><suffix>``, run under ``mmtest-run`` as by :command:`add_mm_test` with
   ``--gtest_filter=<Suite>.<Case>`` and ``<arg>...``. ``MEMORY``, ``TIMEOUT``, ``LABELS``,
-  ``PROCESSORS`` and ``PIN_CPUS`` apply to each test case, with the same defaults. Disabled tests (``DISABLED_``) are added with
-  CTest's ``DISABLED`` property.
+  ``PROCESSORS`` and ``PIN_CPUS`` apply to each test case, with the same defaults. Disabled tests
+  (``DISABLED_``) are added with CTest's ``DISABLED`` property. Each test runs under
+  ``mmtest-run --gtest``: a case that calls ``GTEST_SKIP()`` shows as Skipped in CTest and is
+  recorded with the outcome ``skipped`` (unless ``GTEST_OUTPUT`` is set in its environment: the
+  launcher then leaves it alone).
 
   Discovery happens when ``ctest`` reads the test list: the executable is run directly, never
   under the launcher, with ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds,

@@ -8,10 +8,11 @@ small file that ``CTestTestfile.cmake`` includes; it calls ``_mm_gtest_add_tests
 
 1. runs the GoogleTest executable with ``--gtest_list_tests`` (directly, never under the launcher)
    when the cached list is missing or older than the executable;
-2. adds one CTest test per test case, run under ``mmtest-run`` with ``--gtest_filter=<case>``,
-   with the memory, timeout, labels and properties given at configure time, and no ``COST``:
-   ``mmtest-plan`` reads the list file when ctest starts and writes each case's planned cost into
-   CTest's cost file, as for :command:`add_mm_test`.
+2. adds one CTest test per test case, run under ``mmtest-run --gtest`` (a case that calls
+   ``GTEST_SKIP()`` is recorded as ``skipped``) with ``--gtest_filter=<case>``, with the memory,
+   timeout, labels and properties given at configure time, and no ``COST``: ``mmtest-plan``
+   reads the list file when ctest starts and writes each case's planned cost into CTest's cost
+   file, as for :command:`add_mm_test`.
 
 Configure-time values reach it as bracket arguments, so list-valued properties survive intact.
 #]=======================================================================]
@@ -76,7 +77,7 @@ function(_mm_gtest_add_tests)
     set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
     _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
     add_test("${name}" ${arg_EMULATOR_LIST} "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
-      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" ${arg_LAUNCHER_FLAGS_LIST}
+      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
       ${arg_LAUNCHER_ARGS_LIST} -- "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
     set_tests_properties("${name}" PROPERTIES
       RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB};${cpu_group}"

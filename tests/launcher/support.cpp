@@ -512,9 +512,10 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
   EXPECT_EQ(record.value("command", nlohmann::json()), nlohmann::json(command));
   EXPECT_EQ(record.value("launcher_exit_code", -1), result.status.shell_code())
       << "launcher ended with " << describe(result.status);
-  static const std::set<std::string> outcomes{"passed",  "failed",      "signal",
-                                              "timeout", "memory",      "process-limit",
-                                              "leaked",  "interrupted", "harness-error"};
+  static const std::set<std::string> outcomes{"passed",        "skipped", "failed",
+                                              "signal",        "timeout", "memory",
+                                              "process-limit", "leaked",  "interrupted",
+                                              "harness-error"};
   EXPECT_TRUE(outcomes.contains(record.value("outcome", ""))) << record["outcome"];
 
   static const std::regex rfc3339(

@@ -17,9 +17,11 @@
 
 namespace mmtest::launcher_test {
 
-// Built by CMake: the launcher under test and the helper that plays the test.
+// Built by CMake: the launcher under test and the helpers that play the test.
 inline const std::string kLauncher = MMTEST_RUN_PATH;
 inline const std::string kHelper = MMTEST_HELPER_PATH;
+// A real GoogleTest program with skipping, passing and failing cases (tests/helpers/).
+inline const std::string kGtestHelper = MMTEST_GTEST_HELPER_PATH;
 
 // Generous bound on one launcher run; exceeding it fails the test and kills the launcher.
 inline constexpr std::chrono::seconds kRunTimeout{60};

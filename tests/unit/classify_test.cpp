@@ -462,6 +462,48 @@ TEST(Classify, a_stop_reason_outranks_a_peak_over_the_budget) {
   EXPECT_EQ(verdict.exit_code, exit_code::kTimeout);
 }
 
+// ---- a run the test reported as skipped (--gtest) ----------------------------------------------
+
+Supervision reported_skipped(int code) {
+  Supervision run = exited(code);
+  run.reported_all_skipped = true;
+  return run;
+}
+
+TEST(Classify, a_passing_run_that_skipped_every_test_case_is_skipped_with_exit_0_and_no_diagnosis) {
+  const Verdict verdict = classify(reported_skipped(0), options_named("gt.Sample.Skips"));
+  EXPECT_EQ(verdict.outcome, Outcome::skipped);
+  EXPECT_EQ(verdict.exit_code, 0);
+  EXPECT_FALSE(verdict.reraise_signal.has_value());
+  EXPECT_EQ(reported_exit_status(verdict), 0);
+  EXPECT_FALSE(verdict.diagnosis.has_value());
+}
+
+TEST(Classify, a_skip_report_never_hides_a_failure_a_leak_or_a_peak_over_budget) {
+  EXPECT_EQ(classify(reported_skipped(1), options_named("t")).outcome, Outcome::failed);
+  Supervision crashed = reported_skipped(0);
+  crashed.exit_code.reset();
+  crashed.term_signal = SIGSEGV;
+  EXPECT_EQ(classify(crashed, options_named("t")).outcome, Outcome::signal);
+  Supervision leaky = reported_skipped(0);
+  leaky.leaked = {leak(812, "sleep")};
+  EXPECT_EQ(classify(leaky, options_named("t")).outcome, Outcome::leaked);
+  Supervision over_budget = reported_skipped(0);
+  over_budget.peak_memory_bytes = 2 * kMiB;
+  EXPECT_EQ(classify(over_budget, budget_of(kMiB)).outcome, Outcome::memory);
+  Supervision stopped = reported_skipped(0);
+  stopped.stop_reason = StopReason::timeout;
+  EXPECT_EQ(classify(stopped, options_named("t")).outcome, Outcome::timeout);
+}
+
+TEST(Classify, allowed_leaks_of_a_skipped_run_keep_it_skipped) {
+  Supervision run = reported_skipped(0);
+  run.leaked = {leak(812, "sleep")};
+  Options options = options_named("t");
+  options.allow_leaks = true;
+  EXPECT_EQ(classify(run, options).outcome, Outcome::skipped);
+}
+
 // ---- harness errors and names ------------------------------------------------------------------
 
 TEST(HarnessError, keeps_the_code_and_names_the_test_and_the_cause) {
@@ -487,6 +529,7 @@ TEST(ReportedExitStatus, is_the_code_or_128_plus_the_signal) {
 
 TEST(OutcomeNames, are_the_record_spellings) {
   EXPECT_EQ(to_string(Outcome::passed), "passed");
+  EXPECT_EQ(to_string(Outcome::skipped), "skipped");
   EXPECT_EQ(to_string(Outcome::failed), "failed");
   EXPECT_EQ(to_string(Outcome::signal), "signal");
   EXPECT_EQ(to_string(Outcome::timeout), "timeout");

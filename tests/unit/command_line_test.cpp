@@ -122,7 +122,7 @@ TEST(CommandLine, every_option_reaches_its_field) {
                                     "--result", "out/record.json", "--core", "--cpu-time", "30", "--max-open-files",
                                     "64", "--max-file-size", "1G", "--data-limit", "2G", "--max-processes", "16",
                                     "--allow-leaks", "--keep-tmp", "--limit-mode", "sample", "--cgroup-parent",
-                                    "/sys/fs/cgroup/delegated", "--no-measurements", "--", "./prog", "arg"});
+                                    "/sys/fs/cgroup/delegated", "--no-measurements", "--gtest", "--", "./prog", "arg"});
   EXPECT_EQ(options.name, "order_book");
   EXPECT_EQ(options.memory_limit_bytes, 512 * kMiB);
   EXPECT_EQ(options.memory_limit_source, BudgetSource::option);
@@ -140,6 +140,7 @@ TEST(CommandLine, every_option_reaches_its_field) {
   EXPECT_EQ(options.limit_mode, LimitMode::sample);
   EXPECT_EQ(options.cgroup_parent, std::filesystem::path("/sys/fs/cgroup/delegated"));
   EXPECT_FALSE(options.print_measurements);
+  EXPECT_TRUE(options.gtest);
   EXPECT_EQ(options.command, (std::vector<std::string>{"./prog", "arg"}));
 }
 
@@ -241,7 +242,7 @@ TEST(CommandLine, help_exits_0_and_lists_the_options) {
     const EarlyExit exit = parse_error(args);
     EXPECT_EQ(exit.exit_code, 0);
     for (const char* option : {"--memory", "--timeout", "--grace", "--result", "--max-processes", "--limit-mode",
-                               "--allow-leaks", "--cgroup-parent"}) {
+                               "--allow-leaks", "--cgroup-parent", "--gtest"}) {
       EXPECT_NE(exit.output.find(option), std::string::npos) << option << " missing from:\n" << exit.output;
     }
     EXPECT_NE(exit.output.find("124"), std::string::npos) << "the exit-code contract is in the help";

@@ -113,6 +113,22 @@ TEST(MakeRecord, a_failed_run_with_every_figure_set) {
   EXPECT_EQ(record["finished_at"], "2026-11-22T10:47:28.456Z");
 }
 
+TEST(MakeRecord, a_skipped_run_is_recorded_as_skipped_with_exit_0_and_no_diagnosis) {
+  Options options;
+  options.name = "gt.Sample.Skips";
+  options.command = {"./sample", "--gtest_filter=Sample.Skips"};
+  Supervision run;
+  run.exit_code = 0;
+  run.reported_all_skipped = true;
+  Verdict verdict;
+  verdict.outcome = Outcome::skipped;
+  const json record = make_record(options, run, verdict, context());
+  EXPECT_EQ(record["outcome"], "skipped");
+  EXPECT_EQ(record["exit_code"], 0);
+  EXPECT_EQ(record["launcher_exit_code"], 0);
+  EXPECT_TRUE(record["diagnosis"].is_null());
+}
+
 TEST(MakeRecord, absent_figures_are_null_and_empty_lists_are_arrays) {
   Options options;
   options.name = "t";

@@ -61,6 +61,7 @@ std::string over_budget_clause(const Supervision& run, const Options& options) {
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
     case Outcome::passed: return "passed";
+    case Outcome::skipped: return "skipped";
     case Outcome::failed: return "failed";
     case Outcome::signal: return "signal";
     case Outcome::timeout: return "timeout";
@@ -177,6 +178,8 @@ Verdict classify(const Supervision& run, const Options& options) {
         name, processes(run.leaked.size()), list_leaks(run.leaked));
     return verdict;
   }
+  // Exit 0 stays: CTest shows the skip through the test's own "[  SKIPPED ]" line.
+  if (run.reported_all_skipped) verdict.outcome = Outcome::skipped;
   return verdict;
 }
 

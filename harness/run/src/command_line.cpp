@@ -20,7 +20,8 @@ struct RawOptions {
   std::string name;
   std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent;
-  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, version = false, pin_cpus = false;
+  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, gtest = false, version = false,
+       pin_cpus = false;
 };
 
 EarlyExit usage_error(const std::string& message) {
@@ -63,6 +64,8 @@ void define_options(CLI::App& app, RawOptions& raw) {
   app.add_flag("--no-measurements", raw.no_measurements, "Do not print <CTestMeasurement> tags after the test's output");
   app.add_flag("--pin-cpus", raw.pin_cpus,
                "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation");
+  app.add_flag("--gtest", raw.gtest,
+               "COMMAND is a GoogleTest program: a run that skipped every test case (GTEST_SKIP) is recorded as skipped");
   app.add_flag("--version", raw.version, "Print the version and exit");
 }
 
@@ -204,6 +207,7 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
   if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));
   options.allocated_cpus = std::move(*cpus);
   options.pin_cpus = raw.pin_cpus;
+  options.gtest = raw.gtest;
   return options;
 }
 

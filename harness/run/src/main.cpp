@@ -30,6 +30,7 @@
 #include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
 #include "mmtest/run/format.hpp"
+#include "mmtest/run/gtest_report.hpp"
 #include "mmtest/run/limits.hpp"
 #include "mmtest/run/options.hpp"
 #include "mmtest/run/record.hpp"
@@ -103,12 +104,22 @@ std::optional<std::vector<int>> pin_to_allocated_cpus(const Options& options, st
   return cpus;
 }
 
-std::vector<std::string> child_environment(const Environment& environment, const std::filesystem::path& tmpdir) {
+// Where a --gtest run's GoogleTest report goes: the test's private TMPDIR, fresh for this run, so
+// no stale report can be read. None when the user's environment sets GTEST_OUTPUT: that is theirs.
+std::optional<std::filesystem::path> gtest_report_path(const Options& options, const Environment& environment,
+                                                       const std::filesystem::path& tmpdir) {
+  if (!options.gtest || environment.contains("GTEST_OUTPUT")) return std::nullopt;
+  return tmpdir / kGtestReportFile;
+}
+
+std::vector<std::string> child_environment(const Environment& environment, const std::filesystem::path& tmpdir,
+                                           const std::optional<std::filesystem::path>& gtest_report) {
   std::vector<std::string> variables;
   for (const auto& [name, value] : environment) {
     if (name != "TMPDIR") variables.push_back(name + "=" + value);
   }
   variables.push_back("TMPDIR=" + tmpdir.string());
+  if (gtest_report) variables.push_back("GTEST_OUTPUT=json:" + gtest_report->string());
   return variables;
 }
 
@@ -205,7 +216,8 @@ int run(int argc, char** argv) {
   SpawnRequest request;
   request.executable = *executable;
   request.argv = options.command;
-  request.environment = child_environment(environment, *tmpdir);
+  const auto gtest_report = gtest_report_path(options, environment, *tmpdir);
+  request.environment = child_environment(environment, *tmpdir, gtest_report);
   request.limits = resource_limits(options);
   request.cgroup_procs_fd = cgroup_procs.get();
   const auto started = std::chrono::steady_clock::now();
@@ -227,6 +239,8 @@ int run(int argc, char** argv) {
   result.warnings.insert(result.warnings.begin(), setup_warnings.begin(), setup_warnings.end());
 
   // ---- clean up and report ----
+  // A missing or unreadable report (the test removed it, or is no GoogleTest program) changes nothing.
+  if (gtest_report) result.reported_all_skipped = gtest_report_says_all_skipped(read_small_file(gtest_report->string()).text);
   if (!options.keep_tmp) {
     if (auto problem = remove_test_tmpdir(*tmpdir)) result.warnings.push_back(*problem);
   }

@@ -1,5 +1,6 @@
 // A GoogleTest executable for the mm_gtest_discover_tests() fixture (gtest/CMakeLists.txt): plain,
-// disabled, parameterised and typed tests, and one test that holds more memory than its MEMORY.
+// skipped, disabled, parameterised and typed tests, and one test that holds more memory than its
+// MEMORY.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,6 +16,8 @@ TEST(Sample, SeesItsEnvironment) {
   ASSERT_NE(value, nullptr);
   EXPECT_STREQ(value, "1");
 }
+
+TEST(Sample, Skips) { GTEST_SKIP() << "skipped on purpose"; }
 
 TEST(Sample, DISABLED_NeverRuns) { FAIL() << "disabled tests must not run"; }
 

@@ -9,7 +9,7 @@
 
 namespace mmtest::run {
 
-enum class Outcome { passed, failed, signal, timeout, memory, process_limit, leaked, interrupted, harness_error };
+enum class Outcome { passed, skipped, failed, signal, timeout, memory, process_limit, leaked, interrupted, harness_error };
 
 std::string_view to_string(Outcome outcome);
 
@@ -18,7 +18,7 @@ struct Verdict {
   Outcome outcome = Outcome::passed;
   int exit_code = 0;                      // used when reraise_signal is empty
   std::optional<int> reraise_signal;      // die by this signal so the caller sees it
-  std::optional<std::string> diagnosis;   // the one line for stderr, for every non-pass
+  std::optional<std::string> diagnosis;   // the one line for stderr, for every outcome but passed and skipped
 };
 
 // Turns the facts into the outcome, the exit code of the contract (exit_codes.hpp) and the
@@ -31,8 +31,9 @@ struct Verdict {
 //   3. the measured peak is over the memory budget although nothing stopped the tree (the test
 //      ended before a sample saw it): memory, exit 123, also mentioning leaked processes;
 //   4. processes were left behind (unless allowed): leaked;
-//   5. passed.
-// So a record never says passed with a peak above its budget.
+//   5. the test reported that it skipped every test case it ran: skipped, exit 0;
+//   6. passed.
+// So a record never says passed or skipped with a peak above its budget.
 Verdict classify(const Supervision& run, const Options& options);
 
 // For failures before the test could start (command not found, setup errors).

@@ -37,6 +37,8 @@ struct Options {
   bool print_measurements = true;
   bool pin_cpus = false;                      // pin the test to the CPUs CTest allocated it
   std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
+  // COMMAND is a GoogleTest program: its JSON report tells a skipped run from a pass.
+  bool gtest = false;
 };
 
 // What parse_command_line() wants main() to do besides running a test.

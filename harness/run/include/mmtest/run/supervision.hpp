@@ -37,6 +37,10 @@ struct Supervision {
   std::vector<LeakedProcess> leaked;             // alive when the main process exited
   std::size_t processes_needing_sigkill = 0;     // survived SIGTERM and the grace period
 
+  // What the test said about itself, read by main() after the run (--gtest: GoogleTest's JSON
+  // report): it ran test cases and skipped every one of them.
+  bool reported_all_skipped = false;
+
   std::chrono::nanoseconds wall_time{0};
   double cpu_seconds = 0;
   // Time the test's processes (their main threads) were runnable but waiting for a CPU, from
