@@ -1,6 +1,7 @@
 // Caller mistakes: exit 125 with one line naming the option and the value, and nothing run.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "support.hpp"
 
@@ -121,6 +122,53 @@ TEST_F(LimitMode, ExplicitSampleRuns) {
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "mmtest_helper", command);
   EXPECT_EQ(record["limit_mode"], "sample");
+}
+
+// ---- The suggestion when "--" is missing
+// ------------------------------------------------------------------------------
+
+class MissingSeparator : public LauncherTest {};
+
+// The suggested command is printed in full, and a shell running it runs the intended command
+// with the intended options.
+TEST_F(MissingSeparator, SuggestsTheCommandInItsOrderAndTheSuggestionRuns) {
+  const auto record_path = dir_ / "suggested.json";
+  const auto witness = dir_ / "mmtest_helper.out";
+  const auto command = helper("write-file", {"--dir", dir_.path().string(), "--mib", "0"});
+  const std::vector<std::string> options{"--name", "suggested", "--result", record_path.string()};
+  std::vector<std::string> argv{kLauncher};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), command.begin(), command.end());
+  const auto result = run(argv);
+
+  EXPECT_TRUE(result.status.exited_with(125)) << describe(result.status) << "\n" << result.err;
+  EXPECT_FALSE(std::filesystem::exists(witness)) << "the command ran";
+  // The test's paths and tag need no quoting, so the suggestion is the words joined by spaces.
+  std::string expected = "mmtest-run";
+  for (const auto& word : options) expected += " " + word;
+  expected += " --";
+  for (const auto& word : command) expected += " " + word;
+  const auto lines = lines_of(result.err);
+  ASSERT_EQ(lines.size(), 1u) << result.err;
+  EXPECT_EQ(lines.front(),
+            "mmtest-run: missing '--' before COMMAND: write " + expected + " (see mmtest-run --help)");
+
+  // Run it as a user would paste it, with mmtest-run found in PATH.
+  const auto prefix = std::string("mmtest-run: missing '--' before COMMAND: write ");
+  const auto suffix = std::string(" (see mmtest-run --help)");
+  ASSERT_TRUE(lines.front().starts_with(prefix) && lines.front().ends_with(suffix)) << lines.front();
+  const std::string suggested =
+      lines.front().substr(prefix.size(), lines.front().size() - prefix.size() - suffix.size());
+  const char* path = std::getenv("PATH");
+  const auto pasted = run({"/bin/sh", "-c", suggested},
+                          {.env = {{"PATH", std::filesystem::path(kLauncher).parent_path().string() + ":" +
+                                                (path != nullptr ? path : "/usr/bin:/bin")}}});
+  EXPECT_TRUE(pasted.status.exited_with(0)) << describe(pasted.status) << "\n" << pasted.err;
+  EXPECT_TRUE(std::filesystem::exists(witness)) << "the suggested command did not run the helper";
+  const auto record = read_record(record_path);
+  expect_record_basics(record, pasted, "suggested", command);
+  EXPECT_EQ(record["outcome"], "passed");
+  expect_no_survivors();
 }
 
 // ---- Help and version

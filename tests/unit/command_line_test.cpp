@@ -103,6 +103,109 @@ TEST(CommandLine, a_command_without_double_dash_is_a_usage_error_saying_so) {
   EXPECT_NE(exit.output.find("'--'"), std::string::npos) << exit.output;
 }
 
+// ---- the suggestion when "--" is missing ---------------------------------------------------------
+
+// The command the message suggests: "... write <command> (see mmtest-run --help)\n".
+std::string suggestion_in(const EarlyExit& exit) {
+  const std::string start = "missing '--' before COMMAND: write ";
+  const std::string end = " (see mmtest-run --help)\n";
+  const auto from = exit.output.find(start);
+  if (from == std::string::npos || !exit.output.ends_with(end)) {
+    ADD_FAILURE() << "no suggested command in: " << exit.output;
+    return "";
+  }
+  return exit.output.substr(from + start.size(), exit.output.size() - end.size() - from - start.size());
+}
+
+// The words a POSIX shell makes of `line` (blanks, single quotes and backslashes; nothing else is
+// used by the suggestions).
+Args shell_words(const std::string& line) {
+  Args words;
+  std::string word;
+  bool in_word = false, quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '\'') quoted = false;
+      else word += c;
+    } else if (c == '\'') {
+      quoted = in_word = true;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      word += line[++i];
+      in_word = true;
+    } else if (c == ' ') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  EXPECT_FALSE(quoted) << "unterminated quote in: " << line;
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+TEST(CommandLine, the_suggestion_keeps_the_command_in_its_order) {
+  const EarlyExit exit = parse_error({"./prog", "arg1", "--flag", "value"});
+  EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+  EXPECT_EQ(exit.output,
+            "mmtest-run: missing '--' before COMMAND: write mmtest-run -- ./prog arg1 --flag value (see mmtest-run "
+            "--help)\n");
+}
+
+TEST(CommandLine, the_suggestion_keeps_mmtest_run_options_before_the_separator) {
+  EXPECT_EQ(suggestion_in(parse_error({"--memory", "1G", "./prog", "arg1", "--flag", "value"})),
+            "mmtest-run --memory 1G -- ./prog arg1 --flag value");
+}
+
+// Parsing stops at COMMAND: what follows it is the command's, even when it looks like an option of
+// mmtest-run, as with "nice" or "timeout".
+TEST(CommandLine, the_suggestion_gives_everything_from_the_command_on_to_the_command) {
+  EXPECT_EQ(suggestion_in(parse_error({"--keep-tmp", "--timeout=5", "--name", "n", "./prog", "--memory", "2G", "--help"})),
+            "mmtest-run --keep-tmp --timeout=5 --name n -- ./prog --memory 2G --help");
+}
+
+TEST(CommandLine, the_suggestion_quotes_words_for_a_shell) {
+  EXPECT_EQ(suggestion_in(parse_error({"--name", "my test", "./my prog", "it's", "$HOME", "", "a=b,c:d@e%f+g"})),
+            R"(mmtest-run --name 'my test' -- './my prog' 'it'\''s' '$HOME' '' a=b,c:d@e%f+g)");
+}
+
+TEST(CommandLine, the_suggested_command_parses_back_to_the_intended_one) {
+  const Args command{"./my prog", "it's", "--flag", "value", "", "-x"};
+  for (const Args& launcher_options : {Args{}, Args{"--name", "my test", "--memory", "1G"},
+                                       Args{"--keep-tmp", "--grace=0.5", "--allow-leaks"}}) {
+    Args args = launcher_options;
+    args.insert(args.end(), command.begin(), command.end());
+    const Args suggested = shell_words(suggestion_in(parse_error(args)));
+    ASSERT_FALSE(suggested.empty());
+    EXPECT_EQ(suggested.front(), "mmtest-run");
+    Args expected{"mmtest-run"};
+    expected.insert(expected.end(), launcher_options.begin(), launcher_options.end());
+    expected.push_back("--");
+    expected.insert(expected.end(), command.begin(), command.end());
+    EXPECT_EQ(suggested, expected);
+    const Options options = parse_ok(Args(suggested.begin() + 1, suggested.end()));
+    EXPECT_EQ(options.command, command);
+  }
+}
+
+TEST(CommandLine, an_unknown_option_before_the_command_is_named_not_suggested_away) {
+  for (const Args& args : {Args{"--frobnicate", "./prog", "arg"}, Args{"--memory", "1G", "--frobnicate=3", "./prog"}}) {
+    const EarlyExit exit = parse_error(args);
+    EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+    EXPECT_NE(exit.output.find("unknown option '--frobnicate"), std::string::npos) << exit.output;
+    EXPECT_EQ(exit.output.find("write mmtest-run"), std::string::npos) << exit.output;
+  }
+}
+
+TEST(CommandLine, words_before_the_double_dash_that_are_no_options_are_named_in_order) {
+  const EarlyExit exit = parse_error({"--name", "x", "foo", "bar", "--", "./prog"});
+  EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+  EXPECT_NE(exit.output.find("unexpected 'foo' before '--'"), std::string::npos) << exit.output;
+}
+
 TEST(CommandLine, missing_command_after_double_dash_is_a_usage_error) {
   for (const Args& args : {Args{"--"}, Args{"--timeout", "1", "--"}, Args{"--", ""}}) {
     const EarlyExit exit = parse_error(args);

@@ -1,7 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
+#include <span>
 
 #include "mmtest/run/ctest_resources.hpp"
 #include "mmtest/run/options.hpp"
@@ -42,6 +42,26 @@ std::string basename_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   if (slash == std::string::npos || slash + 1 == path.size()) return path;  // "dir/" keeps its whole name
   return path.substr(slash + 1);
+}
+
+// `word` as a POSIX shell reads it back: bare when no shell treats any of its characters
+// specially, else in single quotes (a quote inside becomes '\'').
+std::string shell_quoted(const std::string& word) {
+  constexpr std::string_view kPlain =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=.,:/@%";
+  if (!word.empty() && word.find_first_not_of(kPlain) == std::string::npos) return word;
+  std::string quoted = "'";
+  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// "mmtest-run <options> -- <command>", each word quoted for a shell.
+std::string suggested_command(std::span<const std::string> options, std::span<const std::string> command) {
+  std::string text = "mmtest-run";
+  for (const std::string& word : options) text += " " + shell_quoted(word);
+  text += " --";
+  for (const std::string& word : command) text += " " + shell_quoted(word);
+  return text;
 }
 
 void define_options(CLI::App& app, RawOptions& raw) {
@@ -101,23 +121,37 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
       "124 timeout; 125 usage or setup error; 126 command not executable; 127 command not found.");
   RawOptions raw;
   define_options(app, raw);
+  // Parsing stops at the first word that is neither an option nor an option's value: COMMAND, when
+  // the "--" was forgotten. That word and every one after it are left over, in their order.
+  app.prefix_command();
 
   // Split at the first "--": nothing of the command ever reaches CLI11.
   const auto separator = std::ranges::find(args, "--");
-  std::vector<std::string> launcher_args(args.begin() + (args.empty() ? 0 : 1), separator);
-  std::ranges::reverse(launcher_args);  // CLI11 consumes a reversed vector
+  const std::span<const std::string> before_separator(args.begin() + (args.empty() ? 0 : 1), separator);
+  std::vector<std::string> launcher_args(before_separator.rbegin(), before_separator.rend());  // CLI11 pops from the back
   try {
     app.parse(launcher_args);
   } catch (const CLI::CallForHelp&) {
     return std::unexpected(EarlyExit{0, app.help()});
-  } catch (const CLI::ExtrasError& error) {
-    if (separator == args.end()) {
-      return std::unexpected(usage_error(fmt::format("missing '--' before COMMAND: write mmtest-run [OPTIONS] -- {}",
-                                                     fmt::join(launcher_args.rbegin(), launcher_args.rend(), " "))));
-    }
-    return std::unexpected(usage_error(error.what()));
   } catch (const CLI::ParseError& error) {
     return std::unexpected(usage_error(error.what()));
+  }
+  // Left over, in the order given: options CLI11 did not know (each moved aside as it came), then
+  // from the first word that is no option on, everything.
+  if (const std::vector<std::string> left_over = app.remaining(); !left_over.empty()) {
+    const std::string& first = left_over.front();
+    if (first.starts_with('-') && first.size() > 1) return std::unexpected(usage_error(fmt::format("unknown option '{}'", first)));
+    if (separator != args.end()) {
+      return std::unexpected(usage_error(fmt::format(
+          "unexpected '{}' before '--': only mmtest-run's options go there, COMMAND and its arguments after it", first)));
+    }
+    // No unknown option came first, so the left-over words are the tail of the arguments: the
+    // command. What precedes them are mmtest-run's options, as the user wrote them.
+    const std::size_t command_words = left_over.size();
+    return std::unexpected(usage_error(
+        fmt::format("missing '--' before COMMAND: write {}",
+                    suggested_command(before_separator.first(before_separator.size() - command_words),
+                                      before_separator.last(command_words)))));
   }
   if (raw.version) return std::unexpected(EarlyExit{0, fmt::format("mmtest-run {}\n", MMTEST_VERSION)});
 
