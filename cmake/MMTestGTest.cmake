@@ -7,7 +7,9 @@ The ctest-time half of :command:`mm_gtest_discover_tests`. Each call of that com
 small file that ``CTestTestfile.cmake`` includes; it calls ``_mm_gtest_add_tests()`` below, which
 
 1. runs the GoogleTest executable with ``--gtest_list_tests`` (directly, never under the launcher)
-   when the cached list is missing or older than the executable;
+   when the cached list is missing or older than the executable. The ctest-time hook does this
+   first, with ``_MM_GTEST_LIST_ONLY`` set, before ``mmtest-plan`` reads the lists, so that the
+   first ``ctest`` already plans every case;
 2. adds one CTest test per test case, run under ``mmtest-run --gtest`` (a case that calls
    ``GTEST_SKIP()`` is recorded as ``skipped``) with ``--gtest_filter=<case>``, with the memory,
    timeout, labels and properties given at configure time, and no ``COST``: ``mmtest-plan``
@@ -58,12 +60,18 @@ function(_mm_gtest_add_tests)
   set(caller "mm_gtest_discover_tests(${arg_TARGET})")
   if(NOT EXISTS "${arg_EXECUTABLE}")
     # Not built yet: one failing test says so, instead of silently having no tests.
-    add_test("${arg_PREFIX}${arg_TARGET}_NOT_BUILT" "${arg_EXECUTABLE}")
+    if(NOT _MM_GTEST_LIST_ONLY)
+      add_test("${arg_PREFIX}${arg_TARGET}_NOT_BUILT" "${arg_EXECUTABLE}")
+    endif()
     return()
   endif()
   if(NOT EXISTS "${arg_LIST_FILE}" OR "${arg_EXECUTABLE}" IS_NEWER_THAN "${arg_LIST_FILE}")
     _mm_gtest_list("${arg_EXECUTABLE}" "${arg_EMULATOR_LIST}" "${arg_WORKING_DIRECTORY}"
       "${arg_DISCOVERY_TIMEOUT}" "${arg_LIST_FILE}" "${caller}")
+  endif()
+  # The ctest-time hook includes this file once before planning, to bring the list up to date.
+  if(_MM_GTEST_LIST_ONLY)
+    return()
   endif()
   file(STRINGS "${arg_LIST_FILE}" cases)
 

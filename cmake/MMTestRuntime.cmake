@@ -562,13 +562,13 @@ function(_mm_write_resource_spec file memory_mib cpu_count gpu_ids)
 endfunction()
 
 # _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>] [CACHE_CPUS <n>]
-#                   [PLANNER_FILE <file>] [RECORDS <dir>...])
+#                   [PLANNER_FILE <file>] [RECORDS <dir>...] [GTEST_FILES <file>...])
 #
 # Runs once per ctest invocation, from the hook in CTestTestfile.cmake: finds the memory and CPU
-# budgets, writes the spec, points CTest at it, names every test that can never fit and plans the
-# start order.
+# budgets, writes the spec, points CTest at it, names every test that can never fit, brings the
+# GoogleTest case lists up to date and plans the start order.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE" "RECORDS" ${ARGN})
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE" "RECORDS;GTEST_FILES" ${ARGN})
   _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
   _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
   _mm_gpu_ids(_mm_gpu_ids)
@@ -581,6 +581,13 @@ macro(_mm_ctest_prepare)
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
     if(NOT "${_mm_prep_PLANNER_FILE}" STREQUAL "")
+      # Discovery first (only where a list is missing or older than its executable): the plan
+      # then covers the cases of this very run. The same files add the tests afterwards.
+      set(_MM_GTEST_LIST_ONLY TRUE)
+      foreach(_mm_gtest_file IN LISTS _mm_prep_GTEST_FILES)
+        include("${_mm_gtest_file}")
+      endforeach()
+      unset(_MM_GTEST_LIST_ONLY)
       _mm_plan_start_order("${_mm_prep_PLANNER_FILE}" "${_mm_prep_MANIFEST}" "${_mm_budget_mib}"
         "${_mm_cpu_count}" "${_mm_prep_RECORDS}")
     endif()
