@@ -141,6 +141,7 @@ Commands
                             [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>] [TEST_SUFFIX <suffix>]
                             [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
                             [PROCESSORS <n>] [PIN_CPUS] [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
+                            [CASE_TIMEOUTS <pattern> <seconds>...]
                             [DISCOVERY_TIMEOUT <seconds>] [PROPERTIES <name> <value>...])
 
   Makes every test case of the GoogleTest executable ``<target>`` its own CTest test
@@ -151,6 +152,11 @@ Commands
   ``mmtest-run --gtest``: a case that calls ``GTEST_SKIP()`` shows as Skipped in CTest and is
   recorded with the outcome ``skipped`` (unless ``GTEST_OUTPUT`` is set in its environment: the
   launcher then leaves it alone).
+
+  ``CASE_TIMEOUTS <pattern> <seconds>...`` gives the cases whose ``<Suite>.<Case>`` matches
+  ``<pattern>`` (``*`` any characters, ``?`` one; the whole name must match) that timeout instead
+  of ``TIMEOUT``; the first matching pattern wins. The start-order planner takes it as the case's
+  first duration estimate.
 
   Discovery happens when ``ctest`` reads the test list: the executable is run directly, never
   under the launcher, with ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds,
@@ -924,6 +930,37 @@ endfunction()
 
 # ---- mm_gtest_discover_tests ---------------------------------------------------------------------
 
+# _mm_case_timeouts(<caller> <pairs> <out> <out_manifest>): CASE_TIMEOUTS <pattern> <seconds>...
+# checked, as "<regex>;<seconds>;<CTest TIMEOUT>;..." for the ctest-time script (<out>) and as
+# ` "<pattern>" <whole seconds>...` for the manifest line (<out_manifest>). A pattern is a
+# GoogleTest-style glob over "<Suite>.<Case>": `*` any characters, `?` one character.
+function(_mm_case_timeouts caller pairs out out_manifest)
+  set(triplets "")
+  set(manifest "")
+  list(LENGTH pairs count)
+  math(EXPR odd "${count} % 2")
+  if(odd)
+    message(FATAL_ERROR "${caller}: CASE_TIMEOUTS expects <pattern> <seconds> pairs, got ${count} items: '${pairs}'")
+  endif()
+  while(pairs)
+    list(POP_FRONT pairs pattern seconds)
+    if(pattern STREQUAL "" OR pattern MATCHES "[ \t\n]")
+      message(FATAL_ERROR "${caller}: CASE_TIMEOUTS expects a pattern like 'Replay.*' (no spaces), got '${pattern}'")
+    endif()
+    _mm_check_seconds("${caller}" "CASE_TIMEOUTS ${pattern}" "${seconds}")
+    _mm_ceil_seconds("${seconds}" seconds_ceil)
+    math(EXPR ctest_timeout "${seconds_ceil} + ${_MM_GRACE_SECONDS} + ${_MM_CTEST_MARGIN_SECONDS}")
+    string(REGEX REPLACE "([][+.^$(){}|\\])" "\\\\\\1" regex "${pattern}")
+    string(REPLACE "*" ".*" regex "${regex}")
+    string(REPLACE "?" "." regex "${regex}")
+    list(APPEND triplets "^${regex}$" "${seconds}" "${ctest_timeout}")
+    _mm_quote(quoted "${pattern}")
+    string(APPEND manifest " ${quoted} ${seconds_ceil}")
+  endwhile()
+  set(${out} "${triplets}" PARENT_SCOPE)
+  set(${out_manifest} "${manifest}" PARENT_SCOPE)
+endfunction()
+
 # _mm_bracket(<out> <value>): <value> as a CMake bracket argument, for files that go through
 # file(GENERATE): generator expressions inside still evaluate, and nothing else is interpreted.
 function(_mm_bracket out value)
@@ -939,7 +976,7 @@ function(mm_gtest_discover_tests target)
   cmake_parse_arguments(PARSE_ARGV 1 arg
     "ALLOW_LEAKS;PIN_CPUS"
     "MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
-    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS;CASE_TIMEOUTS")
   set(caller "mm_gtest_discover_tests(${target})")
   if(arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
@@ -963,6 +1000,7 @@ function(mm_gtest_discover_tests target)
   _mm_resolve_limits("${caller}" "${arg_MEMORY}" "${arg_TIMEOUT}" "${labels}")
   _mm_check_processors("${caller}" cpus)
   _mm_launcher_flags(launcher_flags "${arg_ALLOW_LEAKS}" "${arg_PIN_CPUS}" "${labels}")
+  _mm_case_timeouts("${caller}" "${arg_CASE_TIMEOUTS}" case_timeouts case_timeouts_manifest)
   set(discovery_timeout 5)
   if(DEFINED arg_DISCOVERY_TIMEOUT)
     _mm_check_seconds("${caller}" DISCOVERY_TIMEOUT "${arg_DISCOVERY_TIMEOUT}")
@@ -1013,7 +1051,8 @@ function(mm_gtest_discover_tests target)
   endforeach()
   # Lists keep their escaped ';' inside one bracket argument; the script splits them itself.
   set(arg_LAUNCHER_FLAGS "${launcher_flags}")
-  foreach(key LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_FLAGS LAUNCHER_ARGS)
+  set(arg_CASE_TIMEOUTS "${case_timeouts}")
+  foreach(key LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_FLAGS LAUNCHER_ARGS CASE_TIMEOUTS)
     _mm_bracket(value "${arg_${key}}")
     string(APPEND content "  ${key}_LIST ${value}\n")
   endforeach()
@@ -1040,7 +1079,7 @@ function(mm_gtest_discover_tests target)
   _mm_quote(prefix "${arg_TEST_PREFIX}")
   _mm_quote(suffix "${arg_TEST_SUFFIX}")
   set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST
-    "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus} CASES ${list_file} ${prefix} ${suffix})\n")
+    "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus} CASES ${list_file} ${prefix} ${suffix}${case_timeouts_manifest})\n")
 endfunction()
 
 cmake_policy(POP)

@@ -55,7 +55,7 @@ endfunction()
 
 function(_mm_gtest_add_tests)
   cmake_parse_arguments(PARSE_ARGV 0 arg ""
-    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;EMULATOR_LIST"
+    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;EMULATOR_LIST"
     "")
   set(caller "mm_gtest_discover_tests(${arg_TARGET})")
   if(NOT EXISTS "${arg_EXECUTABLE}")
@@ -84,12 +84,24 @@ function(_mm_gtest_add_tests)
   foreach(case IN LISTS cases)
     set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
     _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
+    # CASE_TIMEOUTS: the first pattern that matches the case sets its timeout.
+    set(timeout "${arg_TIMEOUT}")
+    set(ctest_timeout "${arg_CTEST_TIMEOUT}")
+    set(patterns "${arg_CASE_TIMEOUTS_LIST}")
+    while(patterns)
+      list(POP_FRONT patterns regex seconds seconds_for_ctest)
+      if(case MATCHES "${regex}")
+        set(timeout "${seconds}")
+        set(ctest_timeout "${seconds_for_ctest}")
+        break()
+      endif()
+    endwhile()
     add_test("${name}" ${arg_EMULATOR_LIST} "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
-      "--timeout=${arg_TIMEOUT}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
+      "--timeout=${timeout}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
       ${arg_LAUNCHER_ARGS_LIST} -- "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
     set_tests_properties("${name}" PROPERTIES
       RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB};${cpu_group}"
-      TIMEOUT "${arg_CTEST_TIMEOUT}"
+      TIMEOUT "${ctest_timeout}"
       WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
     # No COST: CTest takes it from its cost file, where mmtest-plan writes the planned order from

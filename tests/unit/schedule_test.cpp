@@ -174,6 +174,49 @@ TEST(Manifest, listed_cases_become_tests_after_the_others_without_disabled_ones)
   EXPECT_EQ(manifest.tests[2].timeout_seconds, 60u);
 }
 
+TEST(GlobMatches, stars_and_question_marks_over_the_whole_name) {
+  EXPECT_TRUE(glob_matches("Replay.*", "Replay.Day30"));
+  EXPECT_TRUE(glob_matches("*.Slow*", "Book.SlowFill"));
+  EXPECT_TRUE(glob_matches("Param/Book.Fill/?", "Param/Book.Fill/7"));
+  EXPECT_TRUE(glob_matches("*", ""));
+  EXPECT_TRUE(glob_matches("a*b*c", "aXXbYYbZc"));
+  EXPECT_TRUE(glob_matches("Book.Add", "Book.Add"));
+  EXPECT_FALSE(glob_matches("Replay.*", "MyReplay.Day30"));  // anchored at both ends
+  EXPECT_FALSE(glob_matches("Book.Add", "Book.Added"));
+  EXPECT_FALSE(glob_matches("Param/Book.Fill/?", "Param/Book.Fill/10"));
+  EXPECT_FALSE(glob_matches("a*b*c", "aXXbYYbZ"));
+  EXPECT_FALSE(glob_matches("?", ""));
+}
+
+TEST(Manifest, case_timeouts_follow_the_cases_clause) {
+  Manifest manifest = parse_manifest(
+      "_mm_need(\"each test of 'u' (mm_gtest_discover_tests)\" 64 0 60 1 CASES \"/l\" \"\" \"\" "
+      "\"Replay.*\" 300 \"*.Big?\" 121)\n"
+      "_mm_need(\"t\" 64 0 60 1 CASES \"/l\" \"\" \"\" \"Replay.*\")\n"      // no seconds
+      "_mm_need(\"t\" 64 0 60 1 CASES \"/l\" \"\" \"\" \"\" 5)\n"             // empty pattern
+      "_mm_need(\"t\" 64 0 60 1 CASES \"/l\" \"\" \"\"\"Replay.*\" 5)\n");   // glued
+  ASSERT_EQ(manifest.case_lists.size(), 1u);
+  ASSERT_EQ(manifest.case_lists[0].timeouts.size(), 2u);
+  EXPECT_EQ(manifest.case_lists[0].timeouts[0].pattern, "Replay.*");
+  EXPECT_EQ(manifest.case_lists[0].timeouts[0].seconds, 300u);
+  EXPECT_EQ(manifest.case_lists[0].timeouts[1].pattern, "*.Big?");
+  EXPECT_EQ(manifest.case_lists[0].timeouts[1].seconds, 121u);
+  EXPECT_EQ(manifest.malformed_lines, 3u);
+}
+
+TEST(Manifest, the_first_matching_case_timeout_sets_a_case_timeout) {
+  TempDirectory directory;
+  write_text(directory.path() / "list.txt", "Replay.BigDay\nBook.Big1\nBook.Add\n");
+  Manifest manifest = parse_manifest("_mm_need(\"each test of 'u' (mm_gtest_discover_tests)\" 64 0 60 1 CASES \"" +
+                                     (directory.path() / "list.txt").string() +
+                                     "\" \"\" \"\" \"Replay.*\" 300 \"*.Big?\" 121)\n");
+  EXPECT_EQ(add_listed_cases(manifest), 0u);
+  ASSERT_EQ(manifest.tests.size(), 3u);
+  EXPECT_EQ(manifest.tests[0].timeout_seconds, 300u);  // both patterns match: the first wins
+  EXPECT_EQ(manifest.tests[1].timeout_seconds, 121u);
+  EXPECT_EQ(manifest.tests[2].timeout_seconds, 60u);
+}
+
 TEST(Manifest, unreadable_file_is_an_error) {
   TempDirectory directory;
   auto manifest = read_manifest(directory / "missing.cmake");

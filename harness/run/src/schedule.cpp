@@ -68,7 +68,7 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& po
 }
 
 // One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus> [CASES "<list>" "<prefix>"
-// "<suffix>"]]])` starting at pos, which it moves past the line. The subject may span lines:
+// "<suffix>" ["<pattern>" <seconds>]...]]])` starting at pos, which it moves past the line. The subject may span lines:
 // _mm_quote() leaves newlines in a name as they are.
 std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   constexpr std::string_view kCall = "_mm_need(";
@@ -113,6 +113,21 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
       *field = std::move(*value);
     }
     if (cases.list_file.empty()) return std::nullopt;
+    // CASE_TIMEOUTS: pairs of a quoted pattern and whole seconds.
+    while (true) {
+      const std::size_t before = pos;
+      while (pos < text.size() && is_blank(text[pos])) ++pos;
+      if (pos >= text.size() || text[pos] != '"') {
+        pos = before;
+        break;
+      }
+      if (pos == before) return std::nullopt;  // glued to the field before
+      auto pattern = parse_quoted(text, pos);
+      if (!pattern || pattern->empty()) return std::nullopt;
+      const auto seconds = separated_number();
+      if (!seconds) return std::nullopt;
+      cases.timeouts.push_back({std::move(*pattern), *seconds});
+    }
     need.cases = std::move(cases);
     while (pos < text.size() && is_blank(text[pos])) ++pos;
   }
@@ -479,6 +494,28 @@ std::expected<Manifest, std::string> read_manifest(const std::filesystem::path& 
   return parse_manifest(file.text);
 }
 
+bool glob_matches(std::string_view pattern, std::string_view text) {
+  // Iterative, with one backtracking point: the last '*' and where its match would end next.
+  std::size_t p = 0, t = 0;
+  std::optional<std::size_t> star, star_text;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_text = t;
+    } else if (star) {
+      p = *star + 1;
+      t = ++*star_text;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 std::size_t add_listed_cases(Manifest& manifest) {
   std::size_t missing = 0;
   for (const CaseList& cases : manifest.case_lists) {
@@ -498,8 +535,14 @@ std::size_t add_listed_cases(Manifest& manifest) {
           line.find("/DISABLED_") != std::string_view::npos) {
         continue;
       }
-      manifest.tests.push_back(
-          {cases.prefix + std::string(line) + cases.suffix, cases.memory_mib, cases.timeout_seconds, cases.cpus});
+      std::uint64_t timeout_seconds = cases.timeout_seconds;
+      for (const CaseTimeout& timeout : cases.timeouts) {
+        if (glob_matches(timeout.pattern, line)) {
+          timeout_seconds = timeout.seconds;
+          break;
+        }
+      }
+      manifest.tests.push_back({cases.prefix + std::string(line) + cases.suffix, cases.memory_mib, timeout_seconds, cases.cpus});
     }
   }
   return missing;
