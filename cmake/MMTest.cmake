@@ -47,7 +47,10 @@ Commands
   ``COMMAND <command> [<arg>...]``
     Required. As for :command:`add_test`: an executable target name as ``<command>`` means that
     target's file; arguments may use generator expressions. An argument that is one of this
-    command's keywords cannot be passed (as with every CMake command).
+    command's keywords cannot be passed (as with every CMake command). One that looks like a
+    misspelled keyword (upper case, one or two edits from one, e.g. ``MEMROY``) is passed on
+    with an ``AUTHOR_WARNING``; write it ``$<1:MEMROY>`` to pass it without one, or see
+    :variable:`MMTEST_NO_KEYWORD_WARNINGS`.
 
   ``MEMORY <size>``
     The test's memory need and limit: the most its whole process tree may use at once. A size
@@ -66,7 +69,9 @@ Commands
   ``LABELS <label>...``
     CTest labels. Each must be known: the built-in ``unit integration performance slow soak
     chaos operational``, or one registered with :command:`mm_register_labels`. An unknown label
-    is a configure error, so a typo cannot silently drop a test from ``ctest -L``/``-LE``.
+    is a configure error, so a typo cannot silently drop a test from ``ctest -L``/``-LE``; the
+    error names the keyword it looks like (``LABELS unit MEMROY 1G``) or the known label
+    (``Unit``, ``unittest``: "did you mean 'unit'?").
     ``performance`` tests also get ``RUN_SERIAL`` and ``PIN_CPUS``: benchmarks need a quiet
     machine.
 
@@ -151,7 +156,8 @@ Commands
   (``DISABLED_``) are added with CTest's ``DISABLED`` property. Each test runs under
   ``mmtest-run --gtest``: a case that calls ``GTEST_SKIP()`` shows as Skipped in CTest and is
   recorded with the outcome ``skipped`` (unless ``GTEST_OUTPUT`` is set in its environment: the
-  launcher then leaves it alone).
+  launcher then leaves it alone). Mistakes get the same errors and hints as with
+  :command:`add_mm_test`, and ``EXTRA_ARGS`` the same warning as its ``COMMAND`` arguments.
 
   ``CASE_TIMEOUTS <pattern> <seconds>...`` gives the cases whose ``<Suite>.<Case>`` matches
   ``<pattern>`` (``*`` any characters, ``?`` one; the whole name must match) that timeout instead
@@ -193,6 +199,11 @@ Variables
 .. variable:: MMTEST_RESULTS_DIR
 
   Where the result records go. Default ``${CMAKE_BINARY_DIR}/mmtest-results``.
+
+.. variable:: MMTEST_NO_KEYWORD_WARNINGS
+
+  When true, no warning for ``COMMAND`` or ``EXTRA_ARGS`` arguments that look like misspelled
+  keywords. A normal variable (for a directory and those below) or a cache variable. Default off.
 
 .. variable:: MMTEST_RUN
 
@@ -265,6 +276,12 @@ macro(_mm_constants)
   set(_MM_CTEST_MARGIN_SECONDS 10)     # CTest's TIMEOUT = launcher timeout + grace + this
   set(_MM_MANAGED_PROPERTIES RESOURCE_GROUPS TIMEOUT LABELS ENVIRONMENT WORKING_DIRECTORY WILL_FAIL PROCESSORS)
   set(_MM_MANAGED_LAUNCHER_OPTIONS --name --memory --timeout --grace --result)
+  # Each command's keywords, as its cmake_parse_arguments() lists them, for the hints about
+  # misspelled ones (tests/cmake/check-keywords.cmake keeps the three copies equal).
+  set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL NAME MEMORY TIMEOUT PROCESSORS GPUS
+    WORKING_DIRECTORY COMMAND LABELS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
+  set(_MM_KEYWORDS_mm_gtest_discover_tests ALLOW_LEAKS MEMORY TIMEOUT TEST_PREFIX TEST_SUFFIX
+    WORKING_DIRECTORY DISCOVERY_TIMEOUT LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
   # The hook and the GoogleTest script live beside this file, wherever it was installed.
   set(_MM_MODULE_DIR "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
 endmacro()
@@ -309,7 +326,11 @@ function(mm_register_labels)
       message(FATAL_ERROR "${caller}: a label starts with a letter and contains letters, digits, "
         "'_', '.' and '-', got '${label}'")
     endif()
-    set_property(GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}" TRUE)
+    get_property(known GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}")
+    if(NOT known)
+      set_property(GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}" TRUE)
+      set_property(GLOBAL APPEND PROPERTY _MM_KNOWN_LABELS "${label}")
+    endif()
     if(DEFINED arg_TIMEOUT)
       set_property(GLOBAL PROPERTY "_MM_LABEL_TIMEOUT_${label}" "${arg_TIMEOUT}")
     endif()
@@ -326,14 +347,223 @@ if(NOT _mm_labels_done)
   mm_register_labels(soak TIMEOUT 7200)
 endif()
 
-# _mm_check_labels(<caller> <labels>): every label known, else a configure error listing them.
+# _mm_check_labels(<caller> <labels>): every label known, else a configure error naming the
+# keyword or the known label it most likely misspells, or listing the known ones.
 function(_mm_check_labels caller labels)
   foreach(label IN LISTS labels)
     get_property(known GLOBAL PROPERTY "_MM_LABEL_KNOWN_${label}")
-    if(NOT known)
-      message(FATAL_ERROR "${caller}: unknown label '${label}'; known labels are unit, integration, "
-        "performance, slow, soak, chaos, operational and those given to mm_register_labels(); "
-        "register it with mm_register_labels(${label})")
+    if(known)
+      continue()
+    endif()
+    _mm_keyword_like("${caller}" "${label}" keyword)
+    if(keyword)
+      message(FATAL_ERROR "${caller}: unknown label '${label}' looks like a misspelling of the "
+        "keyword ${keyword} (after LABELS, every word up to the next keyword is a label); spell "
+        "it ${keyword}, or register the label with mm_register_labels(${label})")
+    endif()
+    _mm_label_like("${label}" similar)
+    if(similar)
+      message(FATAL_ERROR "${caller}: unknown label '${label}'; did you mean '${similar}'? "
+        "Or register it with mm_register_labels(${label})")
+    endif()
+    message(FATAL_ERROR "${caller}: unknown label '${label}'; known labels are unit, integration, "
+      "performance, slow, soak, chaos, operational and those given to mm_register_labels(); "
+      "register it with mm_register_labels(${label})")
+  endforeach()
+endfunction()
+
+# ---- Hints for misspelled keywords and labels ----------------------------------------------------
+# Only reached once something is wrong or looks wrong: an unknown label or argument, or an
+# upper-case word among a command's arguments. None of this runs for a well-formed call.
+
+# _mm_edit_distance(<a> <b> <out>): the optimal string alignment distance between two words of
+# letters, digits, '_', '.' and '-': each inserted, deleted or replaced character and each swap
+# of two neighbouring characters counts one, so MEMROY is one edit from MEMORY.
+function(_mm_edit_distance a b out)
+  string(LENGTH "${a}" a_length)
+  string(LENGTH "${b}" b_length)
+  if(a_length EQUAL 0 OR b_length EQUAL 0)
+    math(EXPR distance "${a_length} + ${b_length}")
+    set(${out} ${distance} PARENT_SCOPE)
+    return()
+  endif()
+  set(b_chars "")
+  math(EXPR b_last "${b_length} - 1")
+  foreach(j RANGE 0 ${b_last})
+    string(SUBSTRING "${b}" ${j} 1 char)
+    list(APPEND b_chars "${char}")
+  endforeach()
+  # Rows of the table: <above> for a's first i-1 characters, <before> for its first i-2; column j
+  # holds the distance to b's first j characters.
+  set(before "")
+  set(above "")
+  foreach(j RANGE 0 ${b_length})
+    list(APPEND above ${j})
+  endforeach()
+  set(a_previous "")
+  foreach(i RANGE 1 ${a_length})
+    math(EXPR a_index "${i} - 1")
+    string(SUBSTRING "${a}" ${a_index} 1 a_char)
+    set(row ${i})
+    set(left ${i})
+    set(b_previous "")
+    foreach(j RANGE 1 ${b_length})
+      math(EXPR diagonal_index "${j} - 1")
+      list(GET b_chars ${diagonal_index} b_char)
+      list(GET above ${diagonal_index} diagonal)
+      list(GET above ${j} up)
+      if(a_char STREQUAL b_char)
+        set(best ${diagonal})
+      else()
+        math(EXPR best "${diagonal} + 1")
+      endif()
+      if(up LESS best)
+        math(EXPR best "${up} + 1")
+      endif()
+      if(left LESS best)
+        math(EXPR best "${left} + 1")
+      endif()
+      if(a_char STREQUAL b_previous AND a_previous STREQUAL b_char AND NOT a_char STREQUAL b_char)
+        math(EXPR swap_index "${j} - 2")
+        list(GET before ${swap_index} swap)
+        if(swap LESS best)
+          math(EXPR best "${swap} + 1")
+        endif()
+      endif()
+      list(APPEND row ${best})
+      set(left ${best})
+      set(b_previous "${b_char}")
+    endforeach()
+    set(before "${above}")
+    set(above "${row}")
+    set(a_previous "${a_char}")
+  endforeach()
+  list(GET above ${b_length} distance)
+  set(${out} ${distance} PARENT_SCOPE)
+endfunction()
+
+# _mm_nearest(<word> <candidates> <out>): the candidate <word> is most likely a misspelling of,
+# or empty: the fewest edits (_mm_edit_distance), at most 1 from a candidate of up to 6
+# characters and at most 2 from a longer one; the first listed wins a tie.
+function(_mm_nearest word candidates out)
+  string(LENGTH "${word}" word_length)
+  set(nearest "")
+  set(nearest_distance 3)
+  foreach(candidate IN LISTS candidates)
+    string(LENGTH "${candidate}" length)
+    set(limit 1)
+    if(length GREATER 6)
+      set(limit 2)
+    endif()
+    math(EXPR gap "${length} - ${word_length}")
+    if(gap GREATER limit OR gap LESS -${limit})
+      continue()
+    endif()
+    _mm_edit_distance("${word}" "${candidate}" distance)
+    if(distance LESS_EQUAL limit AND distance LESS nearest_distance)
+      set(nearest "${candidate}")
+      set(nearest_distance ${distance})
+    endif()
+  endforeach()
+  set(${out} "${nearest}" PARENT_SCOPE)
+endfunction()
+
+# _mm_keyword_like(<caller> <word> <out>): the keyword of <caller>'s command (add_mm_test or
+# mm_gtest_discover_tests) that <word> looks like a misspelling of, or empty. Only words in upper
+# case like a keyword qualify: `memroy` or `--memroy` is somebody's argument, `MEMROY` a slip.
+function(_mm_keyword_like caller word out)
+  set(keyword "")
+  if(word MATCHES "^[A-Z][A-Z_]+$" AND caller MATCHES "^([a-z_]+)")
+    _mm_nearest("${word}" "${_MM_KEYWORDS_${CMAKE_MATCH_1}}" keyword)
+  endif()
+  set(${out} "${keyword}" PARENT_SCOPE)
+endfunction()
+
+# _mm_label_like(<label> <out>): the known label <label> most likely meant, or empty. Case is
+# ignored; a known label within the edits of _mm_nearest (`Unit`, `integraton`), else one that
+# begins <label> or that <label> begins, four characters at least (`unittest`, `perf`).
+function(_mm_label_like label out)
+  set(similar "")
+  if(label MATCHES "^[A-Za-z0-9_.-]+$")
+    string(TOLOWER "${label}" lower)
+    get_property(known_labels GLOBAL PROPERTY _MM_KNOWN_LABELS)
+    string(TOLOWER "${known_labels}" lower_known)
+    _mm_nearest("${lower}" "${lower_known}" similar)
+    if(similar)
+      list(FIND lower_known "${similar}" index)
+      list(GET known_labels ${index} similar)
+    else()
+      string(LENGTH "${lower}" length)
+      foreach(known IN LISTS known_labels)
+        string(TOLOWER "${known}" lower_candidate)
+        string(LENGTH "${lower_candidate}" candidate_length)
+        if(length LESS candidate_length)
+          string(SUBSTRING "${lower_candidate}" 0 ${length} begins)
+          set(begins_with "${lower}")
+        else()
+          string(SUBSTRING "${lower}" 0 ${candidate_length} begins)
+          set(begins_with "${lower_candidate}")
+        endif()
+        string(LENGTH "${begins_with}" common)
+        if(common GREATER_EQUAL 4 AND begins STREQUAL begins_with)
+          set(similar "${known}")
+          break()
+        endif()
+      endforeach()
+    endif()
+  endif()
+  set(${out} "${similar}" PARENT_SCOPE)
+endfunction()
+
+# _mm_hint_unknown_arguments(<caller> <arguments> <out>): "; 'X' looks like a misspelling of the
+# keyword Y" for the first of the unparsed <arguments> that does, else empty.
+function(_mm_hint_unknown_arguments caller arguments out)
+  set(hint "")
+  foreach(argument IN LISTS arguments)
+    _mm_keyword_like("${caller}" "${argument}" keyword)
+    if(keyword)
+      set(hint "; '${argument}' looks like a misspelling of the keyword ${keyword}")
+      break()
+    endif()
+  endforeach()
+  set(${out} "${hint}" PARENT_SCOPE)
+endfunction()
+
+# _mm_warn_keyword_like_arguments(<caller> <keyword> <words>): an AUTHOR_WARNING for each
+# argument after the first of <words> (COMMAND's, or EXTRA_ARGS' from the first) that looks like
+# a misspelled keyword: `COMMAND prog MEMROY 1G` passes MEMROY and 1G to prog, as add_test
+# would, and the test gets the default MEMORY. What each word resolves to is remembered for the
+# build, so suites repeating an upper-case argument pay for one comparison.
+function(_mm_warn_keyword_like_arguments caller keyword words)
+  if(MMTEST_NO_KEYWORD_WARNINGS)
+    return()
+  endif()
+  _mm_constants()
+  string(REGEX MATCH "^[a-z_]+" command "${caller}")
+  set(first FALSE)
+  if(keyword STREQUAL "COMMAND")
+    set(first TRUE)
+  endif()
+  foreach(word IN LISTS words)
+    if(first)
+      set(first FALSE)
+      continue()
+    endif()
+    if(NOT word MATCHES "^[A-Z][A-Z_]+$")
+      continue()
+    endif()
+    get_property(like GLOBAL PROPERTY "_MM_KEYWORD_LIKE_${command}_${word}")
+    if("${like}" STREQUAL "")
+      _mm_keyword_like("${caller}" "${word}" like)
+      if("${like}" STREQUAL "")
+        set(like "-")
+      endif()
+      set_property(GLOBAL PROPERTY "_MM_KEYWORD_LIKE_${command}_${word}" "${like}")
+    endif()
+    if(NOT like STREQUAL "-")
+      message(AUTHOR_WARNING "${caller}: ${keyword} argument '${word}' looks like a misspelling of "
+        "the keyword ${like}; it is passed on as it is. If that is meant, write it as $<1:${word}> "
+        "or set MMTEST_NO_KEYWORD_WARNINGS to ON")
     endif()
   endforeach()
 endfunction()
@@ -454,7 +684,8 @@ endfunction()
 function(_mm_check_environment caller entries)
   foreach(entry IN LISTS entries)
     if(NOT entry MATCHES "^[A-Za-z_][A-Za-z0-9_]*=")
-      message(FATAL_ERROR "${caller}: ENVIRONMENT expects VAR=value, got '${entry}'")
+      _mm_hint_unknown_arguments("${caller}" "${entry}" hint)
+      message(FATAL_ERROR "${caller}: ENVIRONMENT expects VAR=value, got '${entry}'${hint}")
     endif()
   endforeach()
 endfunction()
@@ -730,6 +961,11 @@ function(add_mm_test)
     set_tests_properties("${arg_NAME}" PROPERTIES ${CMAKE_MATCH_6})
     set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}" "${CMAKE_CURRENT_SOURCE_DIR}")
     set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(\"test '${arg_NAME}'\" ${CMAKE_MATCH_1})\n")
+    # An upper-case word may be a misspelled keyword that COMMAND took in: the general path's
+    # warning (last, as this MATCHES replaces the CMAKE_MATCH_<n> used above).
+    if(";${arg_COMMAND};" MATCHES ";[A-Z][A-Z_]+;")
+      _mm_warn_keyword_like_arguments("add_mm_test(${arg_NAME})" COMMAND "${arg_COMMAND}")
+    endif()
     return()
   endif()
 
@@ -744,8 +980,9 @@ function(add_mm_test)
   endif()
   if(arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    _mm_hint_unknown_arguments("${caller}" "${arg_UNPARSED_ARGUMENTS}" hint)
     message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'; arguments come after a keyword "
-      "such as NAME, COMMAND, MEMORY, TIMEOUT or LABELS")
+      "such as NAME, COMMAND, MEMORY, TIMEOUT or LABELS${hint}")
   endif()
   if(arg_KEYWORDS_MISSING_VALUES)
     list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
@@ -786,6 +1023,9 @@ function(add_mm_test)
     math(EXPR gpus "${arg_GPUS}")
   endif()
   _mm_check_pass_through("${caller}")
+  if(";${arg_COMMAND};" MATCHES ";[A-Z][A-Z_]+;")
+    _mm_warn_keyword_like_arguments("${caller}" COMMAND "${arg_COMMAND}")
+  endif()
   _mm_launcher("${caller}" launcher)
   _mm_results_dir(results_dir)
   _mm_result_file(result_file "${results_dir}" "${name}")
@@ -980,7 +1220,8 @@ function(mm_gtest_discover_tests target)
   set(caller "mm_gtest_discover_tests(${target})")
   if(arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
-    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'")
+    _mm_hint_unknown_arguments("${caller}" "${arg_UNPARSED_ARGUMENTS}" hint)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'${hint}")
   endif()
   if(arg_KEYWORDS_MISSING_VALUES)
     _mm_check_properties_start("${caller}" ${ARGC})
@@ -1007,6 +1248,9 @@ function(mm_gtest_discover_tests target)
     set(discovery_timeout "${arg_DISCOVERY_TIMEOUT}")
   endif()
   _mm_check_pass_through("${caller}")
+  if(";${arg_EXTRA_ARGS};" MATCHES ";[A-Z][A-Z_]+;")
+    _mm_warn_keyword_like_arguments("${caller}" EXTRA_ARGS "${arg_EXTRA_ARGS}")
+  endif()
   _mm_launcher("${caller}" launcher)
   _mm_results_dir(results_dir)
   set(working_directory "${CMAKE_CURRENT_BINARY_DIR}")

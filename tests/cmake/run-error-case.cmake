@@ -1,20 +1,38 @@
-# cmake -P driver: configures error-project with one case of errors/, which must fail, and
-# matches its stderr against errors/<case>-stderr.txt (one regex, whitespace folded).
+# cmake -P driver: configures error-project with one case of errors/ or warnings/ and matches
+# its stderr against <dir>/<case>-stderr.txt (one regex, whitespace folded). A case of errors/
+# must fail to configure; a case of warnings/ must configure, and its regex "^$" means "prints
+# nothing on stderr". The stderr is kept in <WORK>/stderr.txt for check-doc-messages.cmake.
 #   -DCASE=<name> -DMMTEST_MODULE=<MMTest.cmake> -DWORK=<dir> -DGENERATOR=<generator>
+#   [-DKIND=errors|warnings, default errors]
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
-set(case_file "${CMAKE_CURRENT_LIST_DIR}/errors/${CASE}.cmake")
-set(pre_file "${CMAKE_CURRENT_LIST_DIR}/errors/${CASE}-pre.cmake")
+if(NOT DEFINED KIND)
+  set(KIND errors)
+endif()
+set(case_file "${CMAKE_CURRENT_LIST_DIR}/${KIND}/${CASE}.cmake")
+set(pre_file "${CMAKE_CURRENT_LIST_DIR}/${KIND}/${CASE}-pre.cmake")
 set(pre_arg "")
 if(EXISTS "${pre_file}")
   set(pre_arg "-DMMTEST_CASE_PRE=${pre_file}")
 endif()
-file(READ "${CMAKE_CURRENT_LIST_DIR}/errors/${CASE}-stderr.txt" expected)
+file(READ "${CMAKE_CURRENT_LIST_DIR}/${KIND}/${CASE}-stderr.txt" expected)
 string(STRIP "${expected}" expected)
 file(REMOVE_RECURSE "${WORK}")
 mm_test_run(configure EXPECT_FAILURE COMMAND
   ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/error-project" -B "${WORK}" -G "${GENERATOR}"
   "-DMMTEST_MODULE=${MMTEST_MODULE}" "-DMMTEST_CASE=${case_file}" "-DMMTEST_RUN=/bin/true" ${pre_arg})
+file(WRITE "${WORK}/stderr.txt" "${configure_err}")
+if(KIND STREQUAL "warnings")
+  if(NOT configure_rc EQUAL 0)
+    message(FATAL_ERROR "case ${CASE}: configure failed but must succeed\n${configure_out}\n${configure_err}")
+  endif()
+  mm_test_expect("${configure_err}" "${expected}" "case ${CASE}")
+  if(NOT expected STREQUAL "^$")
+    # A warning for the author, which -Wno-dev silences and -Werror=dev makes an error.
+    mm_test_expect("${configure_err}" "CMake Warning \\(dev\\) at " "case ${CASE}")
+  endif()
+  return()
+endif()
 if(configure_rc EQUAL 0)
   message(FATAL_ERROR "case ${CASE}: configure succeeded but must fail\n${configure_out}\n${configure_err}")
 endif()

@@ -1,1 +1,1 @@
-add_mm_test(NAME t COMMAND prog LABELS unit integraton)
+add_mm_test(NAME t COMMAND prog LABELS unit nightly)

@@ -1,0 +1,2 @@
+set(MMTEST_NO_KEYWORD_WARNINGS ON)
+add_mm_test(NAME t COMMAND prog MEMROY 1G)
