@@ -15,7 +15,9 @@ set(MMTEST_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/mmtest" CACHE STRING
 set(mmtest_modules
   "${PROJECT_SOURCE_DIR}/cmake/MMTest.cmake"
   "${PROJECT_SOURCE_DIR}/cmake/MMTestRuntime.cmake"
-  "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake")
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake"
+  # Not included by the package: there to be copied into projects that adopt mmtest optionally.
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestOptional.cmake")
 
 # ---- Install tree --------------------------------------------------------------------------------
 install(TARGETS mmtest_run mmtest_plan EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
