@@ -12,13 +12,15 @@
 #   floor  the same, plus cmake_parse_arguments(PARSE_ARGV) over add_mm_test's keywords: what
 #          any CMake function with add_mm_test's signature costs before it checks anything
 #   mm     add_mm_test(... MEMORY 64M LABELS unit)
+#   mm_upper  the same with an upper-case word in COMMAND (FAST), which the fast path checks for
+#          a misspelled keyword
 # Uses hyperfine when present (scripts/install-deps installs it), else a plain timing loop.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 count="${1:-5000}"
 work="${root}/build/bench-cmake"
 launcher="${MMTEST_RUN:-${root}/build/dev/harness/run/mmtest-run}"
-kinds=(plain call floor mm)
+kinds=(plain call floor mm mm_upper)
 rm -rf "${work}"
 for kind in "${kinds[@]}"; do
   mkdir -p "${work}/${kind}"
@@ -27,7 +29,7 @@ for kind in "${kinds[@]}"; do
     echo "project(bench_${kind} NONE)"
     echo 'enable_testing()'
     case "${kind}" in
-      mm) echo "include(\"${root}/cmake/MMTest.cmake\")" ;;
+      mm | mm_upper) echo "include(\"${root}/cmake/MMTest.cmake\")" ;;
       call | floor)
         echo 'function(declare)'
         [ "${kind}" = floor ] && echo '  cmake_parse_arguments(PARSE_ARGV 0 arg "ALLOW_LEAKS;WILL_FAIL" "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY" "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")'
@@ -39,6 +41,7 @@ for kind in "${kinds[@]}"; do
     echo "foreach(i RANGE 1 ${count})"
     case "${kind}" in
       mm) echo '  add_mm_test(NAME test_${i} COMMAND /bin/true ${i} MEMORY 64M LABELS unit)' ;;
+      mm_upper) echo '  add_mm_test(NAME test_${i} COMMAND /bin/true ${i} FAST MEMORY 64M LABELS unit)' ;;
       call | floor) echo '  declare(NAME test_${i} COMMAND /bin/true ${i} MEMORY 64M LABELS unit)' ;;
       plain)
         echo '  add_test(NAME test_${i} COMMAND /bin/true ${i})'

@@ -529,17 +529,16 @@ function(_mm_hint_unknown_arguments caller arguments out)
   set(${out} "${hint}" PARENT_SCOPE)
 endfunction()
 
-# _mm_warn_keyword_like_arguments(<caller> <keyword> <words>): an AUTHOR_WARNING for each
-# argument after the first of <words> (COMMAND's, or EXTRA_ARGS' from the first) that looks like
-# a misspelled keyword: `COMMAND prog MEMROY 1G` passes MEMROY and 1G to prog, as add_test
-# would, and the test gets the default MEMORY. What each word resolves to is remembered for the
-# build, so suites repeating an upper-case argument pay for one comparison.
-function(_mm_warn_keyword_like_arguments caller keyword words)
+# _mm_warn_keyword_like_arguments(<command> <caller> <keyword> <words>): an AUTHOR_WARNING for
+# each argument after the first of <words> (COMMAND's, or EXTRA_ARGS' from the first) that looks
+# like a misspelled keyword of <command>: `COMMAND prog MEMROY 1G` passes MEMROY and 1G to prog,
+# as add_test would, and the test gets the default MEMORY. What each word resolves to is
+# remembered for the build: a suite repeating an upper-case argument compares it once, and the
+# fast path's calls stay cheap.
+function(_mm_warn_keyword_like_arguments command caller keyword words)
   if(MMTEST_NO_KEYWORD_WARNINGS)
     return()
   endif()
-  _mm_constants()
-  string(REGEX MATCH "^[a-z_]+" command "${caller}")
   set(first FALSE)
   if(keyword STREQUAL "COMMAND")
     set(first TRUE)
@@ -548,15 +547,16 @@ function(_mm_warn_keyword_like_arguments caller keyword words)
     if(first)
       set(first FALSE)
       continue()
-    endif()
-    if(NOT word MATCHES "^[A-Z][A-Z_]+$")
+    elseif(NOT word MATCHES "^[A-Z][A-Z_]+$")
       continue()
     endif()
     get_property(like GLOBAL PROPERTY "_MM_KEYWORD_LIKE_${command}_${word}")
     if("${like}" STREQUAL "")
-      _mm_keyword_like("${caller}" "${word}" like)
+      _mm_constants()
+      _mm_keyword_like("${command}" "${word}" like)
       if("${like}" STREQUAL "")
         set(like "-")
+        set_property(GLOBAL APPEND PROPERTY "_MM_FAR_FROM_KEYWORDS_${command}" "${word}")
       endif()
       set_property(GLOBAL PROPERTY "_MM_KEYWORD_LIKE_${command}_${word}" "${like}")
     endif()
@@ -936,11 +936,28 @@ function(add_mm_test)
     get_property(first_dir GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}")
     # The last MATCHES is evaluated last and leaves the entry's parts in CMAKE_MATCH_<n>: the
     # manifest's numbers, the launcher, the records directory, the launcher's options before and
-    # after --result, set_tests_properties' pairs.
+    # after --result, set_tests_properties' pairs. A COMMAND with an upper-case word is tried
+    # second, with the same conditions (if() evaluates all of them), so that the commonest calls
+    # pay for nothing more. Such a word may be a misspelled keyword that COMMAND took in: the
+    # general path's check, skipped for the words already found far from every keyword (a
+    # function call costs as much as this whole path). An add_test keyword among the words takes
+    # the general path.
     if(name_length LESS_EQUAL 100 AND "${first_dir}" STREQUAL "" AND NOT TEST "${arg_NAME}"
+        AND arg_NAME MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
+        AND NOT ";${arg_COMMAND};" MATCHES ";;|\\\\;|;[A-Z][A-Z_]+;"
+        AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
+    elseif(name_length LESS_EQUAL 100 AND "${first_dir}" STREQUAL "" AND NOT TEST "${arg_NAME}"
         AND arg_NAME MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
         AND NOT ";${arg_COMMAND};" MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);"
         AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
+      # (Neither list(FILTER) nor a function call changes this scope's CMAKE_MATCH_<n>.)
+      set(words "${arg_COMMAND}")
+      list(FILTER words INCLUDE REGEX "^[A-Z][A-Z_]+$")
+      get_property(far_words GLOBAL PROPERTY _MM_FAR_FROM_KEYWORDS_add_mm_test)
+      list(REMOVE_ITEM words "" ${far_words})
+      if(NOT "${words}" STREQUAL "")
+        _mm_warn_keyword_like_arguments(add_mm_test "add_mm_test(${arg_NAME})" COMMAND "${arg_COMMAND}")
+      endif()
     else()
       set(ready "")
     endif()
@@ -961,11 +978,6 @@ function(add_mm_test)
     set_tests_properties("${arg_NAME}" PROPERTIES ${CMAKE_MATCH_6})
     set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}" "${CMAKE_CURRENT_SOURCE_DIR}")
     set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST "_mm_need(\"test '${arg_NAME}'\" ${CMAKE_MATCH_1})\n")
-    # An upper-case word may be a misspelled keyword that COMMAND took in: the general path's
-    # warning (last, as this MATCHES replaces the CMAKE_MATCH_<n> used above).
-    if(";${arg_COMMAND};" MATCHES ";[A-Z][A-Z_]+;")
-      _mm_warn_keyword_like_arguments("add_mm_test(${arg_NAME})" COMMAND "${arg_COMMAND}")
-    endif()
     return()
   endif()
 
@@ -1024,7 +1036,7 @@ function(add_mm_test)
   endif()
   _mm_check_pass_through("${caller}")
   if(";${arg_COMMAND};" MATCHES ";[A-Z][A-Z_]+;")
-    _mm_warn_keyword_like_arguments("${caller}" COMMAND "${arg_COMMAND}")
+    _mm_warn_keyword_like_arguments(add_mm_test "${caller}" COMMAND "${arg_COMMAND}")
   endif()
   _mm_launcher("${caller}" launcher)
   _mm_results_dir(results_dir)
@@ -1249,7 +1261,7 @@ function(mm_gtest_discover_tests target)
   endif()
   _mm_check_pass_through("${caller}")
   if(";${arg_EXTRA_ARGS};" MATCHES ";[A-Z][A-Z_]+;")
-    _mm_warn_keyword_like_arguments("${caller}" EXTRA_ARGS "${arg_EXTRA_ARGS}")
+    _mm_warn_keyword_like_arguments(mm_gtest_discover_tests "${caller}" EXTRA_ARGS "${arg_EXTRA_ARGS}")
   endif()
   _mm_launcher("${caller}" launcher)
   _mm_results_dir(results_dir)
