@@ -5,7 +5,7 @@
 #
 #   bench/cmake-configure.sh [N]        # default N=5000; needs a built build/dev (mmtest-run)
 #
-# Four LANGUAGES NONE projects declare the same N tests:
+# Five LANGUAGES NONE projects declare the same N tests:
 #   plain  add_test() + set_tests_properties(LABELS, TIMEOUT)
 #   call   the same two commands inside a function that takes add_mm_test's arguments and does
 #          nothing else with them: the cost of a CMake function call alone
