@@ -374,7 +374,8 @@ endfunction()
 
 # ---- Hints for misspelled keywords and labels ----------------------------------------------------
 # Only reached once something is wrong or looks wrong: an unknown label or argument, or an
-# upper-case word among a command's arguments. None of this runs for a well-formed call.
+# upper-case word among a command's arguments (each distinct word compared once per configure).
+# None of this runs for a well-formed call without such a word.
 
 # _mm_edit_distance(<a> <b> <out>): the optimal string alignment distance between two words of
 # letters, digits, '_', '.' and '-': each inserted, deleted or replaced character and each swap

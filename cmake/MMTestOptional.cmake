@@ -34,6 +34,9 @@ and the same calls add plain CTest tests: ``add_test``, or CMake's ``gtest_disco
   ``PROCESSORS`` and ``PROPERTIES`` as given (list values stay whole);
 - ``MEMORY``, ``GPUS``, ``ALLOW_LEAKS`` and ``LAUNCHER_ARGS`` accepted and without effect.
 
+Without mmtest only unknown keywords and labels are errors: a build with mmtest (CI with
+``MMTEST_REQUIRED``) checks sizes, seconds and ``PROPERTIES`` as well.
+
 .. variable:: MMTEST_REQUIRED
 
   Option, default ``OFF``. When ``ON``, a missing mmtest is a configure error, for the builds
@@ -86,11 +89,18 @@ function(add_mm_test)
     message(FATAL_ERROR "add_mm_test(${arg_NAME}): NAME and COMMAND are required")
   endif()
   _mm_plain_properties("add_mm_test(${arg_NAME})" properties)
-  # add_test would take these words of the command for its own keywords.
-  list(TRANSFORM arg_COMMAND REPLACE "^(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS)$" "$<1:\\1>")
-  add_test(NAME "${arg_NAME}" COMMAND ${arg_COMMAND})
+  # Each word a bracket argument, so that an empty one or one holding ';' reaches the program.
+  set(words "")
+  foreach(word IN LISTS arg_COMMAND)
+    if(word MATCHES "^(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS)$")
+      set(word "$<1:${word}>") # not add_test's keyword of that name
+    endif()
+    _mm_plain_bracket(word "${word}")
+    string(APPEND words " ${word}")
+  endforeach()
   _mm_plain_bracket(name "${arg_NAME}")
-  cmake_language(EVAL CODE "set_tests_properties(${name} PROPERTIES ${properties})")
+  cmake_language(EVAL CODE "add_test(NAME ${name} COMMAND${words})
+set_tests_properties(${name} PROPERTIES ${properties})")
 endfunction()
 
 function(mm_gtest_discover_tests target)

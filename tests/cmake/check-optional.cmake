@@ -27,7 +27,7 @@ file(WRITE "${fake}.in" "#!/bin/sh\ncase \"$1\" in --gtest_list_tests) printf 'S
 file(COPY_FILE "${fake}.in" "${fake}")
 file(CHMOD "${fake}" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
-set(tests opt.unit opt.explicit opt.labels opt.nightly opt.perf opt.everything opt.sub.default
+set(tests opt.unit opt.explicit opt.labels opt.nightly opt.perf opt.everything opt.words opt.sub.default
   gt.Suite.one gt.Suite.two)
 
 # expect(<test> <property> <compact JSON value, empty: absent>...): the test's properties.
@@ -98,7 +98,7 @@ foreach(test gt.Suite.one gt.Suite.two)
 endforeach()
 
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
-mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 9" "absent: ctest")
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 10" "absent: ctest")
 mm_test_expect_not("${test_out}${test_err}" "mmtest:" "absent: ctest")
 if(EXISTS "${build}/mmtest-results" OR EXISTS "${build}/mmtest")
   message(FATAL_ERROR "absent: mmtest files were written in ${build}")
@@ -123,7 +123,7 @@ endforeach()
 expect(opt.unit LABELS [\"unit\"] TIMEOUT 75)
 expect(opt.sub.default TIMEOUT 138)
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
-mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 9" "present: ctest")
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 10" "present: ctest")
 mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "present: ctest")
 foreach(test IN LISTS tests)
   if(NOT EXISTS "${build}/mmtest-results/${test}.json")
