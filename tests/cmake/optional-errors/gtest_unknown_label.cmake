@@ -1,0 +1,2 @@
+add_executable(tool IMPORTED)
+mm_gtest_discover_tests(tool LABELS Unit)

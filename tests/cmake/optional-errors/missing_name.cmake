@@ -1,0 +1,1 @@
+add_mm_test(COMMAND prog)
