@@ -278,10 +278,11 @@ macro(_mm_constants)
   set(_MM_MANAGED_LAUNCHER_OPTIONS --name --memory --timeout --grace --result)
   # Each command's keywords, as its cmake_parse_arguments() lists them, for the hints about
   # misspelled ones (tests/cmake/check-keywords.cmake keeps the three copies equal).
-  set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL NAME MEMORY TIMEOUT PROCESSORS GPUS
+  set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL PIN_CPUS NAME MEMORY TIMEOUT PROCESSORS GPUS
     WORKING_DIRECTORY COMMAND LABELS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
-  set(_MM_KEYWORDS_mm_gtest_discover_tests ALLOW_LEAKS MEMORY TIMEOUT TEST_PREFIX TEST_SUFFIX
-    WORKING_DIRECTORY DISCOVERY_TIMEOUT LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
+  set(_MM_KEYWORDS_mm_gtest_discover_tests ALLOW_LEAKS PIN_CPUS MEMORY TIMEOUT PROCESSORS TEST_PREFIX
+    TEST_SUFFIX WORKING_DIRECTORY DISCOVERY_TIMEOUT LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES
+    LAUNCHER_ARGS CASE_TIMEOUTS)
   # The hook and the GoogleTest script live beside this file, wherever it was installed.
   set(_MM_MODULE_DIR "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
 endmacro()

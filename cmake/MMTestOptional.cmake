@@ -32,7 +32,9 @@ and the same calls add plain CTest tests: ``add_test``, or CMake's ``gtest_disco
   7200 s, or a registered one), else ``MMTEST_DEFAULT_TIMEOUT``, else 300 s;
 - ``RUN_SERIAL`` for ``performance``; ``WORKING_DIRECTORY``, ``ENVIRONMENT``, ``WILL_FAIL``,
   ``PROCESSORS`` and ``PROPERTIES`` as given (list values stay whole);
-- ``MEMORY``, ``GPUS``, ``ALLOW_LEAKS`` and ``LAUNCHER_ARGS`` accepted and without effect.
+- ``CASE_TIMEOUTS`` of ``mm_gtest_discover_tests``: the ``TIMEOUT`` of the matching cases;
+- ``MEMORY``, ``GPUS``, ``PIN_CPUS``, ``ALLOW_LEAKS`` and ``LAUNCHER_ARGS`` accepted and without
+  effect.
 
 Without mmtest only unknown keywords and labels are errors: a build with mmtest (CI with
 ``MMTEST_REQUIRED``) checks sizes, seconds and ``PROPERTIES`` as well.
@@ -81,7 +83,7 @@ mm_register_labels(soak TIMEOUT 7200)
 
 function(add_mm_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "ALLOW_LEAKS;WILL_FAIL"
+    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS"
     "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
   set(caller "add_mm_test(${arg_NAME})")
@@ -109,9 +111,9 @@ endfunction()
 
 function(mm_gtest_discover_tests target)
   cmake_parse_arguments(PARSE_ARGV 1 arg
-    "ALLOW_LEAKS"
-    "MEMORY;TIMEOUT;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
-    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+    "ALLOW_LEAKS;PIN_CPUS"
+    "MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
+    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS;CASE_TIMEOUTS")
   _mm_plain_check_call("mm_gtest_discover_tests(${target})")
   _mm_plain_properties("mm_gtest_discover_tests(${target})" properties)
   get_property(calls DIRECTORY PROPERTY _MM_PLAIN_GTEST_CALLS)
@@ -130,9 +132,30 @@ function(mm_gtest_discover_tests target)
   # gtest_discover_tests of CMake 3.25 splits list values of its PROPERTIES: set them from a
   # file ctest reads after the discovered tests, over their list.
   set(file "${CMAKE_CURRENT_BINARY_DIR}/${target}_mmtest_plain_${calls}.cmake")
+  # CASE_TIMEOUTS as mmtest applies them: the first glob that matches <Suite>.<Case> (the name
+  # without the prefix and suffix) sets the case's TIMEOUT.
+  set(case_timeouts "")
+  set(pairs "${arg_CASE_TIMEOUTS}")
+  while(pairs)
+    list(POP_FRONT pairs pattern seconds)
+    string(REGEX REPLACE "([][+.^$(){}|\\])" "\\\\\\1" regex "${pattern}")
+    string(REPLACE "*" ".*" regex "${regex}")
+    string(REPLACE "?" "." regex "${regex}")
+    string(APPEND case_timeouts "  if(NOT matched AND case MATCHES [=[^${regex}$]=])
+    set_tests_properties(\"\${test}\" PROPERTIES TIMEOUT [=[${seconds}]=])
+    set(matched TRUE)
+  endif()
+")
+  endwhile()
+  string(LENGTH "${arg_TEST_PREFIX}" prefix_length)
+  string(LENGTH "${arg_TEST_SUFFIX}" suffix_length)
   file(GENERATE OUTPUT "${file}" CONTENT "foreach(test IN LISTS ${test_list})
   set_tests_properties(\"\${test}\" PROPERTIES ${properties})
-endforeach()
+  string(LENGTH \"\${test}\" length)
+  math(EXPR length \"\${length} - ${prefix_length} - ${suffix_length}\")
+  string(SUBSTRING \"\${test}\" ${prefix_length} \${length} case)
+  set(matched FALSE)
+${case_timeouts}endforeach()
 ")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${file}")
 endfunction()

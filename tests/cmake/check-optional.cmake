@@ -88,8 +88,11 @@ expect(opt.everything TIMEOUT 20 PROCESSORS 2 WILL_FAIL true
   WORKING_DIRECTORY "\"${project}\"" ENVIRONMENT [\"A=1\",\"B=two\ words\"]
   ATTACHED_FILES [\"a.txt\",\"b.txt\"] RESOURCE_GROUPS "")
 expect(opt.sub.default TIMEOUT 123 LABELS "")
+# CASE_TIMEOUTS: the first matching pattern, over the name without its prefix.
+expect(gt.Suite.one TIMEOUT 44)
+expect(gt.Suite.two TIMEOUT 33)
 foreach(test gt.Suite.one gt.Suite.two)
-  expect(${test} LABELS [\"nightly\",\"unit\"] TIMEOUT 60 ENVIRONMENT [\"X=1\",\"Y=2\"])
+  expect(${test} LABELS [\"nightly\",\"unit\"] ENVIRONMENT [\"X=1\",\"Y=2\"])
   mm_test_index("${json}" "${test}" i)
   string(JSON command GET "${json}" tests ${i} command)
   if(NOT command MATCHES "\"${fake}\".*--extra")
