@@ -886,10 +886,11 @@ macro(_mm_check_processors caller out)
 endmacro()
 
 # _mm_launcher_flags(<out> <allow_leaks> <pin_cpus> <labels>): the launcher's flags of a test:
-# --allow-leaks, and --pin-cpus when asked for or for a performance test, whose figures are
-# steadier on CPUs of its own.
+# --measurements, --allow-leaks, and --pin-cpus when asked for or for a performance test, whose
+# figures are steadier on CPUs of its own.
 function(_mm_launcher_flags out allow_leaks pin_cpus labels)
-  set(flags "")
+  # The peak memory and CPU time reach CTest's Test.xml (and CDash) as measurements.
+  set(flags --measurements)
   if(allow_leaks)
     list(APPEND flags --allow-leaks)
   endif()

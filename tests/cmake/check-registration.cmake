@@ -83,7 +83,7 @@ endfunction()
 
 set(results "${WORK}/mmtest-results")
 expect(defaults
-  "argv=\\|--name=defaults\\|--memory=256M\\|--timeout=300\\|--grace=5\\|--result=${results}/defaults.json\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|defaults"
+  "argv=\\|--name=defaults\\|--memory=256M\\|--timeout=300\\|--grace=5\\|--result=${results}/defaults.json\\|--measurements\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|defaults"
   "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1" "TIMEOUT=315")
 expect(unit_label "argv=.*--timeout=60\\|.*" "TIMEOUT=75" "LABELS=unit")
 # No COST: CTest then takes each test's cost from its cost file, where the hook writes the plan
@@ -92,14 +92,14 @@ expect_none(defaults "COST=.*")
 expect_none(unit_label "COST=.*")
 expect(two_labels "argv=.*--timeout=1800\\|.*" "TIMEOUT=1815" "LABELS=slow,unit")
 expect(explicit
-  "argv=.*--memory=1.5GiB\\|--timeout=2.5\\|--grace=5\\|--result=[^|]*\\|--allow-leaks\\|--max-processes\\|8\\|--\\|.*"
+  "argv=.*--memory=1.5GiB\\|--timeout=2.5\\|--grace=5\\|--result=[^|]*\\|--measurements\\|--allow-leaks\\|--max-processes\\|8\\|--\\|.*"
   "RESOURCE_GROUPS=mmtest_memory_mib:1536 mmtest_cpus:1 mmtest_cpus:1" "TIMEOUT=18" "COST=7" "PROCESSORS=2"
   "ENVIRONMENT=A=1,B=two words" "FIXTURES_REQUIRED=fa,fb" "LABELS=integration"
   "WORKING_DIRECTORY=${CMAKE_CURRENT_LIST_DIR}/registration")
 # Performance tests run alone and on the CPU CTest gives them; PIN_CPUS asks for that too.
-expect(perf "argv=.*--grace=5\\|--result=[^|]*\\|--pin-cpus\\|--\\|.*" "RUN_SERIAL=(ON|TRUE|true)" "TIMEOUT=915"
+expect(perf "argv=.*--grace=5\\|--result=[^|]*\\|--measurements\\|--pin-cpus\\|--\\|.*" "RUN_SERIAL=(ON|TRUE|true)" "TIMEOUT=915"
   "LABELS=performance")
-expect(pinned "argv=.*--result=[^|]*\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1")
+expect(pinned "argv=.*--result=[^|]*\\|--measurements\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1")
 expect_none(pinned "RUN_SERIAL=.*")
 expect_none(defaults "argv=.*--pin-cpus.*")
 expect_none(pinned_not "argv=.*--(pin-cpus|allow-leaks).*")
@@ -154,7 +154,18 @@ foreach(name IN LISTS odd_names)
 endforeach()
 
 # Run everything that can run here; the GPU test only with GPUs declared.
-mm_test_run(run COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j4 -E "^gpu$" --output-on-failure)
+mm_test_run(run COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j4 -E "^gpu$" --output-on-failure -T Test)
+# The launcher's measurements (printed on stderr) reach CTest's Test.xml.
+file(GLOB test_xml "${WORK}/Testing/*/Test.xml")
+if(NOT test_xml)
+  message(FATAL_ERROR "ctest -T Test wrote no Test.xml:\n${run_out}")
+endif()
+file(READ "${test_xml}" test_xml_text)
+foreach(measurement peak_memory_mib cpu_seconds)
+  if(NOT test_xml_text MATCHES "<NamedMeasurement type=\"numeric/double\" name=\"${measurement}\">")
+    message(FATAL_ERROR "no ${measurement} measurement in ${test_xml}")
+  endif()
+endforeach()
 foreach(name keyword_args keyword_like_genex)
   mm_test_expect("${run_out}" "Test +#[0-9]+: ${name} \\.+ +Passed" "ctest output for ${name}")
 endforeach()

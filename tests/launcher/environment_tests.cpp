@@ -1,5 +1,8 @@
 // What the test sees around it: its output passed through untouched, a private TMPDIR, rlimits.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <regex>
 
@@ -13,7 +16,7 @@ class Output : public LauncherTest {};
 TEST_F(Output, BinaryFloodPassesThroughByteExact) {
   const std::size_t bytes = 1024 * 1024;
   const auto command = helper("flood", {"--bytes", std::to_string(bytes), "--binary"});
-  const auto result = run(launcher({"--no-measurements"}, command));
+  const auto result = run(launcher({}, command));
 
   EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
   EXPECT_EQ(result.out.size(), bytes);
@@ -22,19 +25,81 @@ TEST_F(Output, BinaryFloodPassesThroughByteExact) {
   expect_no_survivors();
 }
 
-TEST_F(Output, MeasurementsFollowTheTestsOwnOutput) {
+TEST_F(Output, AHundredMegabytesWithoutATrailingNewlineStayExactWithMeasurements) {
+  const std::size_t bytes = 100 * 1024 * 1024;
+  const auto command = helper("flood", {"--bytes", std::to_string(bytes), "--binary"});
+  const auto result = run(launcher({"--measurements"}, command));
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err.substr(0, 2000);
+  EXPECT_EQ(result.out.size(), bytes);
+  EXPECT_TRUE(result.out == flood_pattern(bytes, true)) << "stdout differs from the pattern";
+  expect_no_survivors();
+}
+
+TEST_F(Output, MeasurementsGoToStderrAfterTheTestsOwnOutput) {
   const std::size_t bytes = 100000;  // text, not ending in a newline
   const auto command = helper("flood", {"--bytes", std::to_string(bytes)});
-  const auto result = run(launcher({}, command));
+  const auto result = run(launcher({"--measurements"}, command));
 
   EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
-  const std::string expected = flood_pattern(bytes, false);
-  ASSERT_GE(result.out.size(), bytes);
-  EXPECT_TRUE(result.out.compare(0, bytes, expected) == 0)
-      << "the test's output is not an exact prefix of stdout";
-  const std::string rest = result.out.substr(bytes);
-  EXPECT_TRUE(std::regex_search(rest, std::regex("^\\s*<CTestMeasurement ")))
-      << "after the test's output: " << rest;
+  EXPECT_TRUE(result.out == flood_pattern(bytes, false)) << "stdout is not exactly the test's output";
+  EXPECT_TRUE(std::regex_match(result.err,
+                               std::regex("<CTestMeasurement type=\"numeric/double\" name=\"peak_memory_mib\">[0-9.]+"
+                                          "</CTestMeasurement>\n<CTestMeasurement type=\"numeric/double\" "
+                                          "name=\"cpu_seconds\">[0-9.]+</CTestMeasurement>\n")))
+      << "stderr: " << result.err;
+  expect_no_survivors();
+}
+
+TEST_F(Output, WithoutMeasurementsNothingIsAdded) {
+  const auto command = helper("flood", {"--bytes", "10"});
+  const auto result = run(launcher({}, command));
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  EXPECT_EQ(result.out, flood_pattern(10, false));
+  EXPECT_EQ(result.err, "");
+}
+
+// A reader that stops early: the test gets EPIPE or SIGPIPE as without the launcher, what was
+// read is an exact prefix, and the launcher neither hangs nor leaves anything behind.
+TEST_F(Output, AReaderThatClosesEarlyGetsAnExactPrefix) {
+  const std::size_t bytes = 64 * 1024 * 1024;
+  const std::size_t wanted = 200000;
+  const auto record_path = dir_ / "early.json";
+  const auto command = helper("flood", {"--bytes", std::to_string(bytes), "--binary"});
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  const auto argv = launcher({"--name", "early", "--measurements", "--result", record_path.string()}, command);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string got;
+  char buffer[65536];
+  while (got.size() < wanted) {
+    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  const bool ended = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, kConditionTimeout);
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(ended) << "mmtest-run did not end after its reader went away";
+  ASSERT_GE(got.size(), wanted);
+  EXPECT_TRUE(got == flood_pattern(bytes, true).substr(0, got.size())) << "what was read is not a prefix";
+  const auto record = read_record(record_path);
+  // The helper dies of SIGPIPE (default disposition) or reports the failed write.
+  EXPECT_TRUE(record["outcome"] == "signal" || record["outcome"] == "failed") << record.dump(2);
   expect_no_survivors();
 }
 

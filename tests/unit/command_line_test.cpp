@@ -66,7 +66,12 @@ TEST(CommandLine, defaults_when_only_a_command_is_given) {
   EXPECT_FALSE(options.keep_tmp);
   EXPECT_EQ(options.limit_mode, LimitMode::automatic);
   EXPECT_FALSE(options.cgroup_parent.has_value());
-  EXPECT_TRUE(options.print_measurements);
+  EXPECT_FALSE(options.print_measurements);  // stdout and stderr are the test's alone
+}
+
+TEST(CommandLine, measurements_are_asked_for_and_no_measurements_wins) {
+  EXPECT_TRUE(parse_ok({"--measurements", "--", "./prog"}).print_measurements);
+  EXPECT_FALSE(parse_ok({"--measurements", "--no-measurements", "--", "./prog"}).print_measurements);
 }
 
 TEST(CommandLine, a_bare_command_name_is_its_own_default_name) {
@@ -225,7 +230,7 @@ TEST(CommandLine, every_option_reaches_its_field) {
                                     "--result", "out/record.json", "--core", "--cpu-time", "30", "--max-open-files",
                                     "64", "--max-file-size", "1G", "--data-limit", "2G", "--max-processes", "16",
                                     "--allow-leaks", "--keep-tmp", "--limit-mode", "sample", "--cgroup-parent",
-                                    "/sys/fs/cgroup/delegated", "--no-measurements", "--gtest", "--", "./prog", "arg"});
+                                    "/sys/fs/cgroup/delegated", "--measurements", "--gtest", "--", "./prog", "arg"});
   EXPECT_EQ(options.name, "order_book");
   EXPECT_EQ(options.memory_limit_bytes, 512 * kMiB);
   EXPECT_EQ(options.memory_limit_source, BudgetSource::option);
@@ -242,7 +247,7 @@ TEST(CommandLine, every_option_reaches_its_field) {
   EXPECT_TRUE(options.keep_tmp);
   EXPECT_EQ(options.limit_mode, LimitMode::sample);
   EXPECT_EQ(options.cgroup_parent, std::filesystem::path("/sys/fs/cgroup/delegated"));
-  EXPECT_FALSE(options.print_measurements);
+  EXPECT_TRUE(options.print_measurements);
   EXPECT_TRUE(options.gtest);
   EXPECT_EQ(options.command, (std::vector<std::string>{"./prog", "arg"}));
 }

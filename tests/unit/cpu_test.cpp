@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace mmtest::run {
 namespace {
 
@@ -82,6 +84,10 @@ TEST(ParseSchedstat, rejects_what_is_not_three_numbers) {
 }
 
 TEST(ReadSchedstat, this_process_has_figures) {
+  // The kernel brings a running task's figure up to date at scheduler ticks: run across several.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+  volatile unsigned long spin = 0;
+  while (std::chrono::steady_clock::now() < until) spin = spin + 1;
   const auto stat = read_schedstat(::getpid());
   if (!stat) GTEST_SKIP() << "the kernel has no /proc/<pid>/schedstat (CONFIG_SCHED_INFO off)";
   EXPECT_GT(stat->run_ns, 0u);

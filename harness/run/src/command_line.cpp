@@ -20,8 +20,8 @@ struct RawOptions {
   std::string name;
   std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent;
-  bool core = false, allow_leaks = false, keep_tmp = false, no_measurements = false, gtest = false, version = false,
-       pin_cpus = false;
+  bool core = false, allow_leaks = false, keep_tmp = false, measurements = false, no_measurements = false, gtest = false,
+       version = false, pin_cpus = false;
 };
 
 EarlyExit usage_error(const std::string& message) {
@@ -81,7 +81,9 @@ void define_options(CLI::App& app, RawOptions& raw) {
   app.add_flag("--keep-tmp", raw.keep_tmp, "Keep the test's TMPDIR afterwards");
   app.add_option("--limit-mode", raw.limit_mode, "auto, cgroup or sample (default: auto)");
   app.add_option("--cgroup-parent", raw.cgroup_parent, "Delegated cgroup v2 directory to create test cgroups in");
-  app.add_flag("--no-measurements", raw.no_measurements, "Do not print <CTestMeasurement> tags after the test's output");
+  app.add_flag("--measurements", raw.measurements,
+               "Print <CTestMeasurement> tags for CTest on stderr once the test has ended (add_mm_test sets it)");
+  app.add_flag("--no-measurements", raw.no_measurements, "Print no <CTestMeasurement> tags (the default)");
   app.add_flag("--pin-cpus", raw.pin_cpus,
                "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation");
   app.add_flag("--gtest", raw.gtest,
@@ -236,7 +238,7 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     else return std::unexpected(usage_error(fmt::format("--limit-mode: expected auto, cgroup or sample, got '{}'", *raw.limit_mode)));
   }
   if (raw.cgroup_parent) options.cgroup_parent = *raw.cgroup_parent;
-  options.print_measurements = !raw.no_measurements;
+  options.print_measurements = raw.measurements && !raw.no_measurements;
   auto cpus = ctest_cpu_allocation(environment);
   if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));
   options.allocated_cpus = std::move(*cpus);

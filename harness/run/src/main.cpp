@@ -123,8 +123,9 @@ std::vector<std::string> child_environment(const Environment& environment, const
   return variables;
 }
 
+// On stderr: the test's stdout stays exactly what the test wrote, and CTest reads both streams.
 void print_measurements(const Supervision& run) {
-  fmt::print(stdout,
+  fmt::print(stderr,
              "<CTestMeasurement type=\"numeric/double\" name=\"peak_memory_mib\">{:.1f}</CTestMeasurement>\n"
              "<CTestMeasurement type=\"numeric/double\" name=\"cpu_seconds\">{:.3f}</CTestMeasurement>\n",
              static_cast<double>(run.peak_memory_bytes) / 0x1p20, run.cpu_seconds);

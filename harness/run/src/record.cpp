@@ -13,14 +13,16 @@
 namespace mmtest::run {
 
 std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const auto since_epoch = time.time_since_epoch();
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-  const auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
-  const std::time_t whole = seconds.count();
-  std::tm utc{};
-  ::gmtime_r(&whole, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec, milliseconds.count());
+  // Calendar arithmetic in <chrono>, not gmtime_r(): glibc loads /etc/localtime on the first call
+  // of any of its time conversions, which every test would pay for.
+  using namespace std::chrono;
+  const auto milliseconds_since_epoch = floor<milliseconds>(time);
+  const auto day = floor<days>(milliseconds_since_epoch);
+  const year_month_day date{day};
+  const hh_mm_ss clock{milliseconds_since_epoch - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
+                     clock.minutes().count(), clock.seconds().count(), clock.subseconds().count());
 }
 
 nlohmann::json make_record(const Options& options, const Supervision& run, const Verdict& verdict,

@@ -34,7 +34,7 @@ struct Options {
   bool keep_tmp = false;
   LimitMode limit_mode = LimitMode::automatic;
   std::optional<std::filesystem::path> cgroup_parent;
-  bool print_measurements = true;
+  bool print_measurements = false;           // <CTestMeasurement> tags on stderr (--measurements)
   bool pin_cpus = false;                      // pin the test to the CPUs CTest allocated it
   std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
   // COMMAND is a GoogleTest program: its JSON report tells a skipped run from a pass.
