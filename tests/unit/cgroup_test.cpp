@@ -210,7 +210,10 @@ TEST_F(FakeCgroupTree, a_plain_directory_is_refused_when_cgroup2_is_required) {
 
 TEST(CgroupDelegation, the_real_default_root_is_refused_on_a_cgroup_v1_host) {
   struct statfs info{};
-  ASSERT_EQ(::statfs("/sys/fs/cgroup", &info), 0) << system_error_message("statfs(/sys/fs/cgroup)");
+  if (::statfs("/sys/fs/cgroup", &info) != 0) {
+    // Minimal containers and chroots may have no /sys/fs/cgroup: nothing real to read here.
+    GTEST_SKIP() << "no cgroup file system to read: " << system_error_message("statfs(/sys/fs/cgroup)");
+  }
   if (info.f_type == CGROUP2_SUPER_MAGIC) GTEST_SKIP() << "cgroup v2 host: the launcher tests cover delegation";
 
   CgroupProbe probe;  // the defaults: /sys/fs/cgroup, cgroup2 required
