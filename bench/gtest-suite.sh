@@ -19,6 +19,8 @@
 #   plain     gtest_discover_tests(suite_test DISCOVERY_MODE PRE_TEST)
 #   mmtest    mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit)
 #   declared  the same with TIMEOUT 5 CASE_TIMEOUTS "Replay.*" 60 (the long cases declared)
+#   shards    mm_gtest_add_shards(suite_test SHARDS <2 x CPUs> MEMORY 256M LABELS unit)
+#   whole     add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit): one process
 # Each repetition runs, with `ctest -j <CPUs>`: a first run of each build (CTest's cost data and
 # mmtest's records deleted first), then a warm run of each (the history of a run just before kept).
 # Figures: ctest's wall time; the median over fast cases of the time CTest reports for the test;
@@ -123,6 +125,10 @@ else()
   find_package(mmtest CONFIG REQUIRED)
   if(MODE STREQUAL "declared")
     mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit TIMEOUT 5 CASE_TIMEOUTS "Replay.*" 60)
+  elseif(MODE STREQUAL "shards")
+    mm_gtest_add_shards(suite_test SHARDS ${SHARDS} MEMORY 256M LABELS unit)
+  elseif(MODE STREQUAL "whole")
+    add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit)
   else()
     mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit)
   endif()
@@ -137,14 +143,18 @@ if [ -z "$prefix" ]; then
     cmake --build "$work/mmtest-build" && cmake --install "$work/mmtest-build" --prefix "$prefix"; } \
     >"$work/mmtest-build.log" 2>&1 || { cat "$work/mmtest-build.log" >&2; exit 1; }
 fi
-modes=(plain mmtest declared)
+modes=(plain mmtest declared shards whole)
+shards=$((2 * cpus))
 for mode in "${modes[@]}"; do
   progress "configuring and building $mode"
-  { cmake -S "$fixture" -B "$work/$mode" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMODE="$mode" \
+  { cmake -S "$fixture" -B "$work/$mode" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMODE="$mode" -DSHARDS="$shards" \
       -DCMAKE_PREFIX_PATH="$prefix" && cmake --build "$work/$mode"; } >"$work/$mode.build.log" 2>&1 ||
     { cat "$work/$mode.build.log" >&2; exit 1; }
 done
 cases=$((fast + 3))
+tests_of() {   # MODE: how many CTest tests its build has
+  case "$1" in shards) echo "$shards" ;; whole) echo 1 ;; *) echo "$cases" ;; esac
+}
 
 # ---- runs ---------------------------------------------------------------------------------------
 mkdir -p "$work/runs"
@@ -160,17 +170,18 @@ run_config() {   # MODE first|warm REP
   ctest --test-dir "$build" -j "$cpus" --output-junit "$out/junit.xml" >"$out/ctest.log" 2>&1 || status=$?
   t1="$EPOCHREALTIME"
   [ "$status" -eq 0 ] || { cat "$out/ctest.log" >&2; fail "$mode $kind run $rep: ctest exited $status"; }
-  grep -q "100% tests passed, 0 tests failed out of $cases" "$out/ctest.log" ||
-    { cat "$out/ctest.log" >&2; fail "$mode $kind run $rep: not all $cases tests passed"; }
+  grep -q "100% tests passed, 0 tests failed out of $(tests_of "$mode")" "$out/ctest.log" ||
+    { cat "$out/ctest.log" >&2; fail "$mode $kind run $rep: not all $(tests_of "$mode") tests passed"; }
   # Times CTest measured per test, from its JUnit file (its terminal output rounds to 10 ms); the
   # start position of Replay.Day1 from the "Start <n>: <name>" lines.
   local times day1
-  times="$(grep -o '<testcase name="Fast[0-9]*\.Case[0-9]*"[^>]* time="[0-9.e-]*"' "$out/junit.xml" |
+  # (A shard or the whole program has no per-case test: no times, no start position.)
+  times="$({ grep -o '<testcase name="Fast[0-9]*\.Case[0-9]*"[^>]* time="[0-9.e-]*"' "$out/junit.xml" || true; } |
     sed 's/.* time="\([0-9.e-]*\)"/\1/' | jq -s .)"
-  day1="$(grep -E '^ *Start +[0-9]+: ' "$out/ctest.log" | grep -n 'Replay.Day1$' | cut -d: -f1)"
+  day1="$({ grep -E '^ *Start +[0-9]+: ' "$out/ctest.log" || true; } | { grep -n 'Replay.Day1$' || true; } | cut -d: -f1)"
   jq -n --arg mode "$mode" --arg kind "$kind" --argjson wall "$(jq -n "$t1 - $t0")" --argjson times "$times" \
     --argjson day1 "${day1:-0}" '
-    def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     {mode: $mode, kind: $kind, wall: $wall, fast_median: ($times | median), fast_count: ($times | length), day1: $day1}' \
     >"$out/figures.json"
 }
@@ -187,7 +198,7 @@ jq -s . "$work"/runs/*/figures.json >"$work/figures.json"
 # ---- report -------------------------------------------------------------------------------------
 stat() {   # MODE KIND EXPRESSION [median|min|max]
   jq --arg mode "$1" --arg kind "$2" '
-    def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def median: map(select(. != null)) | sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     [.[] | select(.mode == $mode and .kind == $kind) | '"$3"'] | '"${4:-median}" "$work/figures.json"
 }
 fmt() { LC_ALL=C printf "$1" "$2"; }
@@ -196,15 +207,20 @@ label_of() {
     plain) echo "plain \`gtest_discover_tests\`" ;;
     mmtest) echo "\`mm_gtest_discover_tests(... MEMORY 64M LABELS unit)\`" ;;
     declared) echo "same, \`TIMEOUT 5 CASE_TIMEOUTS \"Replay.*\" 60\`" ;;
+    shards) echo "\`mm_gtest_add_shards(... SHARDS $shards)\`" ;;
+    whole) echo "\`add_mm_test\`, the whole program as one test" ;;
   esac
 }
 row() {   # MODE KIND
-  local base wall
+  local base wall fast day1
   base="$(stat plain "$2" .wall)"
   wall="$(stat "$1" "$2" .wall)"
+  fast="$(stat "$1" "$2" .fast_median)"
+  if [ "$fast" = null ]; then fast="–"; else fast="$(fmt '%.1f ms' "$(jq -n "$fast * 1000")")"; fi
+  day1="$(stat "$1" "$2" .day1 min)–$(stat "$1" "$2" .day1 max)"
+  if [ "$day1" = "0–0" ]; then day1="–"; fi
   echo "| $(label_of "$1"), $2 run | $(fmt '%.2f s' "$wall") ($(fmt '%.2f' "$(stat "$1" "$2" .wall min)")–$(fmt '%.2f' "$(stat "$1" "$2" .wall max)")) | \
-$(fmt '%.3fx' "$(jq -n "$wall / $base")") | $(fmt '%.1f ms' "$(jq -n "$(stat "$1" "$2" .fast_median) * 1000")") | \
-$(stat "$1" "$2" .day1 min)–$(stat "$1" "$2" .day1 max) |"
+$(fmt '%.3fx' "$(jq -n "$wall / $base")") | $fast | $day1 |"
 }
 
 cat <<EOF

@@ -170,6 +170,24 @@ Commands
   ``TEST_LAUNCHER``; list-valued ``PROPERTIES`` survive. A target not built yet shows up as one
   failing test ``<prefix><target>_NOT_BUILT``.
 
+.. command:: mm_gtest_add_shards
+
+  .. code-block:: cmake
+
+    mm_gtest_add_shards(<target> SHARDS <n>
+                        [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
+                        [PROCESSORS <n>] [PIN_CPUS] [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>]
+                        [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
+                        [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
+
+  Splits the test cases of the GoogleTest executable ``<target>`` over ``<n>`` CTest tests
+  ``<prefix><target>.shard_<i>_of_<n>`` (``<i>`` from 1), each one process under ``mmtest-run``
+  with GoogleTest's own sharding (``GTEST_TOTAL_SHARDS``, ``GTEST_SHARD_INDEX``): every case runs
+  in exactly one shard. For binaries with thousands of fast cases, where a process per case
+  costs more than the cases. ``MEMORY`` and ``TIMEOUT`` are each shard's, not each case's; the
+  other keywords are as for :command:`add_mm_test`. ``SHARDS`` is required, 1 to 9999. A shard in
+  which every case that ran called ``GTEST_SKIP()`` is recorded as ``skipped``.
+
 Variables
 ^^^^^^^^^
 
@@ -283,6 +301,8 @@ macro(_mm_constants)
   set(_MM_KEYWORDS_mm_gtest_discover_tests ALLOW_LEAKS PIN_CPUS MEMORY TIMEOUT PROCESSORS TEST_PREFIX
     TEST_SUFFIX WORKING_DIRECTORY DISCOVERY_TIMEOUT LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES
     LAUNCHER_ARGS CASE_TIMEOUTS)
+  set(_MM_KEYWORDS_mm_gtest_add_shards ALLOW_LEAKS PIN_CPUS SHARDS MEMORY TIMEOUT PROCESSORS TEST_PREFIX
+    WORKING_DIRECTORY LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
   # The hook and the GoogleTest script live beside this file, wherever it was installed.
   set(_MM_MODULE_DIR "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
 endmacro()
@@ -1339,6 +1359,88 @@ function(mm_gtest_discover_tests target)
   _mm_quote(suffix "${arg_TEST_SUFFIX}")
   set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST
     "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus} CASES ${list_file} ${prefix} ${suffix}${case_timeouts_manifest})\n")
+endfunction()
+
+# ---- mm_gtest_add_shards -------------------------------------------------------------------------
+
+function(mm_gtest_add_shards target)
+  _mm_constants()
+  cmake_parse_arguments(PARSE_ARGV 1 arg
+    "ALLOW_LEAKS;PIN_CPUS"
+    "SHARDS;MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;WORKING_DIRECTORY"
+    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+  set(caller "mm_gtest_add_shards(${target})")
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    _mm_hint_unknown_arguments("${caller}" "${arg_UNPARSED_ARGUMENTS}" hint)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'${hint}")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    _mm_check_properties_start("${caller}" ${ARGC})
+    list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
+    message(FATAL_ERROR "${caller}: ${missing} needs a value")
+  endif()
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "${caller}: '${target}' is not a target; pass the GoogleTest executable target")
+  endif()
+  get_target_property(type "${target}" TYPE)
+  if(NOT type STREQUAL "EXECUTABLE")
+    message(FATAL_ERROR "${caller}: '${target}' is a ${type}, expected an executable target")
+  endif()
+  if(NOT DEFINED arg_SHARDS)
+    message(FATAL_ERROR "${caller}: SHARDS is required: how many CTest tests share the test cases")
+  endif()
+  string(LENGTH "${arg_SHARDS}" shards_length)
+  if(NOT arg_SHARDS MATCHES "^0*[1-9][0-9]*$" OR shards_length GREATER 4)
+    message(FATAL_ERROR "${caller}: SHARDS expects a count from 1 to 9999, got '${arg_SHARDS}'")
+  endif()
+  math(EXPR shards "${arg_SHARDS}")
+  foreach(entry IN LISTS arg_ENVIRONMENT)
+    if(entry MATCHES "^(GTEST_TOTAL_SHARDS|GTEST_SHARD_INDEX)=")
+      message(FATAL_ERROR "${caller}: ENVIRONMENT may not set ${CMAKE_MATCH_1}: mm_gtest_add_shards sets it for each shard")
+    endif()
+  endforeach()
+
+  # Every value is checked once here, so that a mistake names this call, not one of its shards.
+  set(labels "${arg_LABELS}")
+  list(REMOVE_DUPLICATES labels)
+  _mm_resolve_limits("${caller}" "${arg_MEMORY}" "${arg_TIMEOUT}" "${labels}")
+  _mm_check_processors("${caller}" cpus)
+  _mm_check_pass_through("${caller}")
+  if(";${arg_EXTRA_ARGS};" MATCHES ";[A-Z][A-Z_]+;")
+    _mm_warn_keyword_like_arguments(mm_gtest_add_shards "${caller}" EXTRA_ARGS "${arg_EXTRA_ARGS}")
+  endif()
+
+  set(forwarded "")
+  foreach(keyword MEMORY TIMEOUT PROCESSORS WORKING_DIRECTORY)
+    if(DEFINED arg_${keyword})
+      list(APPEND forwarded ${keyword} "${arg_${keyword}}")
+    endif()
+  endforeach()
+  foreach(flag ALLOW_LEAKS PIN_CPUS)
+    if(arg_${flag})
+      list(APPEND forwarded ${flag})
+    endif()
+  endforeach()
+  if(labels)
+    list(APPEND forwarded LABELS ${labels})
+  endif()
+  # GoogleTest's own sharding: each process runs the cases whose index modulo the total is its own.
+  math(EXPR last "${shards} - 1")
+  foreach(index RANGE 0 ${last})
+    math(EXPR number "${index} + 1")
+    set(name "${arg_TEST_PREFIX}${target}.shard_${number}_of_${shards}")
+    add_mm_test(NAME "${name}" COMMAND ${target} ${arg_EXTRA_ARGS}
+      ${forwarded}
+      ENVIRONMENT ${arg_ENVIRONMENT} "GTEST_TOTAL_SHARDS=${shards}" "GTEST_SHARD_INDEX=${index}"
+      LAUNCHER_ARGS --gtest ${arg_LAUNCHER_ARGS})
+    # One by one, as add_mm_test does: a list value stays one value.
+    set(pairs "${arg_PROPERTIES}")
+    while(pairs)
+      list(POP_FRONT pairs property value)
+      set_property(TEST "${name}" PROPERTY "${property}" "${value}")
+    endwhile()
+  endforeach()
 endfunction()
 
 cmake_policy(POP)

@@ -22,7 +22,8 @@ When mmtest is there (already added by ``add_subdirectory``/``FetchContent``, or
 
   -- mmtest not found: add_mm_test() and mm_gtest_discover_tests() add plain CTest tests (labels and timeouts, no memory limits or records); set MMTEST_REQUIRED=ON to require mmtest
 
-and the same calls add plain CTest tests: ``add_test``, or CMake's ``gtest_discover_tests`` with
+and the same calls add plain CTest tests: ``add_test`` (one per shard for ``mm_gtest_add_shards``,
+with GoogleTest's sharding variables), or CMake's ``gtest_discover_tests`` with
 ``DISCOVERY_MODE PRE_TEST``, with
 
 - ``LABELS``, known ones only, as with mmtest (the built-in labels and those given to
@@ -107,6 +108,39 @@ function(add_mm_test)
   _mm_plain_bracket(name "${arg_NAME}")
   cmake_language(EVAL CODE "add_test(NAME ${name} COMMAND${words})
 set_tests_properties(${name} PROPERTIES ${properties})")
+endfunction()
+
+function(mm_gtest_add_shards target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg
+    "ALLOW_LEAKS;PIN_CPUS"
+    "SHARDS;MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;WORKING_DIRECTORY"
+    "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+  set(caller "mm_gtest_add_shards(${target})")
+  _mm_plain_check_call("${caller}")
+  if(NOT arg_SHARDS MATCHES "^0*[1-9][0-9]*$")
+    message(FATAL_ERROR "${caller}: SHARDS expects a count from 1 to 9999, got '${arg_SHARDS}'")
+  endif()
+  math(EXPR last "${arg_SHARDS} - 1")
+  set(forwarded "")
+  foreach(keyword TIMEOUT PROCESSORS WORKING_DIRECTORY)
+    if(DEFINED arg_${keyword})
+      list(APPEND forwarded ${keyword} "${arg_${keyword}}")
+    endif()
+  endforeach()
+  if(DEFINED arg_LABELS)
+    list(APPEND forwarded LABELS ${arg_LABELS})
+  endif()
+  foreach(index RANGE 0 ${last})
+    math(EXPR number "${index} + 1")
+    set(name "${arg_TEST_PREFIX}${target}.shard_${number}_of_${arg_SHARDS}")
+    add_mm_test(NAME "${name}" COMMAND ${target} ${arg_EXTRA_ARGS} ${forwarded}
+      ENVIRONMENT ${arg_ENVIRONMENT} "GTEST_TOTAL_SHARDS=${arg_SHARDS}" "GTEST_SHARD_INDEX=${index}")
+    set(pairs "${arg_PROPERTIES}")
+    while(pairs)
+      list(POP_FRONT pairs property value)
+      set_property(TEST "${name}" PROPERTY "${property}" "${value}")
+    endwhile()
+  endforeach()
 endfunction()
 
 function(mm_gtest_discover_tests target)

@@ -1,5 +1,5 @@
-# cmake -P driver: the keywords of add_mm_test(), mm_gtest_discover_tests() and
-# mm_register_labels() are written down more than once. Their cmake_parse_arguments() lists in
+# cmake -P driver: the keywords of add_mm_test(), mm_gtest_discover_tests(), mm_gtest_add_shards()
+# and mm_register_labels() are written down more than once. Their cmake_parse_arguments() lists in
 # MMTest.cmake are the reference; MMTestOptional.cmake's copies of the commands must parse the
 # same keywords the same way (a call that configures with mmtest must configure without it),
 # and MMTest.cmake's _MM_KEYWORDS_<command> lists, which the misspelling hints search, must name
@@ -31,7 +31,7 @@ function(parse_lists text file function out)
 endfunction()
 
 set(failures "")
-foreach(command add_mm_test mm_gtest_discover_tests mm_register_labels)
+foreach(command add_mm_test mm_gtest_discover_tests mm_gtest_add_shards mm_register_labels)
   parse_lists("${real}" MMTest.cmake ${command} real)
   parse_lists("${fallback}" MMTestOptional.cmake ${command} copy)
   set(all "")

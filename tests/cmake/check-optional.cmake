@@ -88,6 +88,9 @@ expect(opt.everything TIMEOUT 20 PROCESSORS 2 WILL_FAIL true
   WORKING_DIRECTORY "\"${project}\"" ENVIRONMENT [\"A=1\",\"B=two\ words\"]
   ATTACHED_FILES [\"a.txt\",\"b.txt\"] RESOURCE_GROUPS "")
 expect(opt.sub.default TIMEOUT 123 LABELS "")
+# Shards: plain tests with GoogleTest's sharding variables.
+expect(opt.fake_gtest.shard_1_of_2 TIMEOUT 9 LABELS [\"unit\"] ENVIRONMENT [\"GTEST_TOTAL_SHARDS=2\",\"GTEST_SHARD_INDEX=0\"])
+expect(opt.fake_gtest.shard_2_of_2 TIMEOUT 9 ENVIRONMENT [\"GTEST_TOTAL_SHARDS=2\",\"GTEST_SHARD_INDEX=1\"])
 # CASE_TIMEOUTS: the first matching pattern, over the name without its prefix.
 expect(gt.Suite.one TIMEOUT 44)
 expect(gt.Suite.two TIMEOUT 33)
@@ -101,7 +104,7 @@ foreach(test gt.Suite.one gt.Suite.two)
 endforeach()
 
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
-mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 10" "absent: ctest")
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 12" "absent: ctest")
 mm_test_expect_not("${test_out}${test_err}" "mmtest:" "absent: ctest")
 if(EXISTS "${build}/mmtest-results" OR EXISTS "${build}/mmtest")
   message(FATAL_ERROR "absent: mmtest files were written in ${build}")
@@ -126,7 +129,7 @@ endforeach()
 expect(opt.unit LABELS [\"unit\"] TIMEOUT 75)
 expect(opt.sub.default TIMEOUT 138)
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
-mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 10" "present: ctest")
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 12" "present: ctest")
 mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "present: ctest")
 foreach(test IN LISTS tests)
   if(NOT EXISTS "${build}/mmtest-results/${test}.json")

@@ -1,0 +1,1 @@
+mm_gtest_add_shards(nothing SHARDS 2)
