@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include <sys/resource.h>
+
 #include "support.hpp"
 
 namespace mmtest::launcher_test {
@@ -113,6 +115,18 @@ TEST_F(Signal, CoreOptionAllowsTheTestToDumpCore) {
   std::getline(pattern_file, pattern);
   if (pattern.empty() || pattern.front() == '|' || pattern.find('/') != std::string::npos) {
     GTEST_SKIP() << "core_pattern '" << pattern << "' does not dump into the working directory";
+  }
+  rlimit core{};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0);
+  if (core.rlim_max == 0) {
+    // Raising a hard limit takes CAP_SYS_RESOURCE, which a sandbox may withhold even from root.
+    const rlimit one_page{4096, 4096};
+    if (::setrlimit(RLIMIT_CORE, &one_page) != 0) {
+      GTEST_SKIP() << "the hard RLIMIT_CORE is 0 here and cannot be raised (an mmtest-run without --core "
+                      "around this test sets it so): no process below can dump core";
+    }
+    const rlimit none{0, 0};
+    ::setrlimit(RLIMIT_CORE, &none);
   }
   const auto work = dir_ / "cwd";
   std::filesystem::create_directory(work);
