@@ -13,10 +13,12 @@
 //   hog --mib N [--rate-mib-s R] [--hold-ms T | --hold]
 //       Allocate and touch (write every page of) N MiB, at R MiB/s if given, in 1 MiB chunks;
 //       then hold the memory T ms (default 0) or forever, then exit 0.
-//   children --count K --mib M [--hold-ms T | --hold]
+//   children --count K --mib M [--shared-mib S] [--hold-ms T | --hold]
 //       Fork K children; each touches M MiB, tells the parent, and sleeps. When all have touched
 //       their memory the parent reports ready, then either sleeps forever (--hold) or, after T ms
-//       (default 0), kills and reaps the children and exits 0.
+//       (default 0), kills and reaps the children and exits 0. With --shared-mib, the parent first
+//       touches S MiB that the children inherit and never write: S MiB of real memory, shared
+//       copy-on-write, that every child's RSS counts again.
 //   ignore-term
 //       Ignore SIGTERM and sleep forever.
 //   daemonize [--hold]
@@ -338,10 +340,12 @@ int hog(Args& args, const Common& common) {
 int children(Args& args, const Common& common) {
   const auto count = args.required_integer("--count");
   const auto mib = args.required_integer("--mib");
+  const auto shared_mib = args.integer("--shared-mib").value_or(0);
   const bool hold = args.flag("--hold");
   const auto hold_ms = args.integer("--hold-ms").value_or(0);
   args.reject_unused();
 
+  const TouchedMemory shared(static_cast<std::size_t>(shared_mib) * kMiB, std::nullopt);
   ReadinessPipe readiness;
   std::vector<pid_t> pids;
   for (long long i = 0; i < count; ++i) {

@@ -64,6 +64,14 @@ TEST(ParseMemoryEvents, reads_each_counter_and_ignores_unknown_keys) {
   EXPECT_EQ(events.oom_group_kill, 1u);
 }
 
+TEST(ParsePidsEventsMax, reads_the_max_counter_wherever_it_is) {
+  EXPECT_EQ(parse_pids_events_max("max 7\n"), 7u);
+  EXPECT_EQ(parse_pids_events_max("other 2\nmax 3"), 3u);
+  EXPECT_EQ(parse_pids_events_max("max 0\n"), 0u);
+  EXPECT_EQ(parse_pids_events_max(""), 0u);
+  EXPECT_EQ(parse_pids_events_max("maximum 9\n"), 0u);
+}
+
 TEST(ParseMemoryEvents, missing_counters_and_empty_text_are_zero) {
   const MemoryEvents events = parse_memory_events("oom_kill 4");
   EXPECT_EQ(events.oom_kill, 4u);
@@ -170,6 +178,27 @@ TEST_F(FakeCgroupTree, controllers_not_enabled_for_children_is_an_error) {
   EXPECT_CONTAINS(error, "--cgroup-parent");
 }
 
+// What a real kernel shows: a cgroup that holds processes (the launcher's own, below the root)
+// cannot enable controllers for children, so the message says to give a parent instead.
+TEST_F(FakeCgroupTree, the_own_cgroup_below_the_root_is_said_to_hold_processes) {
+  make_cgroup(root() / "user.slice" / "me", "cpu memory pids\n", "");
+  const std::string error = error_of(probe());
+  EXPECT_CONTAINS(error, "the launcher's own cgroup");
+  EXPECT_CONTAINS(error, "holds processes");
+  EXPECT_CONTAINS(error, "MMTEST_CGROUP_PARENT");
+}
+
+TEST_F(FakeCgroupTree, a_requested_parent_that_enables_nothing_is_not_called_the_own_cgroup) {
+  make_cgroup(root() / "user.slice" / "me");
+  make_cgroup(root() / "plain", "cpu memory pids\n", "");
+  CgroupProbe request = probe();
+  request.requested_parent = "plain";
+  const std::string error = error_of(request);
+  EXPECT_CONTAINS(error, (root() / "plain").string());
+  EXPECT_CONTAINS(error, "cgroup.subtree_control: none");
+  EXPECT_EQ(error.find("own cgroup"), std::string::npos) << error;
+}
+
 TEST_F(FakeCgroupTree, empty_subtree_control_is_an_error) {
   make_cgroup(root() / "user.slice" / "me", "cpu memory pids\n", "");
   EXPECT_CONTAINS(error_of(probe()), "cgroup.subtree_control: none");
@@ -222,6 +251,12 @@ TEST(CgroupDelegation, the_real_default_root_is_refused_on_a_cgroup_v1_host) {
   ASSERT_FALSE(detected.has_value()) << "delegation detected at " << *detected;
   EXPECT_CONTAINS(detected.error(), "/sys/fs/cgroup");
   EXPECT_CONTAINS(detected.error(), "cgroup v2");
+}
+
+// A real cgroup directory can be removed while it still lists its interface files; on the fake
+// tree the test removes them first, as the kernel would.
+void remove_files_in(const fs::path& directory) {
+  for (const auto& entry : fs::directory_iterator(directory)) fs::remove(entry.path());
 }
 
 // ---- CgroupLeaf on a fake parent -----------------------------------------------------------------
@@ -285,6 +320,34 @@ TEST(CgroupLeaf, reads_memory_events) {
   EXPECT_EQ(events.oom_group_kill, 1u);
 }
 
+TEST(CgroupLeaf, reads_the_forks_pids_max_refused) {
+  TempDirectory parent;
+  const auto leaf = CgroupLeaf::create(parent.path(), "t", {std::nullopt, 64});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  EXPECT_EQ(leaf->forks_refused(), 0u) << "no pids.events: nothing refused";
+  write_text(leaf->path() / "pids.events", "max 12\n");
+  EXPECT_EQ(leaf->forks_refused(), 12u);
+}
+
+TEST(CgroupLeaf, remove_removes_the_directory_once_and_says_why_it_cannot) {
+  TempDirectory parent;
+  auto leaf = CgroupLeaf::create(parent.path(), "t", {});
+  ASSERT_TRUE(leaf.has_value()) << leaf.error();
+  // The fake leaf still holds the files create() wrote: rmdir refuses, as the kernel does for a
+  // cgroup with child cgroups.
+  const auto refused = leaf->remove();
+  ASSERT_TRUE(refused.has_value()) << "rmdir of a non-empty directory succeeded";
+  EXPECT_CONTAINS(*refused, "rmdir(" + (parent / "t").string() + ")");
+  EXPECT_CONTAINS(*refused, "Directory not empty");
+
+  auto second = CgroupLeaf::create(parent.path(), "u", {});
+  ASSERT_TRUE(second.has_value()) << second.error();
+  remove_files_in(second->path());
+  EXPECT_EQ(second->remove(), std::nullopt);
+  EXPECT_FALSE(fs::exists(parent / "u"));
+  EXPECT_EQ(second->remove(), std::nullopt) << "a second remove() must be a no-op";
+}
+
 TEST(CgroupLeaf, kill_all_writes_1_to_cgroup_kill) {
   TempDirectory parent;
   const auto leaf = CgroupLeaf::create(parent.path(), "t", {});
@@ -316,11 +379,6 @@ TEST(CgroupLeaf, open_procs_opens_cgroup_procs_for_writing) {
   EXPECT_EQ(read_text(leaf->path() / "cgroup.procs"), "0");
 }
 
-// A real cgroup directory can be removed while it still lists its interface files; on the fake
-// tree the test removes them first, as the kernel would.
-void remove_files_in(const fs::path& directory) {
-  for (const auto& entry : fs::directory_iterator(directory)) fs::remove(entry.path());
-}
 
 TEST(CgroupLeaf, destruction_removes_the_directory) {
   TempDirectory parent;

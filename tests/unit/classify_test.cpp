@@ -210,6 +210,43 @@ TEST(Classify, memory_stop_in_cgroup_mode_names_memory_peak) {
   EXPECT_NOT_CONTAINS(*verdict.diagnosis, "tree RSS");
 }
 
+TEST(Classify, memory_kill_in_cgroup_mode_has_the_sample_mode_shape_with_the_oom_kill_count) {
+  Supervision run = killed_by(SIGKILL);
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 200 * kMiB;  // memory.max keeps memory.peak at the budget
+  run.memory_at_stop_bytes = 200 * kMiB;
+  run.peak_memory_source = "cgroup-memory-peak";
+  run.cgroup_oom_kills = 3;
+  run.processes_at_stop = 3;
+  Options options = options_named("tree");
+  options.memory_limit_bytes = 200 * kMiB;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::memory);
+  EXPECT_EQ(verdict.exit_code, exit_code::kMemory);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: tree killed: memory 200.0 MiB exceeded budget 200.0 MiB (cgroup memory.peak; memory.events "
+            "oom_kill 3, 3 processes); raise its MEMORY (--memory) or shrink what it holds");
+}
+
+TEST(Classify, a_refused_fork_in_cgroup_mode_is_a_process_limit_stop_that_says_so) {
+  Supervision run = killed_by(SIGKILL);
+  run.stop_reason = StopReason::process_limit;
+  run.processes_at_stop = 16;  // pids.max never lets the tree past the cap
+  run.forks_refused = 1;
+  Options options = options_named("fork_bomb");
+  options.max_processes = 16;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::process_limit);
+  EXPECT_EQ(reported_exit_status(verdict), 122);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: fork_bomb killed: 16 processes reached the limit of 16 (--max-processes): cgroup pids.max refused "
+            "1 fork; a fork loop, or raise the limit");
+  run.forks_refused = 5;
+  EXPECT_CONTAINS(*classify(run, options).diagnosis, "refused 5 forks;");
+}
+
 TEST(Classify, process_limit_stop_exits_122_naming_count_and_limit) {
   Supervision run = killed_by(SIGTERM);
   run.stop_reason = StopReason::process_limit;

@@ -284,6 +284,21 @@ TEST(CommandLine, limit_mode_names_round_trip) {
   EXPECT_EQ(to_string(LimitMode::sample), "sample");
 }
 
+TEST(CommandLine, cgroup_parent_comes_from_the_environment_when_the_option_is_absent) {
+  const Environment environment{{"MMTEST_CGROUP_PARENT", "/sys/fs/cgroup/ci.scope"}};
+  const Options from_environment = parse_ok({"--", "x"}, environment);
+  EXPECT_EQ(from_environment.cgroup_parent, std::filesystem::path("/sys/fs/cgroup/ci.scope"));
+  EXPECT_EQ(from_environment.cgroup_parent_source, "MMTEST_CGROUP_PARENT");
+
+  const Options from_option = parse_ok({"--cgroup-parent", "/sys/fs/cgroup/mine", "--", "x"}, environment);
+  EXPECT_EQ(from_option.cgroup_parent, std::filesystem::path("/sys/fs/cgroup/mine"));
+  EXPECT_EQ(from_option.cgroup_parent_source, "--cgroup-parent");
+
+  const Options empty_variable = parse_ok({"--", "x"}, {{"MMTEST_CGROUP_PARENT", ""}});
+  EXPECT_FALSE(empty_variable.cgroup_parent.has_value());
+  EXPECT_EQ(empty_variable.cgroup_parent_source, "");
+}
+
 TEST(CommandLine, max_processes_zero_means_no_cap) {
   EXPECT_EQ(parse_ok({"--max-processes", "0", "--", "x"}).max_processes, 0u);
 }

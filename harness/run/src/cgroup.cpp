@@ -6,7 +6,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <utility>
 #include <fmt/format.h>
 
 #include "mmtest/run/format.hpp"
@@ -78,6 +80,21 @@ MemoryEvents parse_memory_events(std::string_view text) {
   return events;
 }
 
+std::uint64_t parse_pids_events_max(std::string_view text) {
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    if (line.starts_with("max ")) {
+      std::uint64_t value = 0;
+      std::from_chars(line.data() + 4, line.data() + line.size(), value);
+      return value;
+    }
+    if (newline == std::string_view::npos) break;
+    text.remove_prefix(newline + 1);
+  }
+  return 0;
+}
+
 std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const CgroupProbe& probe) {
   if (probe.require_cgroup2_filesystem) {
     struct statfs info{};
@@ -90,12 +107,14 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
   }
 
   std::filesystem::path parent;
+  bool own_non_root_cgroup = false;
   if (probe.requested_parent) {
     parent = probe.requested_parent->is_absolute() ? *probe.requested_parent : probe.root / *probe.requested_parent;
   } else {
     const auto own = cgroup_v2_path(probe.proc_self_cgroup);
     if (!own) return std::unexpected("no cgroup v2 entry (0::) in /proc/self/cgroup");
     parent = probe.root / std::filesystem::path(*own).relative_path();
+    own_non_root_cgroup = *own != "/";
   }
 
   const FileText available = read_small_file((parent / "cgroup.controllers").string());
@@ -109,12 +128,21 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
   const FileText enabled = read_small_file((parent / "cgroup.subtree_control").string());
   const auto enabled_set = parse_controllers(enabled.text);
   if (!enabled.ok || !enabled_set.contains("memory") || !enabled_set.contains("pids")) {
+    if (own_non_root_cgroup) {
+      return std::unexpected(fmt::format(
+          "{}, the launcher's own cgroup, does not enable memory and pids for its children (cgroup.subtree_control: "
+          "{}), and cannot while it holds processes; pass a delegated cgroup as --cgroup-parent or "
+          "MMTEST_CGROUP_PARENT",
+          parent.string(), join(enabled_set)));
+    }
     return std::unexpected(fmt::format(
         "{} does not enable memory and pids for its children (cgroup.subtree_control: {}); delegate a subtree and "
         "pass it as --cgroup-parent",
         parent.string(), join(enabled_set)));
   }
-  if (::access(parent.c_str(), W_OK) != 0 || ::access((parent / "cgroup.procs").c_str(), W_OK) != 0) {
+  for (const std::filesystem::path& path : {parent, parent / "cgroup.procs"}) {
+    if (::access(path.c_str(), W_OK) == 0) continue;
+    if (errno == EROFS) return std::unexpected(fmt::format("{} is on a read-only file system", parent.string()));
     return std::unexpected(fmt::format("{} is not delegated to this user (not writable)", parent.string()));
   }
   return parent;
@@ -160,6 +188,17 @@ std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const {
 
 MemoryEvents CgroupLeaf::memory_events() const {
   return parse_memory_events(read_small_file((path_ / "memory.events").string()).text);
+}
+
+std::uint64_t CgroupLeaf::forks_refused() const {
+  return parse_pids_events_max(read_small_file((path_ / "pids.events").string()).text);
+}
+
+std::optional<std::string> CgroupLeaf::remove() {
+  if (path_.empty()) return std::nullopt;
+  const std::filesystem::path path = std::exchange(path_, {});
+  if (::rmdir(path.c_str()) != 0) return system_error_message(fmt::format("rmdir({})", path.string()));
+  return std::nullopt;
 }
 
 bool CgroupLeaf::kill_all() const { return write_file(path_ / "cgroup.kill", "1").has_value(); }

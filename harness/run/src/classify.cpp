@@ -82,16 +82,30 @@ Verdict classify(const Supervision& run, const Options& options) {
       const std::uint64_t limit = options.memory_limit_bytes.value_or(0);
       verdict.outcome = Outcome::memory;
       verdict.exit_code = exit_code::kMemory;
+      // The same line in both modes; in cgroup mode the figure is memory.peak, which memory.max
+      // keeps at or under the budget, and memory.events says how many processes the kernel killed.
+      const std::string source =
+          run.peak_memory_source != "cgroup-memory-peak" ? std::string("tree RSS")
+          : run.cgroup_oom_kills ? fmt::format("cgroup memory.peak; memory.events oom_kill {}", *run.cgroup_oom_kills)
+                                 : std::string("cgroup memory.peak");
       verdict.diagnosis = fmt::format(
           "mmtest: {} killed: memory {} exceeded budget {} ({}, {}); raise its MEMORY (--memory) or shrink what it holds",
-          name, format_bytes(std::max(run.peak_memory_bytes, run.memory_at_stop_bytes)), format_bytes(limit),
-          run.peak_memory_source == "cgroup-memory-peak" ? "cgroup memory.peak" : "tree RSS",
+          name, format_bytes(std::max(run.peak_memory_bytes, run.memory_at_stop_bytes)), format_bytes(limit), source,
           processes(run.processes_at_stop));
       return verdict;
     }
     case StopReason::process_limit:
       verdict.outcome = Outcome::process_limit;
       verdict.exit_code = exit_code::kProcessLimit;
+      if (run.forks_refused > 0) {
+        // Cgroup mode: pids.max never lets the tree past the cap; it refuses the fork instead.
+        verdict.diagnosis = fmt::format(
+            "mmtest: {} killed: {} reached the limit of {} (--max-processes): cgroup pids.max refused {} fork{}; a "
+            "fork loop, or raise the limit",
+            name, processes(run.processes_at_stop), options.max_processes, run.forks_refused,
+            run.forks_refused == 1 ? "" : "s");
+        return verdict;
+      }
       verdict.diagnosis = fmt::format(
           "mmtest: {} killed: {} exceeded the limit of {} (--max-processes); a fork loop, or raise the limit",
           name, processes(run.processes_at_stop), options.max_processes);

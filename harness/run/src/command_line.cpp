@@ -237,7 +237,14 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     else if (*raw.limit_mode == "sample") options.limit_mode = LimitMode::sample;
     else return std::unexpected(usage_error(fmt::format("--limit-mode: expected auto, cgroup or sample, got '{}'", *raw.limit_mode)));
   }
-  if (raw.cgroup_parent) options.cgroup_parent = *raw.cgroup_parent;
+  if (raw.cgroup_parent) {
+    options.cgroup_parent = *raw.cgroup_parent;
+    options.cgroup_parent_source = "--cgroup-parent";
+  } else if (const auto variable = environment.find("MMTEST_CGROUP_PARENT");
+             variable != environment.end() && !variable->second.empty()) {
+    options.cgroup_parent = variable->second;
+    options.cgroup_parent_source = "MMTEST_CGROUP_PARENT";
+  }
   options.print_measurements = raw.measurements && !raw.no_measurements;
   auto cpus = ctest_cpu_allocation(environment);
   if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));

@@ -68,19 +68,27 @@ int usage_error(const std::string& message) {
 struct LimitModeChoice {
   std::optional<std::filesystem::path> cgroup_parent;  // set when the cgroup mode is in force
   std::string reason;
+  std::optional<std::string> warning;                  // a parent was asked for and cannot be used
 };
 
 std::expected<LimitModeChoice, std::string> choose_limit_mode(const Options& options) {
-  if (options.limit_mode == LimitMode::sample) return LimitModeChoice{std::nullopt, "--limit-mode sample"};
+  if (options.limit_mode == LimitMode::sample) return LimitModeChoice{std::nullopt, "--limit-mode sample", std::nullopt};
   CgroupProbe probe;
   probe.proc_self_cgroup = read_small_file("/proc/self/cgroup").text;
   probe.requested_parent = options.cgroup_parent;
   auto parent = detect_cgroup_delegation(probe);
-  if (parent) return LimitModeChoice{*parent, fmt::format("delegated cgroup v2 at {}", parent->string())};
+  if (parent) return LimitModeChoice{*parent, fmt::format("delegated cgroup v2 at {}", parent->string()), std::nullopt};
   if (options.limit_mode == LimitMode::cgroup) {
     return std::unexpected(fmt::format("--limit-mode cgroup: cgroup v2 delegation is not available: {}", parent.error()));
   }
-  return LimitModeChoice{std::nullopt, fmt::format("cgroup v2 not usable: {}", parent.error())};
+  // Without a parent asked for, the record alone says why: on a machine without delegation every
+  // test would print the same line. A parent that was asked for and cannot be used is said aloud.
+  std::optional<std::string> warning;
+  if (!options.cgroup_parent_source.empty()) {
+    warning = fmt::format("{} {}: limits enforced by sampling instead: {}", options.cgroup_parent_source,
+                          options.cgroup_parent->string(), parent.error());
+  }
+  return LimitModeChoice{std::nullopt, fmt::format("cgroup v2 not usable: {}", parent.error()), warning};
 }
 
 // Pins mmtest-run, and so the test it starts, to the CPUs CTest allocated (--pin-cpus). Pinning
@@ -174,6 +182,7 @@ int run(int argc, char** argv) {
   context.limit_mode = mode->cgroup_parent ? "cgroup" : "sample";
   context.limit_mode_reason = mode->reason;
   std::vector<std::string> setup_warnings;
+  if (mode->warning) setup_warnings.push_back(*mode->warning);
   context.pinned_cpus = pin_to_allocated_cpus(options, setup_warnings);
   Supervision nothing_ran;
   nothing_ran.warnings = setup_warnings;
@@ -245,7 +254,10 @@ int run(int argc, char** argv) {
   if (!options.keep_tmp) {
     if (auto problem = remove_test_tmpdir(*tmpdir)) result.warnings.push_back(*problem);
   }
-  cgroup.reset();
+  if (cgroup) {
+    if (auto problem = cgroup->remove()) result.warnings.push_back(fmt::format("test cgroup not removed: {}", *problem));
+    cgroup.reset();
+  }
   report_and_exit(options, result, classify(result, options), context, record);
 }
 

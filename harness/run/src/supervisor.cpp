@@ -218,12 +218,18 @@ void Supervisor::sample() {
   }
 
   const bool over_memory = options_.memory_limit_bytes && setup_.cgroup == nullptr && tree.rss_bytes > *options_.memory_limit_bytes;
-  const bool over_processes = options_.max_processes > 0 && tree.live.size() > options_.max_processes;
+  // In cgroup mode pids.max refuses the fork that would exceed the cap, so the tree never grows
+  // past it: a refusal is what says the cap was hit. A fork loop that handles the error would
+  // otherwise run on until its timeout.
+  const std::uint64_t forks_refused = setup_.cgroup != nullptr && options_.max_processes > 0 ? setup_.cgroup->forks_refused() : 0;
+  const bool over_processes =
+      (options_.max_processes > 0 && tree.live.size() > options_.max_processes) || forks_refused > 0;
   if (over_memory || over_processes) {
     if (result_.stop_reason == StopReason::none) {
       result_.stop_reason = over_memory ? StopReason::memory : StopReason::process_limit;
       result_.memory_at_stop_bytes = tree.rss_bytes;
       result_.processes_at_stop = tree.live.size();
+      result_.forks_refused = forks_refused;
     }
     phase_ = Phase::killing;
     kill_started_ = now;
@@ -286,10 +292,19 @@ void Supervisor::finish_from_cgroup() {
     result_.peak_memory_source = "cgroup-memory-peak";
   }
   const MemoryEvents events = setup_.cgroup->memory_events();
+  result_.cgroup_oom_kills = events.oom_kill;
   if ((events.oom_kill > 0 || events.oom_group_kill > 0) && result_.stop_reason == StopReason::none) {
     result_.stop_reason = StopReason::memory;
     result_.memory_at_stop_bytes = result_.peak_memory_bytes;
     result_.processes_at_stop = result_.max_processes_seen;
+  }
+  // A fork refused between the last sample and the end of the tree: the cap was hit all the same.
+  if (options_.max_processes > 0 && result_.stop_reason == StopReason::none) {
+    if (const std::uint64_t refused = setup_.cgroup->forks_refused(); refused > 0) {
+      result_.stop_reason = StopReason::process_limit;
+      result_.forks_refused = refused;
+      result_.processes_at_stop = result_.max_processes_seen;
+    }
   }
 }
 

@@ -28,6 +28,9 @@ struct MemoryEvents {
 // Parses memory.events ("max 3\noom 1\noom_kill 1\n..."); unknown keys are ignored.
 MemoryEvents parse_memory_events(std::string_view text);
 
+// The "max" counter of pids.events ("max 7\n"): how many forks pids.max refused. 0 if absent.
+std::uint64_t parse_pids_events_max(std::string_view text);
+
 struct CgroupProbe {
   std::filesystem::path root = "/sys/fs/cgroup";
   std::string proc_self_cgroup;                        // text of /proc/self/cgroup
@@ -38,7 +41,9 @@ struct CgroupProbe {
 // Decides, reading only, whether the launcher may create test cgroups, and where: a cgroup2 mount
 // at root, a parent (--cgroup-parent or the launcher's own cgroup) whose cgroup.controllers and
 // cgroup.subtree_control both hold memory and pids, and that this process can write to.
-// The error says which condition failed.
+// The error says which condition failed. The kernel lets a cgroup other than the root enable
+// controllers for its children only while it holds no process, so the launcher's own cgroup can
+// be the parent only where it is the root; elsewhere a delegated parent has to be given.
 std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const CgroupProbe& probe);
 
 struct CgroupLimits {
@@ -62,7 +67,11 @@ class CgroupLeaf {
   std::expected<UniqueFd, std::string> open_procs() const;
   std::optional<std::uint64_t> memory_peak_bytes() const;   // memory.peak (Linux >= 5.19)
   MemoryEvents memory_events() const;
+  std::uint64_t forks_refused() const;                      // pids.events "max"
   bool kill_all() const;                                    // cgroup.kill (Linux >= 5.14)
+  // Removes the directory now (its processes must be gone); the error names the call and errno.
+  // The destructor removes it too, silently, if this was not called.
+  std::optional<std::string> remove();
 
  private:
   explicit CgroupLeaf(std::filesystem::path path) : path_(std::move(path)) {}

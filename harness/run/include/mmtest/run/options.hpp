@@ -34,6 +34,9 @@ struct Options {
   bool keep_tmp = false;
   LimitMode limit_mode = LimitMode::automatic;
   std::optional<std::filesystem::path> cgroup_parent;
+  // Who asked for cgroup_parent: "--cgroup-parent" or "MMTEST_CGROUP_PARENT" (the environment
+  // variable, which reaches every test of a ctest run); empty when none did.
+  std::string cgroup_parent_source;
   bool print_measurements = false;           // <CTestMeasurement> tags on stderr (--measurements)
   bool pin_cpus = false;                      // pin the test to the CPUs CTest allocated it
   std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
@@ -52,7 +55,8 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 Environment environment_from(char** envp);
 
 // Parses mmtest-run's arguments. Everything after the first "--" is the command, untouched.
-// The environment supplies the CTest resource allocation when --memory is absent.
+// The environment supplies the CTest resource allocation when --memory is absent, and
+// MMTEST_CGROUP_PARENT when --cgroup-parent is absent.
 std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::string>& args,
                                                       const Environment& environment);
 

@@ -33,6 +33,10 @@ struct Supervision {
   std::uint64_t memory_at_stop_bytes = 0;        // tree memory when the supervisor stopped the tree
   std::size_t processes_at_stop = 0;             // live processes in the tree at that moment
   std::size_t max_processes_seen = 0;
+  // Cgroup mode only: memory.events oom_kill of the test's leaf (processes the kernel's OOM killer
+  // ended at memory.max), and pids.events max (forks pids.max refused).
+  std::optional<std::uint64_t> cgroup_oom_kills;
+  std::uint64_t forks_refused = 0;
 
   std::vector<LeakedProcess> leaked;             // alive when the main process exited
   std::size_t processes_needing_sigkill = 0;     // survived SIGTERM and the grace period
