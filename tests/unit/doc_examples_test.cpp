@@ -68,6 +68,17 @@ std::set<std::string> real_diagnoses() {
     options.memory_limit_bytes = 2 * 1024 * kMiB;
     add(classify(run, options));
   }
+  {  // killed by the kernel's memory.max in cgroup mode
+    Supervision run;
+    run.stop_reason = StopReason::memory;
+    run.peak_memory_bytes = gib(2.0);
+    run.peak_memory_source = "cgroup-memory-peak";
+    run.cgroup_oom_kills = 2;
+    run.processes_at_stop = 1;
+    Options options = named("replay", "./replay_test");
+    options.memory_limit_bytes = 2 * 1024 * kMiB;
+    add(classify(run, options));
+  }
   {  // over the budget, measured at exit
     Supervision run;
     run.exit_code = 0;
@@ -104,11 +115,16 @@ std::set<std::string> real_diagnoses() {
     run.leaked = {{123, "sleep", "sleep 600"}, {130, "worker", "worker --serve"}};
     add(classify(run, named("smoke", "./smoke")));
   }
-  {  // fork loop
+  {  // fork loop, seen by sampling, then refused by cgroup pids.max
     Supervision run;
     run.stop_reason = StopReason::process_limit;
     run.processes_at_stop = 1025;
     add(classify(run, named("forker", "./forker")));
+    run.processes_at_stop = 64;
+    run.forks_refused = 1;
+    Options options = named("forker", "./forker");
+    options.max_processes = 64;
+    add(classify(run, options));
   }
   {  // signals
     Supervision run;
