@@ -49,6 +49,8 @@
 //   print-tmpdir
 //       Print "TMPDIR=<path>", "mode=<octal permissions>", "entries=<count>" of $TMPDIR, then
 //       create <TMPDIR>/nested/file so that removing the directory has to be recursive.
+//   print-env --names A,B,...
+//       Print "A=<value>" for each variable set, "A unset" for each one that is not, one a line.
 //
 // Bad arguments: a message on stderr and exit status 2.
 
@@ -574,6 +576,25 @@ int print_tmpdir(Args& args, const Common& common) {
   return 0;
 }
 
+int print_env(Args& args, const Common& common) {
+  const std::string names = args.text("--names").value_or("");
+  args.reject_unused();
+  std::string text;
+  std::size_t begin = 0;
+  while (begin <= names.size()) {
+    const std::size_t comma = std::min(names.find(',', begin), names.size());
+    const std::string name = names.substr(begin, comma - begin);
+    if (!name.empty()) {
+      const char* value = std::getenv(name.c_str());
+      text += value != nullptr ? name + "=" + value + "\n" : name + " unset\n";
+    }
+    begin = comma + 1;
+  }
+  print(text);
+  common.ready();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -594,6 +615,7 @@ int main(int argc, char** argv) {
       {"open-files", open_files},
       {"write-file", write_file},
       {"print-tmpdir", print_tmpdir},
+      {"print-env", print_env},
   };
   if (argc < 2) usage_error("usage: mmtest_helper MODE [OPTIONS...] (see the source for modes)");
   auto mode = modes.find(argv[1]);

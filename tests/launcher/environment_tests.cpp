@@ -191,6 +191,43 @@ TEST_F(Tmpdir, IsRemovedAfterATimeoutToo) {
   EXPECT_FALSE(std::filesystem::exists(record["tmpdir"].get<std::string>()));
 }
 
+// ---- What the test is told about its run
+// -------------------------------------------------------------------------
+
+class RunVariables : public LauncherTest {
+ protected:
+  std::vector<std::string> print_run_variables() const {
+    return helper("print-env", {"--names", "MMTEST_RUN_TEST_NAME,MMTEST_RUN_MEMORY_BYTES,MMTEST_RUN_CASES_FILE,TMPDIR"});
+  }
+  // Values an outer mmtest-run would have set: never passed on.
+  const std::vector<std::pair<std::string, std::optional<std::string>>> outer_ = {
+      {"MMTEST_RUN_TEST_NAME", "outer"}, {"MMTEST_RUN_MEMORY_BYTES", "1"}, {"MMTEST_RUN_CASES_FILE", "/nonexistent/outer"}};
+};
+
+TEST_F(RunVariables, TellTheTestItsNameBudgetAndCasesFileInItsTmpdir) {
+  const auto result = run(launcher({"--name", "book replay", "--memory", "64M"}, print_run_variables()), {.env = outer_});
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(result.out, match,
+                               std::regex("MMTEST_RUN_TEST_NAME=book replay\n"
+                                          "MMTEST_RUN_MEMORY_BYTES=67108864\n"
+                                          "MMTEST_RUN_CASES_FILE=(.*)/mmtest-cases\\.jsonl\n"
+                                          "TMPDIR=(.*)\n")))
+      << result.out;
+  EXPECT_EQ(match[1], match[2]) << "the cases file is not in the test's TMPDIR";
+  expect_no_survivors();
+}
+
+TEST_F(RunVariables, NoBudgetMeansNoBudgetVariableEvenInsideAnotherRun) {
+  const auto result = run(launcher({"--name", "free"}, print_run_variables()), {.env = outer_});
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  EXPECT_NE(result.out.find("MMTEST_RUN_TEST_NAME=free\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("MMTEST_RUN_MEMORY_BYTES unset\n"), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("/nonexistent/outer"), std::string::npos) << result.out;
+}
+
 // ---- Resource limits
 // -------------------------------------------------------------------------------
 

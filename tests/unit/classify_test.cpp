@@ -596,5 +596,131 @@ TEST(Diagnosis, is_always_one_line) {
   }
 }
 
+
+// ---- a GoogleTest program running mmtest's listener said which case ran -------------------------
+
+// Finished cases A.Small (+1 MiB) and Metrics.Register (+300 MiB), then Book.Replay started at
+// 400 MiB and did not end.
+CaseLog three_cases() {
+  CaseLog cases;
+  cases.finished.push_back({"A.Small", "passed", 0.1, 90 * kMiB, 95 * kMiB, 1 * kMiB, 0});
+  cases.finished.push_back({"Metrics.Register", "passed", 0.2, 100 * kMiB, 400 * kMiB, 300 * kMiB, 0});
+  cases.running = RunningCase{"Book.Replay", 400 * kMiB};
+  return cases;
+}
+
+TEST(ClassifyCases, a_memory_kill_names_the_running_case_and_the_biggest_grower) {
+  Supervision run = killed_by(SIGKILL);
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 420 * kMiB;
+  run.memory_at_stop_bytes = 520 * kMiB;
+  run.processes_at_stop = 1;
+  run.cases = three_cases();
+  Options options = options_named("unit_tests");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::memory);
+  EXPECT_EQ(verdict.diagnosis,
+            "mmtest: unit_tests killed: memory 520.0 MiB exceeded budget 512.0 MiB (tree RSS, 1 process) while running "
+            "Book.Replay; biggest growth: Metrics.Register +300.0 MiB; raise its MEMORY (--memory) or shrink what it holds");
+}
+
+TEST(ClassifyCases, the_running_case_is_the_biggest_grower_when_it_grew_more_so_far) {
+  Supervision run;
+  run.stop_reason = StopReason::memory;
+  run.memory_at_stop_bytes = 800 * kMiB;  // 400 MiB more than when Book.Replay started
+  run.processes_at_stop = 1;
+  run.cases = three_cases();
+  Options options = options_named("unit_tests");
+  options.memory_limit_bytes = 768 * kMiB;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis);
+  EXPECT_CONTAINS(*verdict.diagnosis, "while running Book.Replay; biggest growth: Book.Replay +400.0 MiB (running); raise");
+}
+
+TEST(ClassifyCases, a_timeout_names_the_running_case_and_the_biggest_grower) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 1;
+  run.memory_at_stop_bytes = 401 * kMiB;
+  run.cases = three_cases();
+  Options options = options_named("unit_tests");
+  options.timeout = 600s;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::timeout);
+  EXPECT_EQ(verdict.diagnosis,
+            "mmtest: unit_tests timed out after 600 s while running Book.Replay: sent SIGTERM to 1 process; biggest "
+            "growth: Metrics.Register +300.0 MiB; raise its TIMEOUT (--timeout) or find the hang");
+}
+
+TEST(ClassifyCases, an_interruption_and_a_crash_name_the_running_case) {
+  Supervision interrupted = killed_by(SIGTERM);
+  interrupted.stop_reason = StopReason::interrupted;
+  interrupted.launcher_signal = SIGTERM;
+  interrupted.processes_at_stop = 1;
+  interrupted.cases = three_cases();
+  const Verdict stopped = classify(interrupted, options_named("unit_tests"));
+  ASSERT_TRUE(stopped.diagnosis);
+  EXPECT_CONTAINS(*stopped.diagnosis, "mmtest: unit_tests interrupted while running Book.Replay: mmtest-run received SIGTERM");
+  EXPECT_CONTAINS(*stopped.diagnosis, "(ctest's own timeout or Ctrl-C?); biggest growth: Metrics.Register +300.0 MiB");
+
+  Supervision crashed = killed_by(SIGKILL);
+  crashed.peak_memory_bytes = 6 * 1024 * kMiB;
+  crashed.cases = three_cases();
+  const Verdict oom = classify(crashed, options_named("unit_tests"));
+  ASSERT_TRUE(oom.diagnosis);
+  EXPECT_CONTAINS(*oom.diagnosis, "died of signal SIGKILL (Killed) while running Book.Replay; mmtest did not send it");
+  EXPECT_CONTAINS(*oom.diagnosis, "; biggest growth: Metrics.Register +300.0 MiB");
+}
+
+TEST(ClassifyCases, the_memory_guard_stop_is_explained_with_its_figures) {
+  Supervision run = exited(120);
+  run.cases = three_cases();
+  run.cases.guard = MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 70 * kMiB};
+  Options options = options_named("unit_tests");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::failed);
+  EXPECT_EQ(verdict.exit_code, 120);
+  EXPECT_EQ(verdict.diagnosis,
+            "mmtest: unit_tests failed with exit code 120 while running Book.Replay: its memory guard stopped it at "
+            "470.0 MiB, over its binary limit 460.0 MiB; biggest growth: Metrics.Register +300.0 MiB; free what its test "
+            "cases keep, or raise its MEMORY (--memory)");
+}
+
+TEST(ClassifyCases, a_peak_over_the_budget_at_exit_names_the_biggest_grower) {
+  Supervision run = exited(0);
+  run.peak_memory_bytes = 600 * kMiB;
+  run.cases = three_cases();
+  run.cases.running.reset();
+  Options options = options_named("unit_tests");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::memory);
+  ASSERT_TRUE(verdict.diagnosis);
+  EXPECT_CONTAINS(*verdict.diagnosis, "over budget 512.0 MiB; biggest growth: Metrics.Register +300.0 MiB; raise its MEMORY");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "while running");
+}
+
+TEST(ClassifyCases, without_a_case_log_the_diagnoses_keep_their_shapes) {
+  Supervision run;
+  run.stop_reason = StopReason::memory;
+  run.memory_at_stop_bytes = 600 * kMiB;
+  run.processes_at_stop = 1;
+  Options options = options_named("t");
+  options.memory_limit_bytes = 512 * kMiB;
+  EXPECT_EQ(classify(run, options).diagnosis,
+            "mmtest: t killed: memory 600.0 MiB exceeded budget 512.0 MiB (tree RSS, 1 process); raise its MEMORY "
+            "(--memory) or shrink what it holds");
+  EXPECT_EQ(classify(exited(3), options).diagnosis, "mmtest: t failed with exit code 3");
+}
+
+TEST(ClassifyCases, no_biggest_growth_when_no_case_grew) {
+  Supervision run = exited(1);
+  run.cases.finished.push_back({"A.Flat", "failed", 0.1, kMiB, kMiB, 0, 0});
+  run.cases.running = RunningCase{"A.Exits", kMiB};
+  EXPECT_EQ(classify(run, options_named("t")).diagnosis, "mmtest: t failed with exit code 1 while running A.Exits");
+}
+
 }  // namespace
 }  // namespace mmtest::run

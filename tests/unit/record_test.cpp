@@ -60,7 +60,8 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
                                          "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
                                          "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at",
-                                         "cpu_wait_seconds", "starved", "cpus_allocated", "pinned_cpus"}));
+                                         "cpu_wait_seconds", "starved", "cpus_allocated", "pinned_cpus", "cases",
+                                         "memory_guard"}));
 }
 
 TEST(MakeRecord, a_failed_run_with_every_figure_set) {
@@ -319,6 +320,51 @@ TEST(MakeRecord, a_test_that_waited_little_is_not_starved) {
   run.wall_time = 8s;
   run.cpu_wait_seconds = 3.9;  // under half of its wall time
   EXPECT_EQ(make_record(options, run, Verdict{}, context())["starved"], false);
+}
+
+
+TEST(MakeRecord, cases_and_memory_guard_are_empty_and_null_without_a_case_log) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  const json record = make_record(options, Supervision{}, Verdict{}, context());
+  EXPECT_EQ(record["cases"], json::array());
+  EXPECT_TRUE(record["memory_guard"].is_null());
+}
+
+TEST(MakeRecord, cases_carry_each_finished_case_and_the_unfinished_one) {
+  Options options;
+  options.name = "unit_tests";
+  options.command = {"./unit_tests"};
+  Supervision run;
+  run.exit_code = 120;
+  run.cases.finished.push_back({"Metrics.Register", "failed", 0.5, 10 * kMiB, 300 * kMiB, 250 * kMiB, 101});
+  run.cases.finished.push_back({"Metrics.Shrink", "passed", 0.25, 260 * kMiB, std::nullopt, -5 * std::int64_t{kMiB}, 0});
+  run.cases.running = RunningCase{"Book.Replay", 255 * kMiB};
+  run.cases.guard = MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 215 * std::int64_t{kMiB}};
+  const json record = make_record(options, run, classify(run, options), context());
+
+  ASSERT_EQ(record["cases"].size(), 3u);
+  EXPECT_EQ(record["cases"][0], (json{{"name", "Metrics.Register"},
+                                      {"outcome", "failed"},
+                                      {"wall_seconds", 0.5},
+                                      {"rss_start_bytes", 10 * kMiB},
+                                      {"peak_rss_bytes", 300 * kMiB},
+                                      {"growth_bytes", 250 * kMiB},
+                                      {"leaked_series", 101}}));
+  EXPECT_TRUE(record["cases"][1]["peak_rss_bytes"].is_null());
+  EXPECT_EQ(record["cases"][1]["growth_bytes"], -5 * std::int64_t{kMiB});
+  EXPECT_EQ(record["cases"][2], (json{{"name", "Book.Replay"},
+                                      {"outcome", "unfinished"},
+                                      {"wall_seconds", nullptr},
+                                      {"rss_start_bytes", 255 * kMiB},
+                                      {"peak_rss_bytes", nullptr},
+                                      {"growth_bytes", nullptr},
+                                      {"leaked_series", nullptr}}));
+  EXPECT_EQ(record["memory_guard"], (json{{"case", "Book.Replay"},
+                                          {"rss_bytes", 470 * kMiB},
+                                          {"limit_bytes", 460 * kMiB},
+                                          {"case_growth_bytes", 215 * kMiB}}));
 }
 
 }  // namespace

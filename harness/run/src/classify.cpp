@@ -56,6 +56,32 @@ std::string over_budget_clause(const Supervision& run, const Options& options) {
                      peak_origin(run.peak_memory_source), format_bytes(*options.memory_limit_bytes));
 }
 
+// " while running Suite.Case": the test case mmtest's GoogleTest listener said was running when the
+// run ended (or when its memory guard fired); nothing for other programs.
+std::string while_running(const CaseLog& cases) {
+  if (cases.guard && cases.guard->case_name) return fmt::format(" while running {}", *cases.guard->case_name);
+  if (cases.running) return fmt::format(" while running {}", cases.running->name);
+  return "";
+}
+
+// "; biggest growth: Metrics.Register +1.20 GiB": the test case that grew the program's memory most.
+// The running case competes with its growth so far: what the guard measured, else the memory at
+// the stop (`memory_now`, tree RSS) minus the program's RSS when that case started.
+std::string biggest_growth_clause(const CaseLog& cases, std::optional<std::uint64_t> memory_now) {
+  std::optional<std::int64_t> running_growth;
+  if (cases.running) {
+    if (cases.guard && cases.guard->case_name == cases.running->name && cases.guard->case_growth_bytes) {
+      running_growth = cases.guard->case_growth_bytes;
+    } else if (memory_now) {
+      running_growth = static_cast<std::int64_t>(*memory_now) - static_cast<std::int64_t>(cases.running->rss_start_bytes);
+    }
+  }
+  const auto biggest = biggest_growth(cases, running_growth);
+  if (!biggest) return "";
+  return fmt::format("; biggest growth: {} +{}{}", biggest->name,
+                     format_bytes(static_cast<std::uint64_t>(biggest->growth_bytes)), biggest->running ? " (running)" : "");
+}
+
 }  // namespace
 
 std::string_view to_string(Outcome outcome) {
@@ -88,10 +114,11 @@ Verdict classify(const Supervision& run, const Options& options) {
           run.peak_memory_source != "cgroup-memory-peak" ? std::string("tree RSS")
           : run.cgroup_oom_kills ? fmt::format("cgroup memory.peak; memory.events oom_kill {}", *run.cgroup_oom_kills)
                                  : std::string("cgroup memory.peak");
+      const std::uint64_t memory = std::max(run.peak_memory_bytes, run.memory_at_stop_bytes);
       verdict.diagnosis = fmt::format(
-          "mmtest: {} killed: memory {} exceeded budget {} ({}, {}); raise its MEMORY (--memory) or shrink what it holds",
-          name, format_bytes(std::max(run.peak_memory_bytes, run.memory_at_stop_bytes)), format_bytes(limit), source,
-          processes(run.processes_at_stop));
+          "mmtest: {} killed: memory {} exceeded budget {} ({}, {}){}{}; raise its MEMORY (--memory) or shrink what it holds",
+          name, format_bytes(memory), format_bytes(limit), source, processes(run.processes_at_stop),
+          while_running(run.cases), biggest_growth_clause(run.cases, memory));
       return verdict;
     }
     case StopReason::process_limit:
@@ -123,16 +150,17 @@ Verdict classify(const Supervision& run, const Options& options) {
       if (run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, wall_seconds)) {
         // Not a hang: the test wanted to run and the machine's CPUs were busy with others.
         verdict.diagnosis = fmt::format(
-            "mmtest: {} timed out after {}, starved of CPU: it waited {:.1f} s ({:.0f}% of its time) for a CPU "
-            "that other processes held; sent SIGTERM to {}{}; run fewer tests at once (ctest -j, PROCESSORS, "
+            "mmtest: {} timed out after {}{}, starved of CPU: it waited {:.1f} s ({:.0f}% of its time) for a CPU "
+            "that other processes held; sent SIGTERM to {}{}{}; run fewer tests at once (ctest -j, PROCESSORS, "
             "MMTEST_CPU_BUDGET) rather than raising its TIMEOUT",
-            name, after, *run.cpu_wait_seconds, 100.0 * *run.cpu_wait_seconds / wall_seconds,
-            processes(run.processes_at_stop), killed);
+            name, after, while_running(run.cases), *run.cpu_wait_seconds, 100.0 * *run.cpu_wait_seconds / wall_seconds,
+            processes(run.processes_at_stop), killed, biggest_growth_clause(run.cases, run.memory_at_stop_bytes));
         return verdict;
       }
       verdict.diagnosis = fmt::format(
-          "mmtest: {} timed out after {}: sent SIGTERM to {}{}; raise its TIMEOUT (--timeout) or find the hang",
-          name, after, processes(run.processes_at_stop), killed);
+          "mmtest: {} timed out after {}{}: sent SIGTERM to {}{}{}; raise its TIMEOUT (--timeout) or find the hang",
+          name, after, while_running(run.cases), processes(run.processes_at_stop), killed,
+          biggest_growth_clause(run.cases, run.memory_at_stop_bytes));
       return verdict;
     }
     case StopReason::interrupted: {
@@ -140,8 +168,9 @@ Verdict classify(const Supervision& run, const Options& options) {
       verdict.outcome = Outcome::interrupted;
       verdict.reraise_signal = signal_number;
       verdict.diagnosis = fmt::format(
-          "mmtest: {} interrupted: mmtest-run received {} after {}; stopped {} (ctest's own timeout or Ctrl-C?)", name,
-          signal_name(signal_number), format_seconds(run.wall_time), processes(run.processes_at_stop));
+          "mmtest: {} interrupted{}: mmtest-run received {} after {}; stopped {} (ctest's own timeout or Ctrl-C?){}",
+          name, while_running(run.cases), signal_name(signal_number), format_seconds(run.wall_time),
+          processes(run.processes_at_stop), biggest_growth_clause(run.cases, run.memory_at_stop_bytes));
       return verdict;
     }
     case StopReason::none:
@@ -155,8 +184,9 @@ Verdict classify(const Supervision& run, const Options& options) {
     if (*run.term_signal == SIGKILL) {
       hint = fmt::format("; mmtest did not send it: likely the kernel OOM killer (peak {})", format_bytes(run.peak_memory_bytes));
     }
-    verdict.diagnosis = fmt::format("mmtest: {} died of signal {}{}{}{}", name, describe_signal(*run.term_signal), hint,
-                                    over_budget_clause(run, options), leak_clause(run));
+    verdict.diagnosis = fmt::format("mmtest: {} died of signal {}{}{}{}{}{}", name, describe_signal(*run.term_signal),
+                                    while_running(run.cases), hint, over_budget_clause(run, options), leak_clause(run),
+                                    biggest_growth_clause(run.cases, std::nullopt));
     return verdict;
   }
   if (!run.exit_code) {
@@ -169,18 +199,28 @@ Verdict classify(const Supervision& run, const Options& options) {
   if (code != 0) {
     verdict.outcome = Outcome::failed;
     verdict.exit_code = code;
-    verdict.diagnosis = fmt::format("mmtest: {} failed with exit code {}{}{}", name, code,
-                                    over_budget_clause(run, options), leak_clause(run));
+    if (const auto& guard = run.cases.guard) {
+      // The listener's memory guard stopped the program before the budget could be reached.
+      verdict.diagnosis = fmt::format(
+          "mmtest: {} failed with exit code {}{}: its memory guard stopped it at {}, over its binary limit {}{}{}{}; "
+          "free what its test cases keep, or raise its MEMORY (--memory)",
+          name, code, while_running(run.cases), format_bytes(guard->rss_bytes), format_bytes(guard->limit_bytes),
+          over_budget_clause(run, options), leak_clause(run), biggest_growth_clause(run.cases, std::nullopt));
+      return verdict;
+    }
+    verdict.diagnosis = fmt::format("mmtest: {} failed with exit code {}{}{}{}{}", name, code, while_running(run.cases),
+                                    over_budget_clause(run, options), leak_clause(run),
+                                    biggest_growth_clause(run.cases, std::nullopt));
     return verdict;
   }
   if (peak_over_budget(run, options)) {
     verdict.outcome = Outcome::memory;
     verdict.exit_code = exit_code::kMemory;
     verdict.diagnosis = fmt::format(
-        "mmtest: {} exceeded its memory budget: peak {} ({}) over budget {}{}; raise its MEMORY (--memory) or shrink "
+        "mmtest: {} exceeded its memory budget: peak {} ({}) over budget {}{}{}; raise its MEMORY (--memory) or shrink "
         "what it holds",
         name, format_bytes(run.peak_memory_bytes), peak_origin(run.peak_memory_source),
-        format_bytes(*options.memory_limit_bytes), leak_clause(run));
+        format_bytes(*options.memory_limit_bytes), leak_clause(run), biggest_growth_clause(run.cases, std::nullopt));
     return verdict;
   }
   if (!run.leaked.empty() && !options.allow_leaks) {

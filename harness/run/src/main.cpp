@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <fmt/format.h>
 
+#include "mmtest/run/cases.hpp"
 #include "mmtest/run/cgroup.hpp"
 #include "mmtest/run/classify.hpp"
 #include "mmtest/run/cpu.hpp"
@@ -120,14 +121,27 @@ std::optional<std::filesystem::path> gtest_report_path(const Options& options, c
   return tmpdir / kGtestReportFile;
 }
 
-std::vector<std::string> child_environment(const Environment& environment, const std::filesystem::path& tmpdir,
-                                           const std::optional<std::filesystem::path>& gtest_report) {
+// What the test learns about its run (docs/launcher.md, "What the test is told"). A value inherited
+// from an outer mmtest-run is never passed on: each run sets its own, or none.
+constexpr std::string_view kTestNameVariable = "MMTEST_RUN_TEST_NAME";
+constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTES";
+constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
+
+std::vector<std::string> child_environment(const Options& options, const Environment& environment,
+                                           const std::filesystem::path& tmpdir,
+                                           const std::optional<std::filesystem::path>& gtest_report,
+                                           const std::filesystem::path& cases_file) {
   std::vector<std::string> variables;
   for (const auto& [name, value] : environment) {
-    if (name != "TMPDIR") variables.push_back(name + "=" + value);
+    if (name != "TMPDIR" && name != kTestNameVariable && name != kMemoryBytesVariable && name != kCasesFileVariable) {
+      variables.push_back(name + "=" + value);
+    }
   }
   variables.push_back("TMPDIR=" + tmpdir.string());
   if (gtest_report) variables.push_back("GTEST_OUTPUT=json:" + gtest_report->string());
+  variables.push_back(fmt::format("{}={}", kTestNameVariable, options.name));
+  if (options.memory_limit_bytes) variables.push_back(fmt::format("{}={}", kMemoryBytesVariable, *options.memory_limit_bytes));
+  variables.push_back(fmt::format("{}={}", kCasesFileVariable, cases_file.string()));
   return variables;
 }
 
@@ -227,7 +241,8 @@ int run(int argc, char** argv) {
   request.executable = *executable;
   request.argv = options.command;
   const auto gtest_report = gtest_report_path(options, environment, *tmpdir);
-  request.environment = child_environment(environment, *tmpdir, gtest_report);
+  const std::filesystem::path cases_file = *tmpdir / kCasesFile;
+  request.environment = child_environment(options, environment, *tmpdir, gtest_report, cases_file);
   request.limits = resource_limits(options);
   request.cgroup_procs_fd = cgroup_procs.get();
   const auto started = std::chrono::steady_clock::now();
@@ -251,6 +266,8 @@ int run(int argc, char** argv) {
   // ---- clean up and report ----
   // A missing or unreadable report (the test removed it, or is no GoogleTest program) changes nothing.
   if (gtest_report) result.reported_all_skipped = gtest_report_says_all_skipped(read_small_file(gtest_report->string()).text);
+  // Written only by a GoogleTest program running mmtest's listener; absent for anything else.
+  result.cases = parse_case_log(read_small_file(cases_file.string()).text);
   if (!options.keep_tmp) {
     if (auto problem = remove_test_tmpdir(*tmpdir)) result.warnings.push_back(*problem);
   }

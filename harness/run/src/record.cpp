@@ -37,6 +37,33 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
   if (verdict.outcome == Outcome::interrupted && run.launcher_signal) signal = signal_name(*run.launcher_signal);
   else if (run.term_signal) signal = signal_name(*run.term_signal);
 
+  json cases = json::array();
+  for (const CaseResult& result : run.cases.finished) {
+    cases.push_back({{"name", result.name},
+                     {"outcome", result.outcome},
+                     {"wall_seconds", result.wall_seconds},
+                     {"rss_start_bytes", result.rss_start_bytes},
+                     {"peak_rss_bytes", or_null(result.peak_rss_bytes)},
+                     {"growth_bytes", result.growth_bytes},
+                     {"leaked_series", result.leaked_series}});
+  }
+  if (run.cases.running) {
+    cases.push_back({{"name", run.cases.running->name},
+                     {"outcome", "unfinished"},
+                     {"wall_seconds", nullptr},
+                     {"rss_start_bytes", run.cases.running->rss_start_bytes},
+                     {"peak_rss_bytes", nullptr},
+                     {"growth_bytes", nullptr},
+                     {"leaked_series", nullptr}});
+  }
+  json memory_guard = nullptr;
+  if (const auto& guard = run.cases.guard) {
+    memory_guard = {{"case", or_null(guard->case_name)},
+                    {"rss_bytes", guard->rss_bytes},
+                    {"limit_bytes", guard->limit_bytes},
+                    {"case_growth_bytes", or_null(guard->case_growth_bytes)}};
+  }
+
   std::optional<double> timeout_seconds;
   if (options.timeout) timeout_seconds = to_seconds(*options.timeout);
 
@@ -65,6 +92,8 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"leaked_processes", leaked},
       {"tmpdir", context.tmpdir},
       {"warnings", run.warnings},
+      {"cases", cases},
+      {"memory_guard", memory_guard},
       {"started_at", rfc3339(context.started_at)},
       {"finished_at", rfc3339(context.finished_at)},
   };

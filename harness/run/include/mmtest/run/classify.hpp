@@ -34,6 +34,10 @@ struct Verdict {
 //   5. the test reported that it skipped every test case it ran: skipped, exit 0;
 //   6. passed.
 // So a record never says passed or skipped with a peak above its budget.
+//
+// When a GoogleTest program running mmtest's listener left a case log (run.cases), the diagnosis
+// also says which test case was running (" while running <case>") and which grew memory most
+// ("; biggest growth: <case> +<size>"), and a stop by the listener's memory guard is explained.
 Verdict classify(const Supervision& run, const Options& options);
 
 // For failures before the test could start (command not found, setup errors).

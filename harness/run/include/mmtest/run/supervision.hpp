@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "mmtest/run/cases.hpp"
+
 namespace mmtest::run {
 
 // Why the supervisor stopped the tree before the test ended by itself; the first reason wins.
@@ -44,6 +46,10 @@ struct Supervision {
   // What the test said about itself, read by main() after the run (--gtest: GoogleTest's JSON
   // report): it ran test cases and skipped every one of them.
   bool reported_all_skipped = false;
+  // What a GoogleTest program running mmtest's listener wrote about its test cases (the per-case
+  // file in the TMPDIR, read by main() after the run): which case was running when the run ended,
+  // each finished case's figures, and whether its own memory guard stopped it.
+  CaseLog cases;
 
   std::chrono::nanoseconds wall_time{0};
   double cpu_seconds = 0;
