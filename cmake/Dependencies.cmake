@@ -2,6 +2,35 @@
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(nlohmann_json 3.10 REQUIRED CONFIG)
 find_package(CLI11 2.1 REQUIRED CONFIG)
-if(MMTEST_BUILD_TESTS)
+
+# mmtest::metrics needs prometheus-cpp; mmtest::gtest needs it and GoogleTest. mmtest's own tests
+# use both, so they require them; otherwise AUTO builds the two libraries when both are found and
+# says so in one line when they are not: a project that only uses add_mm_test() needs neither.
+set(MMTEST_GTEST "AUTO" CACHE STRING
+  "Build mmtest::metrics, mmtest::gtest and mmtest::gtest_main: AUTO (when prometheus-cpp and GoogleTest are found), ON or OFF")
+set_property(CACHE MMTEST_GTEST PROPERTY STRINGS AUTO ON OFF)
+if(NOT MMTEST_GTEST MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "mmtest: MMTEST_GTEST expects AUTO, ON or OFF, got '${MMTEST_GTEST}'")
+endif()
+set(MMTEST_WITH_GTEST FALSE)
+if(MMTEST_BUILD_TESTS OR MMTEST_GTEST STREQUAL "ON")
   find_package(GTest 1.12 REQUIRED CONFIG)
+  find_package(prometheus-cpp REQUIRED CONFIG)  # Debian's package has no version file
+  set(MMTEST_WITH_GTEST TRUE)
+elseif(MMTEST_GTEST STREQUAL "AUTO")
+  find_package(GTest 1.12 QUIET CONFIG)
+  find_package(prometheus-cpp QUIET CONFIG)
+  if(GTest_FOUND AND prometheus-cpp_FOUND)
+    set(MMTEST_WITH_GTEST TRUE)
+  else()
+    set(_mm_missing "")
+    if(NOT GTest_FOUND)
+      list(APPEND _mm_missing "GoogleTest (GTestConfig.cmake)")
+    endif()
+    if(NOT prometheus-cpp_FOUND)
+      list(APPEND _mm_missing "prometheus-cpp (prometheus-cpp-config.cmake)")
+    endif()
+    list(JOIN _mm_missing " and " _mm_missing)
+    message(STATUS "mmtest: mmtest::metrics, mmtest::gtest and mmtest::gtest_main not built: ${_mm_missing} not found; set MMTEST_GTEST=ON to require them")
+  endif()
 endif()

@@ -22,6 +22,21 @@ set(mmtest_modules
 # ---- Install tree --------------------------------------------------------------------------------
 install(TARGETS mmtest_run mmtest_plan EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT mmtestTargets NAMESPACE mmtest:: DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+# The components, each in its own export set so that the package loads (and finds the
+# dependencies of) only what find_package(mmtest COMPONENTS ...) asks for.
+set(mmtest_component_exports "")
+if(MMTEST_WITH_GTEST)
+  install(TARGETS mmtest_metrics EXPORT mmtestMetricsTargets
+    LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(TARGETS mmtest_gtest mmtest_gtest_main EXPORT mmtestGTestTargets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(DIRECTORY "${PROJECT_SOURCE_DIR}/harness/metrics/include/" "${PROJECT_SOURCE_DIR}/harness/gtest/include/"
+    DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(mmtest_component_exports mmtestMetricsTargets mmtestGTestTargets)
+endif()
+foreach(export_set IN LISTS mmtest_component_exports)
+  install(EXPORT ${export_set} NAMESPACE mmtest:: DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+endforeach()
 configure_package_config_file(cmake/mmtestConfig.cmake.in
   "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfig.cmake"
   INSTALL_DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
@@ -36,6 +51,9 @@ install(FILES
 
 # ---- Build tree: find_package(mmtest) with mmtest_DIR=<this build directory> ---------------------
 export(EXPORT mmtestTargets NAMESPACE mmtest:: FILE "${PROJECT_BINARY_DIR}/mmtestTargets.cmake")
+foreach(export_set IN LISTS mmtest_component_exports)
+  export(EXPORT ${export_set} NAMESPACE mmtest:: FILE "${PROJECT_BINARY_DIR}/${export_set}.cmake")
+endforeach()
 configure_package_config_file(cmake/mmtestConfig.cmake.in "${PROJECT_BINARY_DIR}/mmtestConfig.cmake"
   INSTALL_DESTINATION "${PROJECT_BINARY_DIR}" INSTALL_PREFIX "${PROJECT_BINARY_DIR}")
 file(COPY_FILE "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
