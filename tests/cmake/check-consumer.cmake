@@ -1,6 +1,8 @@
 # cmake -P driver: builds the consumer/ fixture against mmtest one way (MODE) and runs its ctest.
 #   -DMODE=install|buildtree|subdirectory|fetchcontent -DWORK=<dir> -DGENERATOR=<generator>
 #   -DMMTEST_BUILD=<mmtest build dir> (install, buildtree) -DMMTEST_SOURCE=<mmtest source dir>
+# The fixture's GoogleTest part (mmtest::metrics, mmtest::gtest_main) is always built: mmtest's own
+# build has it, and a subproject build finds the same prometheus-cpp and GoogleTest.
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
 file(REMOVE_RECURSE "${WORK}")
@@ -31,22 +33,37 @@ else()
   message(FATAL_ERROR "unknown MODE '${MODE}'")
 endif()
 
-mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${build}" -G "${GENERATOR}" ${args})
+mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${build}" -G "${GENERATOR}" ${args} -DWITH_GTEST=ON)
 mm_test_run(compile COMMAND ${CMAKE_COMMAND} --build "${build}")
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
-mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 2" "consumer ctest")
+# consumer.hello, consumer.sub.hello, the two cases of listener_test one per test, and the whole binary.
+mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 5" "consumer ctest")
 mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "budget line")
-# The hook found this way's mmtest-plan (mmtest::plan) and planned the two tests.
-mm_test_expect("${test_err}" "mmtest: start order of 2 tests" "planner line")
+# The hook found this way's mmtest-plan (mmtest::plan) and planned every test.
+mm_test_expect("${test_err}" "mmtest: start order of 5 tests" "planner line")
 # The tests really ran under the launcher this way of consuming provides.
 mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" --show-only=json-v1)
-string(JSON launcher GET "${show_out}" tests 0 command 0)
+mm_test_index("${show_out}" consumer.hello hello_index)
+string(JSON launcher GET "${show_out}" tests ${hello_index} command 0)
 string(FIND "${launcher}" "${expect_launcher}" at)
 if(NOT at EQUAL 0 OR NOT launcher MATCHES "/mmtest-run$")
   message(FATAL_ERROR "tests run ${launcher}, expected the mmtest-run under ${expect_launcher}")
 endif()
-foreach(record consumer.hello consumer.sub.hello)
+foreach(record consumer.hello consumer.sub.hello consumer.case.Consumer.CountsItsOrder consumer.whole)
   if(NOT EXISTS "${build}/mmtest-results/${record}.json")
     message(FATAL_ERROR "no result record for ${record}")
+  endif()
+endforeach()
+# The whole binary is one ctest test, and its record still shows its cases, each with its figures.
+file(READ "${build}/mmtest-results/consumer.whole.json" whole)
+string(JSON cases LENGTH "${whole}" cases)
+if(NOT cases EQUAL 2)
+  message(FATAL_ERROR "consumer.whole's record has ${cases} cases, expected 2:\n${whole}")
+endif()
+foreach(i 0 1)
+  string(JSON outcome GET "${whole}" cases ${i} outcome)
+  string(JSON peak GET "${whole}" cases ${i} peak_rss_bytes)
+  if(NOT outcome STREQUAL "passed" OR NOT peak GREATER 0)
+    message(FATAL_ERROR "case ${i} of consumer.whole: outcome '${outcome}', peak '${peak}':\n${whole}")
   endif()
 endforeach()
