@@ -20,7 +20,7 @@ TEST(ProcessMemory, reads_this_process_and_resets_its_peak) {
   ASSERT_TRUE(rss);
   EXPECT_GT(*rss, 0u);
   PeakTracker peak;
-  ASSERT_TRUE(peak.reset()) << peak.problem().value_or("");
+  ASSERT_TRUE(peak.reset(*rss)) << peak.problem().value_or("");
   const auto high = peak.peak_bytes();
   ASSERT_TRUE(high);
   EXPECT_GE(*high, *rss / 2);

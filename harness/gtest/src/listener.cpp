@@ -97,7 +97,9 @@ class State {
  private:
   [[noreturn]] void stop_for_memory(std::uint64_t rss_bytes, bool at_case_end);
   void warn_once(bool& warned, const std::string& what);
-  void append(const std::string& line);
+  // Appends make_line() to the per-case file; the line is not even made without one.
+  template <class MakeLine>
+  void append(MakeLine make_line);
   std::uint64_t check_watches(const ::testing::TestInfo& info);
 
   // Guards the registry and the per-case state the public functions touch (any thread).
@@ -214,9 +216,10 @@ void State::warn_once(bool& warned, const std::string& what) {
   write_stderr(fmt::format("mmtest: warning: {}: {}\n", settings_.program, what));
 }
 
-void State::append(const std::string& line) {
+template <class MakeLine>
+void State::append(MakeLine make_line) {
   if (!cases_file_) return;
-  if (auto appended = cases_file_->append(line); !appended) {
+  if (auto appended = cases_file_->append(make_line()); !appended) {
     warn_once(cases_file_warned_, fmt::format("per-case results are incomplete: {}", appended.error()));
   }
 }
@@ -230,7 +233,7 @@ void State::program_start() {
       warn_once(cases_file_warned_, fmt::format("mmtest-run will not see the test cases: {}", opened.error()));
     }
   }
-  append(program_line(pid_, settings_.binary_limit_bytes, settings_.case_growth_limit_bytes));
+  append([&] { return program_line(pid_, settings_.binary_limit_bytes, settings_.case_growth_limit_bytes); });
   if (settings_.binary_limit_bytes && !guard_thread_) {
     guard_thread_ = std::make_unique<GuardThread>(*settings_.binary_limit_bytes,
                                                   [this](std::uint64_t rss) { stop_for_memory(rss, false); });
@@ -254,15 +257,15 @@ void State::test_start(const ::testing::TestInfo& info) {
     }
   }
   // Measured last, so that the listener's own allocations above are not the case's.
-  case_peak_reset_ = peak_.reset();
-  if (!case_peak_reset_) warn_once(peak_warned_, fmt::format("per-case peaks are not measured: {}", *peak_.problem()));
   case_rss_start_bytes_ = rss_.rss_bytes().value_or(0);
+  case_peak_reset_ = peak_.reset(case_rss_start_bytes_);
+  if (!case_peak_reset_) warn_once(peak_warned_, fmt::format("per-case peaks are not measured: {}", *peak_.problem()));
   {
     const std::lock_guard lock(guard_mutex_);
     guard_view_.running_case = name;
     guard_view_.running_rss_start_bytes = case_rss_start_bytes_;
   }
-  append(start_line(pid_, name, case_rss_start_bytes_));
+  append([&] { return start_line(pid_, name, case_rss_start_bytes_); });
   case_started_ = std::chrono::steady_clock::now();
 }
 
@@ -324,7 +327,7 @@ void State::test_end(const ::testing::TestInfo& info) {
   if (peak_bytes) ::testing::Test::RecordProperty("mmtest_peak_rss_bytes", std::to_string(*peak_bytes));
   ::testing::Test::RecordProperty("mmtest_growth_bytes", std::to_string(growth_bytes));
   ::testing::Test::RecordProperty("mmtest_leaked_series", std::to_string(leaked_series));
-  append(end_line(pid_, figures));
+  append([&] { return end_line(pid_, figures); });
 
   {
     const std::lock_guard lock(guard_mutex_);
@@ -360,7 +363,7 @@ void State::stop_for_memory(std::uint64_t rss_bytes, bool at_case_end) {
     facts.growers = guard_view_.growers.largest_first();
     facts.cases_run = guard_view_.cases_run;
   }
-  append(guard_line(pid_, facts.running_case, rss_bytes, facts.limit_bytes, facts.running_growth_bytes));
+  append([&] { return guard_line(pid_, facts.running_case, rss_bytes, facts.limit_bytes, facts.running_growth_bytes); });
   std::fflush(nullptr);  // the test's own buffered output first
   write_stderr(blame_table(facts, kBlameRows));
   // _exit, not exit: the other thread is in the middle of a test, and static destructors would

@@ -1,6 +1,7 @@
 #include "process_memory.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,18 +71,26 @@ PeakTracker::PeakTracker() : status_("/proc/self/status", O_RDONLY), clear_refs_
   }
 }
 
-bool PeakTracker::reset() {
+std::uint64_t max_rss_bytes() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+bool PeakTracker::reset(std::uint64_t rss_bytes) {
   if (problem_) return false;
   // "5" resets the peak RSS to the current RSS (proc(5), /proc/pid/clear_refs).
   if (::write(clear_refs_.fd(), "5", 1) != 1) {
     problem_ = fmt::format("write(/proc/self/clear_refs, \"5\"): {}", ::strerrordesc_np(errno));
     return false;
   }
+  rusage_is_the_mark_ = max_rss_bytes() <= rss_bytes + kRusageSlackBytes;
   return true;
 }
 
 std::optional<std::uint64_t> PeakTracker::peak_bytes() const {
   if (problem_) return std::nullopt;
+  if (rusage_is_the_mark_) return max_rss_bytes();
   char buffer[4096];
   // VmHWM sits in the first kilobyte or so of status; a line cut at the buffer's end is not read.
   return vm_hwm_bytes(read_at_start(status_.fd(), buffer, sizeof buffer));

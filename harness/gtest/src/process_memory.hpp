@@ -36,11 +36,21 @@ class RssReader {
 };
 
 // The RSS high-water mark and its reset.
+//
+// The mark is read from getrusage()'s ru_maxrss when that can stand for it: half a microsecond
+// instead of eight for /proc/self/status. ru_maxrss is the larger of the mark and the peak of the
+// image this program replaced in exec(), a floor no reset lowers (the RSS of whatever forked it: a
+// shell, ctest, a large test runner). So after each reset, if ru_maxrss is within kRusageSlackBytes
+// of the RSS then, the floor is below the mark and ru_maxrss is the mark (off by at most the slack
+// when the floor sits just above it); otherwise VmHWM of /proc/self/status is read.
 class PeakTracker {
  public:
+  static constexpr std::uint64_t kRusageSlackBytes = 1 << 20;
+
   PeakTracker();
-  // False, with problem() saying why, when the mark cannot be reset (no writable clear_refs).
-  bool reset();
+  // Resets the mark to the RSS now, `rss_bytes`. False, with problem() saying why, when the mark
+  // cannot be reset (no writable clear_refs).
+  bool reset(std::uint64_t rss_bytes);
   std::optional<std::uint64_t> peak_bytes() const;
   const std::optional<std::string>& problem() const { return problem_; }
 
@@ -48,7 +58,11 @@ class PeakTracker {
   ProcFile status_;
   ProcFile clear_refs_;
   std::optional<std::string> problem_;
+  bool rusage_is_the_mark_ = false;
 };
+
+// getrusage(RUSAGE_SELF)'s ru_maxrss in bytes.
+std::uint64_t max_rss_bytes();
 
 // Parses "VmHWM:    123456 kB" out of /proc/<pid>/status text; nullopt when absent.
 std::optional<std::uint64_t> vm_hwm_bytes(std::string_view status_text);
