@@ -21,6 +21,7 @@
 //   Memory.GrowsUntilStopped         writes 1 MiB every 2 ms (0.5 GiB/s), up to 2 GiB, then fails
 //   Hang.Forever                     waits for a signal, forever
 //   Skipping.Always                  GTEST_SKIP()
+//   Death.ExitsInAChild              a death test: the statement exits 3 in a forked child
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 #include <gtest/gtest.h>
@@ -191,3 +192,13 @@ TEST(Hang, Forever) {
 }
 
 TEST(Skipping, Always) { GTEST_SKIP() << "skipped on purpose"; }
+
+TEST(Death, ExitsInAChild) {
+  EXPECT_EXIT(
+      {
+        mmtest::registry();  // the child runs inside the test: its registry is there
+        std::exit(3);
+      },
+      ::testing::ExitedWithCode(3), "");
+}
+

@@ -221,6 +221,14 @@ TEST_F(Listener, AMalformedLimitStopsTheProgramBeforeAnyTestNamingTheVariable) {
       << own_main.err;
 }
 
+TEST_F(Listener, DeathTestsWorkWithTheGuardThreadRunning) {
+  const auto result = run_cases(kListenerHelper, "Death.*:Isolation.RegistersOrdersForVenueA",
+                                {{"MMTEST_BINARY_MEMORY_LIMIT", "4G"}});
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << shown(result.out) << result.err;
+  EXPECT_FALSE(failed(report_case("Death.ExitsInAChild")));
+  EXPECT_FALSE(failed(report_case("Isolation.RegistersOrdersForVenueA")));
+}
+
 // ---- The binary guard --------------------------------------------------------------------------
 
 TEST_F(Listener, TheBinaryGuardStopsTheRunWithABlameTableBeforeTheLaunchersKill) {

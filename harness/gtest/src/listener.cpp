@@ -240,7 +240,15 @@ void State::program_start() {
   }
 }
 
-void State::program_end() { guard_thread_.reset(); }
+void State::program_end() {
+  // A death test's child is a fork() of this process without the guard thread: joining it there
+  // would wait forever when the child exits. The child leaves the object alone.
+  if (::getpid() != pid_) {
+    (void)guard_thread_.release();
+    return;
+  }
+  guard_thread_.reset();
+}
 
 void State::test_start(const ::testing::TestInfo& info) {
   const std::string name = case_name(info);
