@@ -96,7 +96,7 @@ class State {
 
  private:
   [[noreturn]] void stop_for_memory(std::uint64_t rss_bytes, bool at_case_end);
-  void warn_once(bool& warned, const std::string& what);
+  void warn_once(std::atomic<bool>& warned, const std::string& what);
   // Appends make_line() to the per-case file; the line is not even made without one.
   template <class MakeLine>
   void append(MakeLine make_line);
@@ -117,8 +117,8 @@ class State {
   RssReader rss_;
   PeakTracker peak_;
   std::optional<CaseLogFile> cases_file_;
-  bool cases_file_warned_ = false;
-  bool peak_warned_ = false;
+  std::atomic<bool> cases_file_warned_{false};  // the guard thread may append too
+  std::atomic<bool> peak_warned_{false};
   std::chrono::steady_clock::time_point case_started_;
   std::uint64_t case_rss_start_bytes_ = 0;
   bool case_peak_reset_ = false;
@@ -210,9 +210,8 @@ void State::allow_memory_growth(std::uint64_t bytes) {
   growth_allowed_this_case_ = bytes;
 }
 
-void State::warn_once(bool& warned, const std::string& what) {
-  if (warned) return;
-  warned = true;
+void State::warn_once(std::atomic<bool>& warned, const std::string& what) {
+  if (warned.exchange(true)) return;
   write_stderr(fmt::format("mmtest: warning: {}: {}\n", settings_.program, what));
 }
 
