@@ -22,22 +22,23 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr double kGiB = 0x1p30;
 
-// The lines starting with "mmtest: " in the code block under "## Diagnoses".
-std::set<std::string> documented_diagnoses() {
+// The lines starting with "mmtest: " in the code block number `block` (0: the first) under "## Diagnoses".
+std::set<std::string> documented_diagnoses(int block = 0) {
   std::ifstream file(MMTEST_LAUNCHER_DOC);
   EXPECT_TRUE(file) << "cannot read " << MMTEST_LAUNCHER_DOC;
   std::set<std::string> lines;
   std::string line;
   bool in_section = false, in_block = false;
+  int blocks_seen = 0;
   while (std::getline(file, line)) {
     if (line.starts_with("## ")) in_section = line == "## Diagnoses";
     if (!in_section) continue;
     if (line.starts_with("```")) {
-      if (in_block) break;  // the first block of the section only
-      in_block = true;
+      if (in_block && blocks_seen++ == block) break;
+      in_block = !in_block;
       continue;
     }
-    if (in_block && line.starts_with("mmtest: ")) lines.insert(line);
+    if (in_block && blocks_seen == block && line.starts_with("mmtest: ")) lines.insert(line);
   }
   return lines;
 }
@@ -157,6 +158,70 @@ std::set<std::string> real_diagnoses() {
   return lines;
 }
 
+CaseResult finished_case(const std::string& name, double growth_gib) {
+  CaseResult result;
+  result.name = name;
+  result.outcome = "passed";
+  result.growth_bytes = static_cast<std::int64_t>(gib(growth_gib));
+  return result;
+}
+
+// The diagnoses of a GoogleTest program that runs mmtest's listener: the running case and the
+// biggest grower, with the figures of the second example block.
+std::set<std::string> real_case_diagnoses() {
+  std::set<std::string> lines;
+  const auto add = [&](const Verdict& verdict) {
+    ASSERT_TRUE(verdict.diagnosis.has_value());
+    lines.insert(*verdict.diagnosis);
+  };
+  Options options = named("unit_tests", "./unit_tests");
+  options.memory_limit_bytes = 2 * 1024 * kMiB;
+  options.timeout = 600s;
+  const auto with_cases = [](Supervision run) {
+    run.cases.finished = {finished_case("Metrics.Register", 1.2), finished_case("Orders.Parse", 0.01)};
+    run.cases.running = RunningCase{"OrderBook.Replay", gib(1.5)};
+    return run;
+  };
+  {  // the launcher's memory kill: the running case grew 0.81 GiB so far, less than Metrics.Register
+    Supervision run;
+    run.stop_reason = StopReason::memory;
+    run.memory_at_stop_bytes = gib(2.31);
+    run.processes_at_stop = 1;
+    add(classify(with_cases(run), options));
+  }
+  {  // the same, the running case the biggest grower
+    Supervision run = with_cases({});
+    run.stop_reason = StopReason::memory;
+    run.memory_at_stop_bytes = gib(2.31);
+    run.processes_at_stop = 1;
+    run.cases.running->rss_start_bytes = gib(0.5);
+    add(classify(run, options));
+  }
+  {  // timeout
+    Supervision run;
+    run.stop_reason = StopReason::timeout;
+    run.term_signal = SIGTERM;
+    run.processes_at_stop = 1;
+    run.memory_at_stop_bytes = gib(1.6);
+    add(classify(with_cases(run), options));
+  }
+  {  // killed by the kernel
+    Supervision run;
+    run.term_signal = SIGKILL;
+    run.peak_memory_bytes = gib(6.2);
+    add(classify(with_cases(run), named("unit_tests", "./unit_tests")));
+  }
+  {  // the listener's memory guard, once with the running case the biggest grower
+    Supervision run = with_cases({});
+    run.exit_code = 120;
+    run.cases.guard = MemoryGuardStop{"OrderBook.Replay", gib(1.85), gib(1.8), static_cast<std::int64_t>(gib(0.35))};
+    add(classify(run, options));
+    run.cases.guard->case_growth_bytes = static_cast<std::int64_t>(gib(1.3));
+    add(classify(run, options));
+  }
+  return lines;
+}
+
 TEST(DocumentedDiagnoses, every_example_is_printed_as_shown_and_every_kind_has_one) {
   const std::set<std::string> documented = documented_diagnoses();
   const std::set<std::string> real = real_diagnoses();
@@ -166,6 +231,16 @@ TEST(DocumentedDiagnoses, every_example_is_printed_as_shown_and_every_kind_has_o
   }
   for (const std::string& line : real) {
     EXPECT_TRUE(documented.contains(line)) << "printed but not documented:\n  " << line;
+  }
+}
+
+TEST(DocumentedDiagnoses, every_googletest_example_is_printed_as_shown) {
+  const std::set<std::string> documented = documented_diagnoses(1);
+  const std::set<std::string> real = real_case_diagnoses();
+  ASSERT_GE(documented.size(), 4u) << "the second example block of \"## Diagnoses\" in " << MMTEST_LAUNCHER_DOC
+                                   << " has fewer lines than it shows";
+  for (const std::string& line : documented) {
+    EXPECT_TRUE(real.contains(line)) << "documented but not printed so:\n  " << line;
   }
 }
 
@@ -180,7 +255,11 @@ std::string shape(const std::string& line) {
   static const std::regex number("[0-9]+(\\.[0-9]+)?");
   static const std::regex unit("\\b[KMG]iB\\b");
   static const std::regex plural("\\bprocesses\\b");
+  static const std::regex running_case(" while running [^ ;:]+");
+  static const std::regex growing_case("; biggest growth: [^ ]+ ");
   std::string text = std::regex_replace(line, name, "mmtest: NAME ");
+  text = std::regex_replace(text, running_case, " while running CASE");
+  text = std::regex_replace(text, growing_case, "; biggest growth: CASE ");
   text = std::regex_replace(text, process, "P (pid 0)");
   text = std::regex_replace(text, ignored, "");
   text = std::regex_replace(text, number, "N");
@@ -213,6 +292,7 @@ std::set<std::string> diagnoses_in_the_docs() {
 TEST(DocumentedDiagnoses, every_diagnosis_shown_in_the_docs_has_the_shape_of_a_real_one) {
   std::set<std::string> real_shapes;
   for (const std::string& line : real_diagnoses()) real_shapes.insert(shape(line));
+  for (const std::string& line : real_case_diagnoses()) real_shapes.insert(shape(line));
   const std::set<std::string> shown = diagnoses_in_the_docs();
   EXPECT_GE(shown.size(), 15u) << "fewer examples than README.md and docs/ hold: the search is broken";
   for (const std::string& line : shown) {
