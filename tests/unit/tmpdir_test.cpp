@@ -95,6 +95,27 @@ TEST(RemoveTestTmpdir, removes_everything_inside) {
   EXPECT_TRUE(fs::exists(base.path())) << "the base must stay";
 }
 
+TEST(RemoveTestTmpdir, removes_an_empty_directory) {
+  TempDirectory base;
+  const auto made = make_test_tmpdir({{"TMPDIR", base.path().string()}}, "t");
+  ASSERT_TRUE(made.has_value()) << made.error();
+  EXPECT_EQ(remove_test_tmpdir(*made), std::nullopt);
+  EXPECT_FALSE(fs::exists(*made));
+}
+
+TEST(RemoveTestTmpdir, a_symlink_left_in_its_place_is_removed_not_followed) {
+  TempDirectory base;
+  const auto made = make_test_tmpdir({{"TMPDIR", base.path().string()}}, "t");
+  ASSERT_TRUE(made.has_value()) << made.error();
+  const fs::path elsewhere = base / "elsewhere";
+  write_text(elsewhere / "keep", "data");
+  fs::remove(*made);
+  fs::create_directory_symlink(elsewhere, *made);
+  EXPECT_EQ(remove_test_tmpdir(*made), std::nullopt);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(*made)));
+  EXPECT_TRUE(fs::exists(elsewhere / "keep")) << "what the symlink pointed to must stay";
+}
+
 TEST(RemoveTestTmpdir, an_already_removed_directory_is_fine) {
   TempDirectory base;
   EXPECT_EQ(remove_test_tmpdir(base / "gone"), std::nullopt);

@@ -1,6 +1,9 @@
 #include "mmtest/run/tmpdir.hpp"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cctype>
 #include <fmt/format.h>
@@ -25,6 +28,8 @@ std::expected<std::filesystem::path, std::string> make_test_tmpdir(const Environ
 }
 
 std::optional<std::string> remove_test_tmpdir(const std::filesystem::path& directory) {
+  // Most tests leave their TMPDIR empty: one rmdir then, where remove_all costs eight calls.
+  if (::rmdir(directory.c_str()) == 0 || errno == ENOENT) return std::nullopt;
   std::error_code error;
   std::filesystem::remove_all(directory, error);
   if (error) return fmt::format("could not remove TMPDIR {}: {}", directory.string(), error.message());
