@@ -1,6 +1,7 @@
 # cmake -P driver: builds the consumer/ fixture against mmtest one way (MODE) and runs its ctest.
 #   -DMODE=install|buildtree|subdirectory|fetchcontent -DWORK=<dir> -DGENERATOR=<generator>
 #   -DMMTEST_BUILD=<mmtest build dir> (install, buildtree) -DMMTEST_SOURCE=<mmtest source dir>
+#   [-DCONSUMER_SANITIZE_FLAGS=<-fsanitize=... of that build>]
 # The fixture's GoogleTest part (mmtest::metrics, mmtest::gtest_main) is always built: mmtest's own
 # build has it, and a subproject build finds the same prometheus-cpp and GoogleTest.
 cmake_minimum_required(VERSION 3.25)
@@ -33,6 +34,10 @@ else()
   message(FATAL_ERROR "unknown MODE '${MODE}'")
 endif()
 
+if(CONSUMER_SANITIZE_FLAGS)  # mmtest was built with sanitizers: so are the libraries it installed
+  list(APPEND args "-DCMAKE_CXX_FLAGS=${CONSUMER_SANITIZE_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_SANITIZE_FLAGS}"
+       "-DCMAKE_SHARED_LINKER_FLAGS=${CONSUMER_SANITIZE_FLAGS}")
+endif()
 mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${build}" -G "${GENERATOR}" ${args} -DWITH_GTEST=ON)
 mm_test_run(compile COMMAND ${CMAKE_COMMAND} --build "${build}")
 mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --output-on-failure)
