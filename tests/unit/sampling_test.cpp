@@ -89,27 +89,5 @@ TEST(NextSampleInterval, slower_observed_growth_does_not_lengthen_it) {
   EXPECT_EQ(next_sample_interval(kPolicy, rss, limit, -kGiBPerSecond), at_assumed_rate);  // shrinking tree
 }
 
-TEST(InformativeMaxRss, the_launchers_child_counts_only_above_the_launchers_own_peak) {
-  constexpr std::uint64_t launcher = 33 * kMiB;  // a sanitizer build of mmtest-run
-  // A 15 MiB program whose ru_maxrss reads 33 MiB: the copy of the launcher before execve.
-  EXPECT_EQ(informative_max_rss(33 * kMiB, true, launcher), std::nullopt);
-  EXPECT_EQ(informative_max_rss(20 * kMiB, true, launcher), std::nullopt);
-  // Above it, only the test's own image can have reached it.
-  EXPECT_EQ(informative_max_rss(33 * kMiB + 4096, true, launcher), 33 * kMiB + 4096);
-  EXPECT_EQ(informative_max_rss(300 * kMiB, true, launcher), 300 * kMiB);
-}
-
-TEST(InformativeMaxRss, the_static_launchers_small_image_is_kept) {
-  // About 1 MiB: a tiny test's peak may read it, and no budget worth declaring is that small.
-  EXPECT_EQ(informative_max_rss(kMiB, true, kMiB + 512 * 1024), kMiB);
-  EXPECT_EQ(informative_max_rss(8 * kMiB, true, 8 * kMiB), 8 * kMiB);
-}
-
-TEST(InformativeMaxRss, other_processes_of_the_tree_always_count) {
-  // Forked by the test: their image before execve is the test's own process.
-  EXPECT_EQ(informative_max_rss(4 * kMiB, false, 33 * kMiB), 4 * kMiB);
-  EXPECT_EQ(informative_max_rss(0, false, 0), 0u);
-}
-
 }  // namespace
 }  // namespace mmtest::run

@@ -245,8 +245,6 @@ int run(int argc, char** argv) {
   request.environment = child_environment(options, environment, *tmpdir, gtest_report, cases_file);
   request.limits = resource_limits(options);
   request.cgroup_procs_fd = cgroup_procs.get();
-  rusage own_usage{};
-  ::getrusage(RUSAGE_SELF, &own_usage);
   const auto started = std::chrono::steady_clock::now();
   auto child = spawn_child(request);
   cgroup_procs.reset();
@@ -262,7 +260,6 @@ int run(int argc, char** argv) {
   setup.signal_fd = signal_fd.get();
   setup.cgroup = cgroup ? &*cgroup : nullptr;
   setup.started = started;
-  setup.launcher_peak_rss_bytes = static_cast<std::uint64_t>(own_usage.ru_maxrss) * 1024;
   Supervision result = supervise(options, setup);
   result.warnings.insert(result.warnings.begin(), setup_warnings.begin(), setup_warnings.end());
 

@@ -23,12 +23,4 @@ std::chrono::milliseconds next_sample_interval_for_processes(const SamplingPolic
   return policy.fastest;
 }
 
-std::optional<std::uint64_t> informative_max_rss(std::uint64_t max_rss_bytes, bool is_launchers_child,
-                                                 std::uint64_t launcher_peak_rss_bytes) {
-  if (is_launchers_child && launcher_peak_rss_bytes > kLauncherImageKept && max_rss_bytes <= launcher_peak_rss_bytes) {
-    return std::nullopt;
-  }
-  return max_rss_bytes;
-}
-
 }  // namespace mmtest::run

@@ -159,11 +159,7 @@ void Supervisor::reap_children() {
       if (pid < 0 && errno == EINTR) continue;
       return;  // cannot happen for a child waitid reported; never spin on it
     }
-    // The direct child's peak includes the copy of mmtest-run it was before execve.
-    if (const auto max_rss = informative_max_rss(static_cast<std::uint64_t>(usage.ru_maxrss) * 1024, pid == setup_.main_pid,
-                                                 setup_.launcher_peak_rss_bytes)) {
-      peak_single_max_rss_bytes_ = std::max(peak_single_max_rss_bytes_, *max_rss);
-    }
+    peak_single_max_rss_bytes_ = std::max(peak_single_max_rss_bytes_, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024);
     if (pid == setup_.main_pid) {
       main_reaped_ = true;
       // A pidfd stays readable once its process has exited: left in the level-triggered epoll set

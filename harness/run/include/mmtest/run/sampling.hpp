@@ -26,15 +26,4 @@ std::chrono::milliseconds next_sample_interval(const SamplingPolicy& policy, std
 std::chrono::milliseconds next_sample_interval_for_processes(const SamplingPolicy& policy, std::size_t live_processes,
                                                              std::uint64_t max_processes);
 
-// What a reaped process's ru_maxrss says of the test. The kernel counts a process's peak over its
-// whole life, including the image it had before execve: for the launcher's direct child that is a
-// copy of mmtest-run itself. The static launcher's is about 1 MiB and is kept (below any budget
-// worth declaring); a sanitizer build's is 30+ MiB, more than many tests use, so when the
-// launcher's own peak RSS at fork is over kLauncherImageKept, a child's peak no larger than it
-// may be nothing but that copy and says nothing about the test (nullopt). A larger one can only
-// come from the test's own image; other processes of the tree always count.
-inline constexpr std::uint64_t kLauncherImageKept = std::uint64_t{8} << 20;
-std::optional<std::uint64_t> informative_max_rss(std::uint64_t max_rss_bytes, bool is_launchers_child,
-                                                 std::uint64_t launcher_peak_rss_bytes);
-
 }  // namespace mmtest::run

@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <cstdint>
 
 #include "mmtest/run/cgroup.hpp"
 #include "mmtest/run/options.hpp"
@@ -17,7 +16,6 @@ struct SupervisorSetup {
   int signal_fd = -1;               // signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP (blocked beforehand)
   const CgroupLeaf* cgroup = nullptr;  // set in cgroup mode
   std::chrono::steady_clock::time_point started;
-  std::uint64_t launcher_peak_rss_bytes = 0;  // mmtest-run's own ru_maxrss just before the fork
 };
 
 // Runs the one event loop (signalfd + pidfd + timeouts) until every process of the test has been
