@@ -34,3 +34,7 @@ elseif(MMTEST_GTEST STREQUAL "AUTO")
     message(STATUS "mmtest: mmtest::metrics, mmtest::gtest and mmtest::gtest_main not built: ${_mm_missing} not found; set MMTEST_GTEST=ON to require them")
   endif()
 endif()
+# The mmtest tool: history (SQLite), JUnit (pugixml), Prometheus text and push (prometheus-cpp).
+find_package(SQLite3 REQUIRED)
+find_package(pugixml 1.11 REQUIRED CONFIG)
+find_package(prometheus-cpp REQUIRED CONFIG COMPONENTS core push)  # Debian 12 ships no version file

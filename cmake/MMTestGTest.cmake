@@ -8,11 +8,11 @@ small file that ``CTestTestfile.cmake`` includes; it calls ``_mm_gtest_add_tests
 
 1. runs the GoogleTest executable with ``--gtest_list_tests`` (directly, never under the launcher)
    when the cached list is missing or older than the executable. The ctest-time hook does this
-   first, with ``_MM_GTEST_LIST_ONLY`` set, before ``mmtest-plan`` reads the lists, so that the
+   first, with ``_MM_GTEST_LIST_ONLY`` set, before ``mmtest plan`` reads the lists, so that the
    first ``ctest`` already plans every case;
 2. adds one CTest test per test case, run under ``mmtest-run --gtest`` (a case that calls
    ``GTEST_SKIP()`` is recorded as ``skipped``) with ``--gtest_filter=<case>``, with the memory,
-   timeout, labels and properties given at configure time, and no ``COST``: ``mmtest-plan``
+   timeout, labels and properties given at configure time, and no ``COST``: ``mmtest plan``
    reads the list file when ctest starts and writes each case's planned cost into CTest's cost
    file, as for :command:`add_mm_test`.
 
@@ -104,7 +104,7 @@ function(_mm_gtest_add_tests)
       TIMEOUT "${ctest_timeout}"
       WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
-    # No COST: CTest takes it from its cost file, where mmtest-plan writes the planned order from
+    # No COST: CTest takes it from its cost file, where `mmtest plan` writes the planned order from
     # the cases listed last time. A name that file cannot hold (a prefix or suffix with a space)
     # keeps MiB x timeout, on the same scale.
     if(name MATCHES "[ \r]" OR name STREQUAL "---")

@@ -12,7 +12,7 @@ This file has three uses:
 * The hook that :command:`add_mm_test` adds to the generated ``CTestTestfile.cmake``
   includes it when ``ctest`` reads the test list. The hook measures the budgets, writes the
   resource spec file, sets ``CTEST_RESOURCE_SPEC_FILE``, names the tests that can never fit,
-  prints one line saying which source each budget came from, and runs ``mmtest-plan``, which
+  prints one line saying which source each budget came from, and runs ``mmtest plan``, which
   writes the planned start order into CTest's cost file and prints one line about it.
 * ``cmake -P MMTestRuntime.cmake`` prints the budgets this machine would give, the way
   ``ctest`` would see them::
@@ -647,7 +647,7 @@ endfunction()
 # budgets, writes the spec, points CTest at it, names every test that can never fit, brings the
 # GoogleTest case lists up to date and plans the start order.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE" "RECORDS;GTEST_FILES" ${ARGN})
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY" "RECORDS;GTEST_FILES" ${ARGN})
   _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
   _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
   _mm_gpu_ids(_mm_gpu_ids)
@@ -669,25 +669,26 @@ macro(_mm_ctest_prepare)
       endforeach()
       unset(_MM_GTEST_LIST_ONLY)
       _mm_plan_start_order("${_mm_prep_PLANNER_FILE}" "${_mm_prep_MANIFEST}" "${_mm_budget_mib}"
-        "${_mm_cpu_count}" "${_mm_prep_RECORDS}")
+        "${_mm_cpu_count}" "${_mm_prep_RECORDS}" "${_mm_prep_HISTORY}")
     endif()
   endif()
 endmacro()
 
-# _mm_plan_start_order(<planner_file> <manifest> <budget_mib> <cpus> <records_dirs>)
+# _mm_plan_start_order(<planner_file> <manifest> <budget_mib> <cpus> <records_dirs> <history>)
 #
-# Runs mmtest-plan, which writes each mmtest test's cost into CTest's cost file: CTest reads that
+# Runs `mmtest plan`, which first adds the last run's records to the history (the environment
+# variable MMTEST_HISTORY, else <history>) before this run overwrites them, then writes each mmtest test's cost into CTest's cost file: CTest reads that
 # file after the test list, for tests whose COST property is 0 (add_mm_test leaves it so), and
 # starts tests in decreasing cost. The file is relative to the directory ctest runs in, which is
 # the working directory while it reads the first CTestTestfile.cmake, where the hook runs. Not
 # planning costs a slower schedule, never the budget: a failure is reported, not fatal.
-function(_mm_plan_start_order planner_file manifest budget_mib cpus records)
+function(_mm_plan_start_order planner_file manifest budget_mib cpus records history)
   set(_mm_planner "")
   if(EXISTS "${planner_file}")
     include("${planner_file}")
   endif()
   if("${_mm_planner}" STREQUAL "" OR NOT EXISTS "${_mm_planner}")
-    message("mmtest: start order not planned: mmtest-plan not found ('${_mm_planner}', from "
+    message("mmtest: start order not planned: mmtest not found ('${_mm_planner}', from "
       "${planner_file}); CTest starts the tests in its own order")
     return()
   endif()
@@ -696,7 +697,13 @@ function(_mm_plan_start_order planner_file manifest budget_mib cpus records)
   foreach(dir IN LISTS records)
     list(APPEND args --records "${dir}")
   endforeach()
-  execute_process(COMMAND "${_mm_planner}" ${args}
+  if(NOT "$ENV{MMTEST_HISTORY}" STREQUAL "")
+    set(history "$ENV{MMTEST_HISTORY}")
+  endif()
+  if(NOT "${history}" STREQUAL "")
+    list(APPEND args --history "${history}")
+  endif()
+  execute_process(COMMAND "${_mm_planner}" plan ${args}
     RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
     OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)
   if(status EQUAL 0)
@@ -710,7 +717,7 @@ endfunction()
 # _mm_need(<subject> <memory_mib> <gpus> [<timeout_seconds> [<cpus>]])
 #
 # Called by the manifest for each test (or each GoogleTest target) with its needs. The timeout in
-# whole seconds is read by mmtest-plan only; the CPUs default to one.
+# whole seconds is read by `mmtest plan` only; the CPUs default to one.
 function(_mm_need name memory_mib gpus)
   set(cpus 1)
   if(ARGC GREATER 4)

@@ -151,6 +151,34 @@ TEST_F(MemoryBudget, ATestWellUnderItPasses) {
   EXPECT_LT(peak_bytes, 64 * kMiB);
 }
 
+TEST_F(MemoryBudget, TheRecordKeepsTheTreesMemoryOverTimeInAtMost100Points) {
+  const auto record_path = dir_ / "ramp.json";
+  // 3 s: 150 samples at the slowest rate, more than the 100 points the record keeps.
+  const auto command = helper("hog", {"--mib", "120", "--rate-mib-s", "60", "--hold-ms", "1000"});
+  const auto result =
+      run(launcher({"--name", "ramp", "--memory", "1G", "--result", record_path.string()}, command));
+  ASSERT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "ramp", command);
+  const auto& samples = record["memory_samples"];
+  ASSERT_GE(samples.size(), 20u) << samples;
+  EXPECT_LE(samples.size(), 100u);
+  double previous_seconds = -1;
+  std::uint64_t largest = 0;
+  for (const auto& point : samples) {
+    ASSERT_EQ(point.size(), 2u);
+    EXPECT_GT(point[0].get<double>(), previous_seconds) << samples;
+    previous_seconds = point[0].get<double>();
+    largest = std::max(largest, point[1].get<std::uint64_t>());
+  }
+  EXPECT_LE(previous_seconds, record["wall_seconds"].get<double>());
+  EXPECT_GE(previous_seconds, 2.0) << "the last point is near the end of the run";
+  // The ramp: early points hold less than the late ones, the largest is the measured peak.
+  EXPECT_LT(samples[0][1].get<std::uint64_t>(), 60 * kMiB);
+  EXPECT_GE(largest, 120 * kMiB);
+  EXPECT_LE(largest, record["peak_memory_bytes"].get<std::uint64_t>());
+}
+
 // What CTest puts in the environment of a test with
 // RESOURCE_GROUPS "mmtest_memory_mib:120" "mmtest_memory_mib:130".
 const std::vector<std::pair<std::string, std::optional<std::string>>> kTwoGroups{

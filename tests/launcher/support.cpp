@@ -506,10 +506,13 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
                             "cpus_allocated",
                             "pinned_cpus",
                             "cases",
-                            "memory_guard"}) {
+                            "memory_guard",
+                            "memory_samples"}) {
     EXPECT_TRUE(record.contains(field)) << "record lacks '" << field << "': " << record.dump(2);
   }
-  EXPECT_EQ(record.value("schema_version", 0), 2);
+  EXPECT_EQ(record.value("schema_version", 0), 3);
+  EXPECT_TRUE(record["memory_samples"].is_array());
+  EXPECT_LE(record["memory_samples"].size(), 100u);
   EXPECT_EQ(record.value("name", ""), name);
   EXPECT_EQ(record.value("command", nlohmann::json()), nlohmann::json(command));
   EXPECT_EQ(record.value("launcher_exit_code", -1), result.status.shell_code())

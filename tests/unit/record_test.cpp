@@ -61,7 +61,7 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
                                          "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at",
                                          "cpu_wait_seconds", "starved", "cpus_allocated", "pinned_cpus", "cases",
-                                         "memory_guard"}));
+                                         "memory_guard", "memory_samples"}));
 }
 
 TEST(MakeRecord, a_failed_run_with_every_figure_set) {
@@ -86,7 +86,7 @@ TEST(MakeRecord, a_failed_run_with_every_figure_set) {
 
   const json record = make_record(options, run, verdict, context());
   EXPECT_EQ(record["schema_version"], kRecordSchemaVersion);
-  EXPECT_EQ(record["schema_version"], 2);
+  EXPECT_EQ(record["schema_version"], 3);
   EXPECT_EQ(record["name"], "order_book");
   EXPECT_EQ(record["command"], json::array({"./order_book", "--gtest_brief=1"}));
   EXPECT_EQ(record["outcome"], "failed");
@@ -365,6 +365,115 @@ TEST(MakeRecord, cases_carry_each_finished_case_and_the_unfinished_one) {
                                           {"rss_bytes", 470 * kMiB},
                                           {"limit_bytes", 460 * kMiB},
                                           {"case_growth_bytes", 215 * kMiB}}));
+}
+
+TEST(MakeRecord, memory_samples_are_seconds_and_bytes_pairs_rounded_to_the_millisecond) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  Supervision run;
+  run.memory_samples = {{0.0204567, 5 * kMiB}, {0.5, 7 * kMiB}};
+  const json record = make_record(options, run, Verdict{}, context());
+  EXPECT_EQ(record["memory_samples"], json::parse("[[0.02, 5242880], [0.5, 7340032]]"));
+}
+
+// ---- the reading side ----------------------------------------------------------------------------
+
+json written_record() {
+  Options options;
+  options.name = "order_book";
+  options.command = {"./order_book"};
+  options.memory_limit_bytes = 512 * kMiB;
+  Supervision run;
+  run.exit_code = 0;
+  run.wall_time = 1250ms;
+  run.peak_memory_bytes = 300 * kMiB;
+  run.leaked = {{812, "sleep", "sleep 1000"}};
+  run.memory_samples = {{0.02, 100 * kMiB}, {0.04, 300 * kMiB}};
+  Verdict verdict;
+  verdict.outcome = Outcome::leaked;
+  verdict.diagnosis = "mmtest: order_book leaked 1 process";
+  return make_record(options, run, verdict, context());
+}
+
+TEST(ParseRecord, reads_back_what_make_record_writes) {
+  const auto record = parse_record_json(written_record().dump(2));
+  ASSERT_TRUE(record) << record.error();
+  EXPECT_EQ(record->schema_version, 3);
+  EXPECT_EQ(record->name, "order_book");
+  EXPECT_EQ(record->command, std::vector<std::string>{"./order_book"});
+  EXPECT_EQ(record->outcome, "leaked");
+  EXPECT_EQ(record->exit_code, 0);
+  EXPECT_EQ(record->diagnosis, "mmtest: order_book leaked 1 process");
+  EXPECT_DOUBLE_EQ(record->wall_seconds, 1.25);
+  EXPECT_EQ(record->peak_memory_bytes, 300 * kMiB);
+  EXPECT_EQ(record->memory_limit_bytes, 512 * kMiB);
+  ASSERT_EQ(record->leaked_processes.size(), 1u);
+  EXPECT_EQ(record->leaked_processes[0].pid, 812);
+  EXPECT_EQ(record->leaked_processes[0].command, "sleep 1000");
+  ASSERT_EQ(record->memory_samples.size(), 2u);
+  EXPECT_DOUBLE_EQ(record->memory_samples[1].seconds, 0.04);
+  EXPECT_EQ(record->memory_samples[1].bytes, 300 * kMiB);
+  EXPECT_EQ(record->started_at, "2026-11-22T10:47:26.123Z");
+  EXPECT_DOUBLE_EQ(record->started_unix_seconds, 1795344446.123);
+  EXPECT_NEAR(record->finished_unix_seconds - record->started_unix_seconds, 2.333, 1e-6);
+}
+
+TEST(ParseRecord, tolerates_unknown_fields_and_older_records_without_optional_ones) {
+  json document = written_record();
+  document["a_later_field"] = json::array({{{"name", "A.b"}}});  // a field of a newer writer
+  document.erase("memory_samples");                       // schema 2 had none
+  document.erase("cpu_wait_seconds");
+  document["schema_version"] = 2;
+  const auto record = parse_record_json(document.dump());
+  ASSERT_TRUE(record) << record.error();
+  EXPECT_TRUE(record->memory_samples.empty());
+  EXPECT_FALSE(record->cpu_wait_seconds);
+  EXPECT_EQ(record->schema_version, 2);
+}
+
+TEST(ParseRecord, names_what_is_wrong) {
+  const std::string full = written_record().dump();
+  EXPECT_EQ(parse_record_json(full.substr(0, full.size() / 2)).error(), "not JSON (truncated or corrupt)");
+  EXPECT_EQ(parse_record_json("").error(), "empty file");
+  EXPECT_EQ(parse_record_json("[1]").error(), "not a JSON object");
+  json no_name = written_record();
+  no_name.erase("name");
+  EXPECT_EQ(parse_record_json(no_name.dump()).error(), "'name' is missing");
+  json text_peak = written_record();
+  text_peak["peak_memory_bytes"] = "300M";
+  EXPECT_EQ(parse_record_json(text_peak.dump()).error(), "'peak_memory_bytes' is not a whole number");
+  json bad_time = written_record();
+  bad_time["started_at"] = "yesterday";
+  EXPECT_EQ(parse_record_json(bad_time.dump()).error(), "'started_at' is not an RFC 3339 UTC time: 'yesterday'");
+  json bad_samples = written_record();
+  bad_samples["memory_samples"] = json::array({json::array({0.1})});
+  EXPECT_EQ(parse_record_json(bad_samples.dump()).error(), "'memory_samples' holds a point that is not [seconds, bytes]");
+}
+
+TEST(ParseRfc3339, is_the_inverse_of_rfc3339) {
+  EXPECT_DOUBLE_EQ(parse_rfc3339(rfc3339(kStarted + 123ms)).value_or(-1), 1795344446.123);
+  EXPECT_DOUBLE_EQ(parse_rfc3339("1970-01-01T00:00:00Z").value_or(-1), 0.0);
+  EXPECT_DOUBLE_EQ(parse_rfc3339("2001-02-03T04:05:06.5Z").value_or(-1), 981173106.5);
+  EXPECT_FALSE(parse_rfc3339("2001-02-30T04:05:06Z"));
+  EXPECT_FALSE(parse_rfc3339("2001-02-03 04:05:06Z"));
+  EXPECT_FALSE(parse_rfc3339("2001-02-03T04:05:06+01:00"));
+}
+
+TEST(ReadRecordDirectory, skips_and_names_every_file_that_is_not_a_record) {
+  TempDirectory directory;
+  write_text(directory / "a.json", written_record().dump());
+  const std::string full = written_record().dump();
+  write_text(directory / "b.json", full.substr(0, 40));
+  write_text(directory / "c.json.tmp.77", full);
+  bool missing = true;
+  const RecordSet set = read_record_directory(directory.path(), &missing);
+  EXPECT_FALSE(missing);
+  ASSERT_EQ(set.records.size(), 1u);
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_EQ(set.problems[0], (directory / "b.json").string() + ": not JSON (truncated or corrupt)");
+  read_record_directory(directory / "none", &missing);
+  EXPECT_TRUE(missing);
 }
 
 }  // namespace

@@ -89,5 +89,37 @@ TEST(NextSampleInterval, slower_observed_growth_does_not_lengthen_it) {
   EXPECT_EQ(next_sample_interval(kPolicy, rss, limit, -kGiBPerSecond), at_assumed_rate);  // shrinking tree
 }
 
+// ---- MemorySeries ---------------------------------------------------------------------------------
+
+TEST(MemorySeries, stays_within_its_points_however_long_the_test) {
+  MemorySeries series(100, 0.01);
+  // An hour of samples every 20 ms: 180,000 samples.
+  for (int i = 0; i < 180000; ++i) series.add(i * 0.02, static_cast<std::uint64_t>(i % 1000) * kMiB);
+  EXPECT_LE(series.points().size(), 100u);
+  EXPECT_GE(series.points().size(), 50u);  // halved at most once past the limit
+  EXPECT_DOUBLE_EQ(series.points().front().seconds, 0.0);
+  EXPECT_GT(series.points().back().seconds, 3500.0);  // the end of the run is there
+}
+
+TEST(MemorySeries, keeps_the_peak_of_what_it_merges) {
+  MemorySeries series(10, 0.01);
+  for (int i = 0; i < 1000; ++i) series.add(i * 0.02, i == 537 ? 900 * kMiB : 10 * kMiB);
+  std::uint64_t largest = 0;
+  for (const auto& point : series.points()) largest = std::max(largest, point.bytes);
+  EXPECT_EQ(largest, 900 * kMiB);
+}
+
+TEST(MemorySeries, keeps_every_sample_of_a_short_test_in_time_order) {
+  MemorySeries series(100, 0.01);
+  series.add(0.002, 1 * kMiB);
+  series.add(0.022, 2 * kMiB);
+  series.add(0.042, 3 * kMiB);
+  series.add(0.045, 5 * kMiB);  // within 10 ms of the last point: merged, the larger kept
+  ASSERT_EQ(series.points().size(), 3u);
+  EXPECT_DOUBLE_EQ(series.points()[2].seconds, 0.042);
+  EXPECT_EQ(series.points()[2].bytes, 5 * kMiB);
+  EXPECT_EQ(series.points()[0].bytes, 1 * kMiB);
+}
+
 }  // namespace
 }  // namespace mmtest::run

@@ -288,7 +288,9 @@ TEST(Heavy, is_an_eighth_of_the_budget) {
 // ---- records -------------------------------------------------------------------------------------
 
 std::string record(const std::string& name, double seconds, const std::string& finished_at) {
-  return nlohmann::json{{"name", name}, {"wall_seconds", seconds}, {"finished_at", finished_at}, {"outcome", "passed"}}.dump();
+  return nlohmann::json{{"name", name},           {"wall_seconds", seconds},  {"finished_at", finished_at},
+                        {"started_at", finished_at}, {"outcome", "passed"}, {"peak_memory_bytes", 1048576}}
+      .dump();
 }
 
 TEST(History, the_latest_record_of_a_test_wins) {

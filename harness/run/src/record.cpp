@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <ctime>
 #include <fmt/format.h>
 
@@ -64,6 +65,12 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
                     {"case_growth_bytes", or_null(guard->case_growth_bytes)}};
   }
 
+  // [seconds since start, bytes]: compact, and the order of the two is documented.
+  json samples = json::array();
+  for (const MemorySeries::Point& point : run.memory_samples) {
+    samples.push_back(json::array({std::round(point.seconds * 1000) / 1000, point.bytes}));
+  }
+
   std::optional<double> timeout_seconds;
   if (options.timeout) timeout_seconds = to_seconds(*options.timeout);
 
@@ -96,6 +103,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"memory_guard", memory_guard},
       {"started_at", rfc3339(context.started_at)},
       {"finished_at", rfc3339(context.finished_at)},
+      {"memory_samples", samples},
   };
 }
 

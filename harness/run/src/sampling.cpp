@@ -23,4 +23,26 @@ std::chrono::milliseconds next_sample_interval_for_processes(const SamplingPolic
   return policy.fastest;
 }
 
+MemorySeries::MemorySeries(std::size_t max_points, double first_bucket_seconds)
+    : max_points_(std::max<std::size_t>(max_points, 2)), bucket_seconds_(first_bucket_seconds) {
+  points_.reserve(max_points_ + 1);
+}
+
+void MemorySeries::add(double seconds, std::uint64_t bytes) {
+  if (!points_.empty() && seconds < points_.back().seconds + bucket_seconds_) {
+    points_.back().bytes = std::max(points_.back().bytes, bytes);
+    return;
+  }
+  points_.push_back({seconds, bytes});
+  if (points_.size() <= max_points_) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < points_.size(); i += 2) {
+    Point merged = points_[i];
+    if (i + 1 < points_.size()) merged.bytes = std::max(merged.bytes, points_[i + 1].bytes);
+    points_[kept++] = merged;
+  }
+  points_.resize(kept);
+  bucket_seconds_ *= 2;
+}
+
 }  // namespace mmtest::run

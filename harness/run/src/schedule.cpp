@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "mmtest/run/format.hpp"
+#include "mmtest/run/record.hpp"
 #include "mmtest/run/units.hpp"
 
 namespace mmtest::run {
@@ -306,6 +307,7 @@ std::uint64_t exact_in_float(std::uint64_t value) {
 struct RawPlanOptions {
   std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
   std::vector<std::string> records;
+  std::string history;
 };
 
 struct PlanOptions {
@@ -551,17 +553,9 @@ std::size_t add_listed_cases(Manifest& manifest) {
 // ---- history ---------------------------------------------------------------------------------------
 
 std::optional<std::pair<std::string, Measurement>> parse_record(std::string_view text) {
-  const auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!record.is_object()) return std::nullopt;
-  const auto name = record.find("name");
-  const auto wall = record.find("wall_seconds");
-  const auto finished = record.find("finished_at");
-  if (name == record.end() || !name->is_string()) return std::nullopt;
-  if (wall == record.end() || !wall->is_number()) return std::nullopt;
-  if (finished == record.end() || !finished->is_string()) return std::nullopt;
-  const double seconds = wall->get<double>();
-  if (!std::isfinite(seconds) || seconds < 0) return std::nullopt;
-  return std::pair{name->get<std::string>(), Measurement{seconds, finished->get<std::string>()}};
+  auto record = parse_record_json(text);
+  if (!record) return std::nullopt;
+  return std::pair{std::move(record->name), Measurement{record->wall_seconds, std::move(record->finished_at)}};
 }
 
 History read_history(std::span<const std::filesystem::path> directories) {
@@ -802,6 +796,13 @@ Durations estimate_durations(std::span<const ManifestTest> tests, const History&
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
                      std::optional<std::size_t> cpus) {
+  std::optional<History> history;
+  if (!records.empty()) history = read_history(records);
+  return plan_order_from(tests, budget_mib, jobs, limits, history, cpus);
+}
+
+OrderPlan plan_order_from(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
+                     const SearchLimits& limits, const std::optional<History>& history, std::optional<std::size_t> cpus) {
   const std::vector<double> timeouts = timeout_seconds(tests);
   // Memory × timeout: the scale of the COST properties set at configure time (names the cost
   // file cannot hold, a COST given by the user), among which CTest sorts the costs of the file.
@@ -810,7 +811,7 @@ OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_m
   for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i], tests[i].cpus});
 
   Durations durations{timeouts, 0};
-  if (!records.empty()) durations = estimate_durations(tests, read_history(records));
+  if (history) durations = estimate_durations(tests, *history);
   std::vector<SimTest> estimated;
   estimated.reserve(tests.size());
   for (std::size_t i = 0; i < tests.size(); ++i) estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpus});
@@ -862,17 +863,24 @@ std::string merge_cost_data(std::string_view existing, std::span<const CostLine>
 
 // ---- the command -----------------------------------------------------------------------------------
 
-int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"mmtest-plan --manifest FILE --budget-mib N --cost-data FILE [--cpus N] [--records DIR]...\n"
+int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream& err, const PlanHooks& hooks) {
+  const std::string program = hooks.program;
+  CLI::App app{program + " --manifest FILE --budget-mib N --cost-data FILE [--cpus N] [--records DIR]...\n"
                "       [--jobs N] [--search-ms MS] [--max-evaluations N]\n\n"
                "Chooses the order in which CTest starts the tests of the manifest and writes it into CTest's cost\n"
                "file, which CTest reads for tests whose COST is 0 when it runs tests in parallel (-j > 1). When a\n"
                "test needs 1/8 of the budget, the order is searched by simulating CTest's scheduler with the last\n"
                "run's durations (--records), else the timeouts; otherwise tests start by memory x timeout.",
-               "mmtest-plan"};
+               program};
   app.footer("Exit codes: 0 done (also when there is nothing to plan); 1 manifest unreadable or cost file not written;\n"
              "2 usage error.");
   RawPlanOptions raw;
+  if (hooks.history) {
+    app.add_option("--history", raw.history,
+                   "History database (SQLite): the records are added to it first, and a test's duration is the\n"
+                   "median of its last runs there rather than the last run alone")
+        ->type_name("FILE");
+  }
   app.add_option("--manifest", raw.manifest, "The tests' memory needs and timeouts, written at configure time")
       ->type_name("FILE");
   app.add_option("--budget-mib", raw.budget_mib, "The memory budget CTest schedules against, in MiB")->type_name("N");
@@ -892,8 +900,8 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
                  "ended by this one, the same inputs give the same plan")
       ->type_name("N");
 
-  const auto usage_error = [&err](std::string_view message) {
-    err << fmt::format("mmtest-plan: {} (see mmtest-plan --help)\n", message);
+  const auto usage_error = [&err, &program](std::string_view message) {
+    err << fmt::format("{}: {} (see {} --help)\n", program, message, program);
     return 2;
   };
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes a reversed vector
@@ -911,7 +919,7 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
 
   auto manifest = read_manifest(options.manifest);
   if (!manifest) {
-    err << fmt::format("mmtest-plan: cannot read the manifest: {}\n", manifest.error());
+    err << fmt::format("{}: cannot read the manifest: {}\n", program, manifest.error());
     return 1;
   }
   const std::size_t unlisted = add_listed_cases(*manifest);
@@ -928,15 +936,26 @@ int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream&
     return 0;
   }
 
+  std::optional<History> history;
+  if (!raw.history.empty() && hooks.history) {
+    auto from_history = hooks.history(raw.history, options.records);
+    if (from_history) {
+      history = std::move(*from_history);
+      notes += "; durations from the history";
+    } else {
+      notes += fmt::format("; history not used ({})", from_history.error());
+    }
+  }
+  if (!history && !options.records.empty()) history = read_history(options.records);
   const OrderPlan plan =
-      plan_order(selection.tests, options.budget_mib, options.jobs, options.search, options.records, options.cpus);
+      plan_order_from(selection.tests, options.budget_mib, options.jobs, options.search, history, options.cpus);
   std::vector<CostLine> lines;
   lines.reserve(plan.order.size());
   for (std::size_t position = 0; position < plan.order.size(); ++position) {
     lines.push_back({selection.tests[plan.order[position]].name, plan.costs[position]});
   }
   const auto not_written = [&](const std::string& message) {
-    err << fmt::format("mmtest-plan: cannot write the cost file '{}': {}\n", options.cost_data.string(), message);
+    err << fmt::format("{}: cannot write the cost file '{}': {}\n", program, options.cost_data.string(), message);
     return 1;
   };
   auto existing = read_cost_data(options.cost_data);

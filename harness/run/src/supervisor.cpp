@@ -77,6 +77,7 @@ class Supervisor {
   double growth_bytes_per_second_ = 0;
   SamplingPolicy policy_;
   CpuWaitTracker cpu_wait_;
+  MemorySeries memory_series_{kMaxMemorySamples};
 };
 
 Supervision Supervisor::run() {
@@ -126,6 +127,7 @@ Supervision Supervisor::run() {
   result_.wall_time = Clock::now() - setup_.started;
   result_.cpu_seconds = cpu_seconds_of_reaped_children();
   if (cpu_wait_.any()) result_.cpu_wait_seconds = cpu_wait_.wait_seconds();
+  result_.memory_samples = memory_series_.points();
   if (result_.peak_memory_source != "cgroup-memory-peak") {
     result_.peak_memory_bytes = std::max(peak_tree_rss_bytes_, peak_single_max_rss_bytes_);
     result_.peak_memory_source = peak_single_max_rss_bytes_ > peak_tree_rss_bytes_ ? "process-max-rss" : "tree-rss-sample";
@@ -212,6 +214,7 @@ void Supervisor::sample() {
   last_tree_rss_bytes_ = tree.rss_bytes;
   last_sample_time_ = now;
   peak_tree_rss_bytes_ = std::max(peak_tree_rss_bytes_, tree.rss_bytes);
+  memory_series_.add(std::chrono::duration<double>(now - setup_.started).count(), tree.rss_bytes);
   result_.max_processes_seen = std::max(result_.max_processes_seen, tree.live.size());
   for (const ProcessInfo& process : tree.live) {
     if (const auto stat = read_schedstat(process.pid)) cpu_wait_.observe(process.pid, *stat);

@@ -15,7 +15,8 @@
 
 namespace mmtest::run {
 
-inline constexpr int kRecordSchemaVersion = 2;
+// 3: memory_samples added (2: the four CPU fields added). Readers accept every version.
+inline constexpr int kRecordSchemaVersion = 3;
 
 struct RecordContext {
   std::chrono::system_clock::time_point started_at;
@@ -25,6 +26,67 @@ struct RecordContext {
   std::string tmpdir;
   std::optional<std::vector<int>> pinned_cpus;  // the CPUs the test ran on when --pin-cpus took effect
 };
+
+// ---- the reading side: what mmtest (report, plan, history) takes from a record ---------------------
+
+struct RecordedProcess {
+  long pid = 0;
+  std::string command;
+};
+
+// One point of memory_samples: seconds since the test started, and the largest tree RSS sampled in
+// the interval this point stands for.
+struct MemoryPoint {
+  double seconds = 0;
+  std::uint64_t bytes = 0;
+};
+
+// A record as read back. Required: name, outcome, wall_seconds, peak_memory_bytes, started_at and
+// finished_at; every other field has the default below when absent (records of older schema
+// versions), and fields this struct does not know are ignored (newer versions, other writers).
+struct Record {
+  int schema_version = 0;
+  std::string name;
+  std::vector<std::string> command;
+  std::string outcome;
+  std::optional<int> exit_code;
+  std::optional<std::string> signal;
+  int launcher_exit_code = 0;
+  std::optional<std::string> diagnosis;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+  std::optional<double> cpu_wait_seconds;
+  bool starved = false;
+  std::uint64_t peak_memory_bytes = 0;
+  std::string peak_memory_source;
+  std::optional<std::uint64_t> memory_limit_bytes;
+  std::string limit_mode;
+  std::optional<double> timeout_seconds;
+  std::uint64_t max_processes_seen = 0;
+  std::vector<RecordedProcess> leaked_processes;
+  std::vector<std::string> warnings;
+  std::vector<std::string> labels;
+  std::string started_at;   // RFC 3339 as written
+  std::string finished_at;
+  double started_unix_seconds = 0;   // the same instants as seconds since 1970-01-01 UTC
+  double finished_unix_seconds = 0;
+  std::vector<MemoryPoint> memory_samples;
+};
+
+// Seconds since the epoch of "2026-11-22T10:47:26.123Z" (any number of fraction digits, "Z" only).
+std::optional<double> parse_rfc3339(std::string_view text);
+
+// The record in `text`, or why it is not one ("not JSON: ...", "'outcome' is missing", ...).
+std::expected<Record, std::string> parse_record_json(std::string_view text);
+
+// Every "*.json" file directly in `directory`, parsed, in file-name order. A file that cannot be read
+// or is not a record goes to `problems` as "<path>: <why>" and is skipped.
+struct RecordSet {
+  std::vector<Record> records;
+  std::vector<std::string> problems;
+};
+// A missing directory gives no records and no problem; `missing` is set so callers can say so.
+RecordSet read_record_directory(const std::filesystem::path& directory, bool* missing = nullptr);
 
 // The JSON result record (docs/launcher.md, "The record").
 nlohmann::json make_record(const Options& options, const Supervision& run, const Verdict& verdict,

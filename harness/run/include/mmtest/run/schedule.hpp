@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -246,6 +247,10 @@ struct OrderPlan {
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
                      std::optional<std::size_t> cpus = std::nullopt);
+// The same over a history already read (nullopt: the timeouts alone).
+OrderPlan plan_order_from(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
+                     const SearchLimits& limits, const std::optional<History>& history,
+                     std::optional<std::size_t> cpus = std::nullopt);
 
 // ---- CTest's cost file ------------------------------------------------------------------------------
 
@@ -268,6 +273,15 @@ std::string merge_cost_data(std::string_view existing, std::span<const CostLine>
 // mmtest-plan's whole command line (arguments after the program name); writes the summary line
 // to `out`, errors to `err`, returns the exit code: 0 done (also when there is nothing to plan),
 // 1 manifest unreadable or cost file not written, 2 usage error (nothing read or written).
-int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+// What the program around run_plan() adds: its name for messages, and where a --history option
+// takes durations from. mmtest-plan has no history (the option is absent); `mmtest plan` adds the
+// records to its SQLite history and returns each test's median duration there, or why it cannot.
+struct PlanHooks {
+  std::string program = "mmtest-plan";
+  std::function<std::expected<History, std::string>(const std::filesystem::path& database,
+                                                     std::span<const std::filesystem::path> records)>
+      history;
+};
+int run_plan(std::span<const std::string> args, std::ostream& out, std::ostream& err, const PlanHooks& hooks = {});
 
 }  // namespace mmtest::run

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mmtest/run/cases.hpp"
+#include "mmtest/run/sampling.hpp"
 
 namespace mmtest::run {
 
@@ -57,6 +58,7 @@ struct Supervision {
   // /proc/<pid>/schedstat; nullopt when the kernel does not provide it.
   std::optional<double> cpu_wait_seconds;
   std::vector<std::string> warnings;             // limits that could not be enforced, cleanup trouble
+  std::vector<MemorySeries::Point> memory_samples;  // the tree's RSS over time, bounded (MemorySeries)
 };
 
 }  // namespace mmtest::run

@@ -1,0 +1,110 @@
+#pragma once
+
+// The one model of a run that every renderer of `mmtest report` takes: records read once, merged
+// over every input folder, with every derived figure computed here. Renderers (terminal, JUnit,
+// trace, HTML, Prometheus) format; none re-reads records or recomputes a figure.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mmtest/run/record.hpp"
+
+namespace mmtest::tool {
+
+// Where records come from: a build directory (records in <dir>/mmtest-results, the budget in
+// <dir>/mmtest/resource-spec.json) or a folder of records.
+struct Input {
+  std::filesystem::path given;          // as the user wrote it
+  std::filesystem::path records;        // the folder of *.json records
+  std::optional<std::filesystem::path> build_dir;
+};
+
+// How a test's measured peak compares with its declared MEMORY (docs/tool.md, "Suggestions").
+enum class MemoryFit {
+  undeclared,  // no memory_limit_bytes in the record
+  over,        // peak above MEMORY
+  close,       // peak at least 90% of MEMORY
+  fits,
+  oversized,   // peak under a third of MEMORY
+};
+const char* to_string(MemoryFit fit);
+
+// A test whose peak memory or wall time grew against its recent history (history.hpp).
+struct Regression {
+  std::string what;          // "memory" or "time"
+  double current = 0;        // bytes or seconds
+  double baseline = 0;       // median of the earlier runs
+  std::size_t earlier_runs = 0;
+};
+
+struct TestResult {
+  run::Record record;
+  std::size_t input = 0;         // index into RunModel::inputs
+  double start_seconds = 0;      // since the run's first start
+  double end_seconds = 0;
+  std::size_t lane = 0;          // a row of the timeline where it overlaps no other test
+  MemoryFit fit = MemoryFit::undeclared;
+  std::optional<std::uint64_t> suggested_memory_bytes;  // set for over, close and oversized
+  std::vector<Regression> regressions;
+  bool failed() const;           // any outcome but passed and skipped
+};
+
+// The concurrent memory of the run as a step function: from `seconds` on, until the next step.
+struct MemoryStep {
+  double seconds = 0;
+  std::uint64_t declared_bytes = 0;   // sum of MEMORY of the tests running
+  std::uint64_t measured_bytes = 0;   // sum of their measured memory (memory_steps())
+};
+
+struct RunModel {
+  std::vector<Input> inputs;
+  std::vector<TestResult> tests;          // by start time, then name
+  std::vector<std::string> problems;      // "<file>: <why>" for every record skipped
+  std::size_t duplicates = 0;             // records of a name already taken from a later run
+  double run_started_unix = 0;            // first start
+  double run_seconds = 0;                 // first start to last end
+  std::size_t lanes = 0;
+  std::optional<std::uint64_t> budget_bytes;
+  std::string budget_source;              // "build/ci/mmtest/resource-spec.json", "--budget"
+  std::vector<MemoryStep> memory;         // concurrent memory over the run
+  MemoryStep peak_declared;               // the step with the most declared memory
+  MemoryStep peak_measured;               // the step with the most measured memory
+  std::optional<std::string> history;     // the history database used, if any
+
+  // Counts by outcome, in the order of kOutcomes; outcomes the launcher does not know come last.
+  std::vector<std::pair<std::string, std::size_t>> outcome_counts() const;
+  std::size_t failures() const;
+  // Indices into tests: the `count` largest by peak memory / by wall time.
+  std::vector<std::size_t> top_by_memory(std::size_t count) const;
+  std::vector<std::size_t> top_by_wall(std::size_t count) const;
+};
+
+// The outcomes of docs/launcher.md, in the order reports list them.
+inline constexpr const char* kOutcomes[] = {"passed", "skipped", "failed", "signal", "timeout", "memory",
+                                            "process-limit", "leaked", "interrupted", "harness-error"};
+
+// A test's measured memory over [start, end] as steps (seconds since the test started, bytes):
+// with memory_samples, each point's value from its time until the next point, the first from 0;
+// without, its peak over the whole run. Always ends with {wall_seconds, 0}.
+std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record);
+
+// Resolves a command-line argument: a build directory when it holds mmtest-results/ or
+// mmtest/, else a records folder. The error is one line naming the path and what to do.
+std::expected<Input, std::string> resolve_input(const std::filesystem::path& given);
+
+struct ModelOptions {
+  std::optional<std::uint64_t> budget_bytes;   // --budget: wins over the resource spec
+};
+
+// Reads every input's records (problems are kept, the files skipped), merges them (a name in
+// several inputs counts once: its latest record by finished_at), and derives every figure.
+RunModel build_model(std::vector<Input> inputs, const ModelOptions& options);
+
+// The memory budget in a resource spec written by the ctest-time hook, in bytes.
+std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec);
+
+}  // namespace mmtest::tool

@@ -1,0 +1,251 @@
+#include "mmtest/tool/model.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <unordered_map>
+
+#include "mmtest/run/format.hpp"
+#include "mmtest/tool/output.hpp"
+
+namespace mmtest::tool {
+namespace {
+
+std::size_t outcome_rank(std::string_view outcome) {
+  for (std::size_t i = 0; i < std::size(kOutcomes); ++i) {
+    if (outcome == kOutcomes[i]) return i;
+  }
+  return std::size(kOutcomes);
+}
+
+MemoryFit fit_of(const run::Record& record) {
+  if (!record.memory_limit_bytes || *record.memory_limit_bytes == 0) return MemoryFit::undeclared;
+  const std::uint64_t limit = *record.memory_limit_bytes;
+  const std::uint64_t peak = record.peak_memory_bytes;
+  if (peak > limit) return MemoryFit::over;
+  if (peak * 10 >= limit * 9) return MemoryFit::close;
+  if (peak * 3 < limit) return MemoryFit::oversized;
+  return MemoryFit::fits;
+}
+
+// Interval partitioning: each test takes the lowest lane free at its start.
+std::size_t assign_lanes(std::vector<TestResult>& tests) {
+  std::vector<double> lane_free_at;
+  for (TestResult& test : tests) {
+    std::size_t lane = 0;
+    while (lane < lane_free_at.size() && lane_free_at[lane] > test.start_seconds) ++lane;
+    if (lane == lane_free_at.size()) lane_free_at.push_back(0);
+    lane_free_at[lane] = test.end_seconds;
+    test.lane = lane;
+  }
+  return lane_free_at.size();
+}
+
+// The sums over running tests, as a step function over the whole run (a sweep over deltas).
+void concurrent_memory(RunModel& model) {
+  struct Delta {
+    double seconds;
+    std::int64_t declared;
+    std::int64_t measured;
+  };
+  std::vector<Delta> deltas;
+  for (const TestResult& test : model.tests) {
+    const auto declared = static_cast<std::int64_t>(test.record.memory_limit_bytes.value_or(0));
+    deltas.push_back({test.start_seconds, declared, 0});
+    deltas.push_back({test.end_seconds, -declared, 0});
+    std::int64_t previous = 0;
+    for (const auto& [offset, bytes] : memory_steps(test.record)) {
+      const double at = std::min(test.start_seconds + offset, test.end_seconds);
+      const auto value = static_cast<std::int64_t>(bytes);
+      deltas.push_back({at, 0, value - previous});
+      previous = value;
+    }
+  }
+  // Endings before beginnings at the same instant: a test that starts as another ends does not
+  // overlap it.
+  std::ranges::stable_sort(deltas, [](const Delta& a, const Delta& b) {
+    if (a.seconds != b.seconds) return a.seconds < b.seconds;
+    return a.declared + a.measured < b.declared + b.measured;
+  });
+  std::int64_t declared = 0;
+  std::int64_t measured = 0;
+  for (std::size_t i = 0; i < deltas.size(); ++i) {
+    declared += deltas[i].declared;
+    measured += deltas[i].measured;
+    if (i + 1 < deltas.size() && deltas[i + 1].seconds == deltas[i].seconds) continue;
+    const MemoryStep step{deltas[i].seconds, static_cast<std::uint64_t>(std::max<std::int64_t>(declared, 0)),
+                          static_cast<std::uint64_t>(std::max<std::int64_t>(measured, 0))};
+    if (!model.memory.empty() && model.memory.back().declared_bytes == step.declared_bytes &&
+        model.memory.back().measured_bytes == step.measured_bytes) {
+      continue;
+    }
+    model.memory.push_back(step);
+    if (step.declared_bytes > model.peak_declared.declared_bytes) model.peak_declared = step;
+    if (step.measured_bytes > model.peak_measured.measured_bytes) model.peak_measured = step;
+  }
+}
+
+}  // namespace
+
+const char* to_string(MemoryFit fit) {
+  switch (fit) {
+    case MemoryFit::undeclared: return "undeclared";
+    case MemoryFit::over: return "over";
+    case MemoryFit::close: return "close";
+    case MemoryFit::fits: return "fits";
+    case MemoryFit::oversized: return "oversized";
+  }
+  return "?";
+}
+
+bool TestResult::failed() const { return record.outcome != "passed" && record.outcome != "skipped"; }
+
+std::vector<std::pair<std::string, std::size_t>> RunModel::outcome_counts() const {
+  std::map<std::pair<std::size_t, std::string>, std::size_t> counts;
+  for (const TestResult& test : tests) ++counts[{outcome_rank(test.record.outcome), test.record.outcome}];
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& [key, count] : counts) out.emplace_back(key.second, count);
+  return out;
+}
+
+std::size_t RunModel::failures() const {
+  return static_cast<std::size_t>(std::ranges::count_if(tests, [](const TestResult& test) { return test.failed(); }));
+}
+
+std::vector<std::size_t> RunModel::top_by_memory(std::size_t count) const {
+  std::vector<std::size_t> order(tests.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
+    return tests[a].record.peak_memory_bytes > tests[b].record.peak_memory_bytes;
+  });
+  order.resize(std::min(count, order.size()));
+  return order;
+}
+
+std::vector<std::size_t> RunModel::top_by_wall(std::size_t count) const {
+  std::vector<std::size_t> order(tests.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
+    return tests[a].record.wall_seconds > tests[b].record.wall_seconds;
+  });
+  order.resize(std::min(count, order.size()));
+  return order;
+}
+
+std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record) {
+  std::vector<std::pair<double, std::uint64_t>> steps;
+  if (record.memory_samples.empty()) {
+    steps.emplace_back(0.0, record.peak_memory_bytes);
+  } else {
+    for (const run::MemoryPoint& point : record.memory_samples) {
+      const double at = steps.empty() ? 0.0 : std::clamp(point.seconds, steps.back().first, record.wall_seconds);
+      if (!steps.empty() && at == steps.back().first) {
+        steps.back().second = std::max(steps.back().second, point.bytes);
+      } else {
+        steps.emplace_back(at, point.bytes);
+      }
+    }
+  }
+  steps.emplace_back(std::max(record.wall_seconds, steps.back().first), 0);
+  return steps;
+}
+
+std::expected<Input, std::string> resolve_input(const std::filesystem::path& given) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(given, error)) {
+    return std::unexpected(fmt::format("{}: no such directory; give a build directory or a folder of mmtest records",
+                                       given.string()));
+  }
+  Input input;
+  input.given = given;
+  if (std::filesystem::is_directory(given / "mmtest-results", error) || std::filesystem::is_directory(given / "mmtest", error)) {
+    input.build_dir = given;
+    input.records = given / "mmtest-results";
+  } else {
+    input.records = given;
+  }
+  return input;
+}
+
+std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec) {
+  const run::FileText file = run::read_small_file(resource_spec.string());
+  if (!file.ok) return std::nullopt;
+  const auto spec = nlohmann::json::parse(file.text, nullptr, false);
+  if (!spec.is_object()) return std::nullopt;
+  const auto local = spec.find("local");
+  if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return std::nullopt;
+  const auto memory = (*local)[0].find("mmtest_memory_mib");
+  if (memory == (*local)[0].end() || !memory->is_array()) return std::nullopt;
+  std::uint64_t mebibytes = 0;
+  for (const auto& pool : *memory) {
+    if (pool.is_object() && pool.contains("slots") && pool["slots"].is_number_unsigned()) mebibytes += pool["slots"].get<std::uint64_t>();
+  }
+  if (mebibytes == 0) return std::nullopt;
+  return mebibytes << 20;
+}
+
+RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
+  RunModel model;
+  model.inputs = std::move(inputs);
+  std::unordered_map<std::string, std::size_t> by_name;
+  for (std::size_t i = 0; i < model.inputs.size(); ++i) {
+    run::RecordSet set = run::read_record_directory(model.inputs[i].records);
+    for (std::string& problem : set.problems) model.problems.push_back(std::move(problem));
+    for (run::Record& record : set.records) {
+      const auto [it, inserted] = by_name.try_emplace(record.name, model.tests.size());
+      if (!inserted) {
+        ++model.duplicates;
+        TestResult& kept = model.tests[it->second];
+        if (record.finished_at > kept.record.finished_at) {
+          kept.record = std::move(record);
+          kept.input = i;
+        }
+        continue;
+      }
+      TestResult test;
+      test.record = std::move(record);
+      test.input = i;
+      model.tests.push_back(std::move(test));
+    }
+  }
+
+  if (options.budget_bytes) {
+    model.budget_bytes = options.budget_bytes;
+    model.budget_source = "--budget";
+  } else {
+    for (const Input& input : model.inputs) {
+      if (!input.build_dir) continue;
+      const auto spec = *input.build_dir / "mmtest" / "resource-spec.json";
+      if (auto budget = read_budget(spec)) {
+        model.budget_bytes = budget;
+        model.budget_source = spec.string();
+        break;
+      }
+    }
+  }
+
+  if (model.tests.empty()) return model;
+  model.run_started_unix = model.tests.front().record.started_unix_seconds;
+  for (const TestResult& test : model.tests) model.run_started_unix = std::min(model.run_started_unix, test.record.started_unix_seconds);
+  for (TestResult& test : model.tests) {
+    test.start_seconds = test.record.started_unix_seconds - model.run_started_unix;
+    // The wall time is measured on a monotonic clock; the stamps only to the millisecond.
+    test.end_seconds = std::max(test.record.finished_unix_seconds - model.run_started_unix, test.start_seconds);
+    model.run_seconds = std::max(model.run_seconds, test.end_seconds);
+    test.fit = fit_of(test.record);
+    if (test.fit == MemoryFit::over || test.fit == MemoryFit::close || test.fit == MemoryFit::oversized) {
+      test.suggested_memory_bytes = suggested_memory_bytes(test.record.peak_memory_bytes);
+    }
+  }
+  std::ranges::stable_sort(model.tests, [](const TestResult& a, const TestResult& b) {
+    if (a.start_seconds != b.start_seconds) return a.start_seconds < b.start_seconds;
+    return a.record.name < b.record.name;
+  });
+  model.lanes = assign_lanes(model.tests);
+  concurrent_memory(model);
+  return model;
+}
+
+}  // namespace mmtest::tool

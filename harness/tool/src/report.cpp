@@ -1,0 +1,97 @@
+#include "mmtest/tool/report.hpp"
+
+#include <fmt/format.h>
+
+#include "mmtest/tool/commands.hpp"
+#include "mmtest/tool/output.hpp"
+#include "mmtest/tool/push.hpp"
+
+namespace mmtest::tool {
+
+std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& history) {
+  std::vector<run::Record> records;
+  records.reserve(model.tests.size());
+  for (const TestResult& test : model.tests) records.push_back(test.record);
+  if (auto added = history.ingest(records); !added) return std::unexpected(added.error());
+  for (TestResult& test : model.tests) {
+    const auto earlier = history.earlier_runs(test.record.name, test.record.started_at, kBaselineRuns);
+    const auto growth = judge_growth(test.record, earlier);
+    if (!growth) continue;
+    if (growth->memory) {
+      test.regressions.push_back({"memory", static_cast<double>(test.record.peak_memory_bytes), growth->median_peak_bytes,
+                                  growth->earlier_runs});
+    }
+    if (growth->time) {
+      test.regressions.push_back({"time", test.record.wall_seconds, growth->median_wall_seconds, growth->earlier_runs});
+    }
+  }
+  model.history = history.path().string();
+  return {};
+}
+
+int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  std::vector<Input> inputs;
+  for (const auto& dir : options.dirs) {
+    auto input = resolve_input(dir);
+    if (!input) {
+      err << fmt::format("mmtest report: {}\n", input.error());
+      return exit_code::kNoRecords;
+    }
+    inputs.push_back(std::move(*input));
+  }
+  RunModel model = build_model(inputs, {options.budget_bytes});
+  for (const std::string& problem : model.problems) err << fmt::format("mmtest report: skipped record {}\n", problem);
+  if (model.tests.empty()) {
+    std::vector<std::string> where;
+    for (const Input& input : model.inputs) where.push_back(input.records.string());
+    err << fmt::format("mmtest report: no records in {}; run ctest there first (tests declared with add_mm_test write "
+                       "them), or give the build directory or records folder\n",
+                       fmt::join(where, ", "));
+    return exit_code::kNoRecords;
+  }
+
+  if (!options.no_history) {
+    std::optional<std::filesystem::path> path;
+    if (!options.history.empty()) path = options.history;
+    else if (model.inputs.front().build_dir) path = default_history_path(*model.inputs.front().build_dir);
+    if (path) {
+      auto history = HistoryDb::open(*path);
+      if (!history) {
+        err << fmt::format("mmtest report: {}\n", history.error());
+        return exit_code::kHistoryUnusable;
+      }
+      if (auto applied = apply_history(model, *history); !applied) {
+        err << fmt::format("mmtest report: {}\n", applied.error());
+        return exit_code::kHistoryUnusable;
+      }
+    }
+  }
+
+  // Every file is rendered from the same model and written atomically: on an error, the files
+  // written before it are complete and the one that failed is not there at all.
+  const std::pair<const std::string*, std::function<std::string(const RunModel&)>> files[] = {
+      {&options.junit, render_junit},
+      {&options.trace, render_trace},
+      {&options.html, render_html},
+      {&options.prometheus, render_prometheus},
+  };
+  const char* flags[] = {"--junit", "--trace", "--html", "--prometheus"};
+  for (std::size_t i = 0; i < std::size(files); ++i) {
+    if (files[i].first->empty()) continue;
+    if (auto written = write_file_atomically(*files[i].first, files[i].second(model)); !written) {
+      err << fmt::format("mmtest report: {} {}: not written: {}; choose a writable path\n", flags[i], *files[i].first,
+                         written.error());
+      return exit_code::kOutputNotWritten;
+    }
+  }
+  if (!options.quiet) out << render_terminal(model, options.style);
+  if (!options.push_url.empty()) {
+    if (auto pushed = push_metrics(model, options.push_url, options.push_job); !pushed) {
+      err << fmt::format("mmtest report: --push {}: {}\n", options.push_url, pushed.error());
+      return exit_code::kPushFailed;
+    }
+  }
+  return exit_code::kDone;
+}
+
+}  // namespace mmtest::tool

@@ -1,0 +1,333 @@
+// Black-box tests of the built `mmtest` tool over real ctest runs of a fixture project whose tests
+// run under the real mmtest-run: the report's figures against the records, the history across
+// runs, the exit-code contract, and the real promtool and Pushgateway.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <regex>
+
+#include "../launcher/support.hpp"
+#include "mmtest/tool/history.hpp"
+
+namespace mmtest::launcher_test {
+namespace {
+
+using nlohmann::json;
+
+const std::string kTool = MMTEST_TOOL_PATH;
+const std::string kModule = MMTEST_MODULE_PATH;
+const std::string kCMake = CMAKE_COMMAND_PATH;
+const std::string kCTest = CTEST_COMMAND_PATH;
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A project of mmtest tests played by the helper: one passes light, one holds memory, one
+// declares far too much, one is killed for memory, one fails, one grows when GROW_MIB grows.
+std::string fixture_project() {
+  return R"cmake(
+cmake_minimum_required(VERSION 3.25)
+project(report_fixture NONE)
+enable_testing()
+include("${MMTEST_MODULE}")
+set(GROW_MIB 20 CACHE STRING "")
+add_mm_test(NAME light COMMAND "${HELPER}" sleep --ms 200 MEMORY 64M LABELS unit)
+add_mm_test(NAME holder COMMAND "${HELPER}" hog --mib 40 --hold-ms 400 MEMORY 64M LABELS unit)
+add_mm_test(NAME oversized COMMAND "${HELPER}" sleep --ms 100 MEMORY 512M LABELS unit)
+add_mm_test(NAME hog COMMAND "${HELPER}" hog --mib 200 --hold-ms 2000 MEMORY 64M LABELS unit)
+add_mm_test(NAME fails COMMAND "${HELPER}" exit --code 3 MEMORY 32M LABELS unit)
+add_mm_test(NAME grower COMMAND "${HELPER}" hog --mib ${GROW_MIB} --hold-ms 300 MEMORY 256M LABELS unit)
+)cmake";
+}
+
+class Tool : public LauncherTest {
+ protected:
+  Tool() {
+    write_file(source_ / "CMakeLists.txt", fixture_project());
+    configure({});
+  }
+
+  std::filesystem::path source_ = dir_ / "src";
+  std::filesystem::path build_ = dir_ / "build";
+
+  void configure(const std::vector<std::string>& definitions) {
+    std::vector<std::string> argv{kCMake, "-S", source_, "-B", build_, "-DMMTEST_MODULE=" + kModule,
+                                  "-DMMTEST_RUN=" + kLauncher, "-DHELPER=" + kHelper};
+    argv.insert(argv.end(), definitions.begin(), definitions.end());
+    const RunResult configured = run(argv);
+    ASSERT_TRUE(configured.status.exited_with(0)) << configured.out << configured.err;
+  }
+
+  RunResult ctest(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{kCTest, "--test-dir", build_, "-j", "4"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, {.env = {{"MMTEST_MEMORY_BUDGET", "1G"}, {"MMTEST_CPU_BUDGET", "4"}, {"MMTEST_HISTORY", std::nullopt}}});
+  }
+
+  RunResult tool(std::vector<std::string> args) {
+    args.insert(args.begin(), kTool);
+    return run(args, {.env = {{"MMTEST_HISTORY", std::nullopt}, {"NO_COLOR", std::nullopt}}});
+  }
+
+  std::map<std::string, json> records() const {
+    std::map<std::string, json> by_name;
+    for (const auto& entry : std::filesystem::directory_iterator(build_ / "mmtest-results")) {
+      if (entry.path().extension() != ".json") continue;
+      const json record = json::parse(read_file(entry.path()));
+      by_name[record["name"]] = record;
+    }
+    return by_name;
+  }
+};
+
+TEST_F(Tool, report_figures_match_the_records_of_a_real_ctest_run) {
+  ctest();
+  const auto by_name = records();
+  ASSERT_EQ(by_name.size(), 6u);
+  const RunResult report = tool({"report", build_, "--junit", dir_ / "junit.xml", "--trace", dir_ / "trace.json",
+                                 "--color", "never"});
+  ASSERT_TRUE(report.status.exited_with(0)) << report.err;
+  EXPECT_EQ(report.err, "");
+  const std::string& text = report.out;
+  EXPECT_TRUE(text.starts_with("mmtest report: 6 tests, the run took ")) << text;
+  EXPECT_NE(text.find("4 passed, 1 failed, 1 memory"), std::string::npos) << text;
+  // Each failure with its diagnosis as the record has it (wrapped at spaces).
+  for (const char* failed : {"hog", "fails"}) {
+    std::string diagnosis = by_name.at(failed)["diagnosis"];
+    std::string unwrapped = std::regex_replace(text, std::regex("\n    "), " ");
+    EXPECT_NE(unwrapped.find(diagnosis), std::string::npos) << diagnosis << "\n" << text;
+  }
+  // The largest peak first, as the records say.
+  const auto most = text.find("Most memory");
+  ASSERT_NE(most, std::string::npos);
+  const std::string first_row = text.substr(text.find('\n', text.find("test", most)) + 1, 80);
+  EXPECT_TRUE(first_row.starts_with("  hog ")) << first_row;
+  EXPECT_NE(text.find("MEMORY oversized (peak under a third)"), std::string::npos) << text;
+  EXPECT_NE(text.find("MEMORY exceeded (1)"), std::string::npos) << text;
+
+  pugi::xml_document junit;
+  ASSERT_TRUE(junit.load_file((dir_ / "junit.xml").c_str()));
+  std::size_t cases = 0;
+  for (const pugi::xml_node testcase : junit.child("testsuites").child("testsuite").children("testcase")) {
+    ++cases;
+    const json& record = by_name.at(testcase.attribute("name").value());
+    for (const pugi::xml_node property : testcase.child("properties").children("property")) {
+      const std::string name = property.attribute("name").value();
+      const std::string value = property.attribute("value").value();
+      if (name == "peak_memory_bytes") {
+        EXPECT_EQ(value, std::to_string(record["peak_memory_bytes"].get<std::uint64_t>()));
+      } else if (name == "outcome") {
+        EXPECT_EQ(value, record["outcome"].get<std::string>());
+      }
+    }
+  }
+  EXPECT_EQ(cases, 6u);
+
+  const json trace = json::parse(read_file(dir_ / "trace.json"));
+  std::size_t slices = 0;
+  for (const json& event : trace["traceEvents"]) {
+    if (event["ph"] != "X") continue;
+    ++slices;
+    EXPECT_NEAR(event["dur"].get<double>() / 1e6, by_name.at(event["name"])["wall_seconds"].get<double>(), 0.01);
+  }
+  EXPECT_EQ(slices, 6u);
+}
+
+TEST_F(Tool, the_history_keeps_every_run_even_without_a_report_and_flags_the_test_that_grew) {
+  for (int run_number = 0; run_number < 4; ++run_number) ctest();
+  ctest({"-N"});  // the hook adds the fourth run's records before anything could overwrite them
+  {
+    auto history = tool::HistoryDb::open(build_ / "mmtest" / "history.sqlite");
+    ASSERT_TRUE(history) << history.error();
+    EXPECT_EQ(history->row_count(), 24u);
+    EXPECT_EQ(history->integrity_check(), "ok");
+  }
+  configure({"-DGROW_MIB=90"});
+  ctest();
+  const RunResult report = tool({"report", build_, "--color", "never"});
+  ASSERT_TRUE(report.status.exited_with(0)) << report.err;
+  EXPECT_NE(report.out.find("Grown against history (1)"), std::string::npos) << report.out;
+  const auto grown = report.out.find("Grown against history");
+  const std::string section = report.out.substr(grown, report.out.find("\n\n", grown) - grown);
+  EXPECT_NE(section.find("grower"), std::string::npos) << section;
+  EXPECT_NE(section.find("memory"), std::string::npos) << section;
+  EXPECT_EQ(section.find("holder"), std::string::npos) << section;  // stable at 40 MiB
+  // The same report again adds nothing and still flags the same test.
+  const RunResult again = tool({"report", build_, "--color", "never"});
+  EXPECT_NE(again.out.find("Grown against history (1)"), std::string::npos);
+  auto history = tool::HistoryDb::open(build_ / "mmtest" / "history.sqlite");
+  EXPECT_EQ(history->row_count(), 30u);
+}
+
+TEST_F(Tool, metrics_pass_promtool) {
+  if (::access("/usr/bin/promtool", X_OK) != 0) GTEST_SKIP() << "/usr/bin/promtool is not installed (Debian package prometheus)";
+  ctest();
+  const RunResult report = tool({"report", build_, "--quiet", "--prometheus", dir_ / "metrics.prom"});
+  ASSERT_TRUE(report.status.exited_with(0)) << report.err;
+  EXPECT_EQ(report.out, "");
+  const RunResult promtool =
+      run({"/bin/sh", "-c", "/usr/bin/promtool check metrics < \"$0\"", (dir_ / "metrics.prom").string()});
+  EXPECT_TRUE(promtool.status.exited_with(0)) << promtool.out << promtool.err;
+  EXPECT_NE(read_file(dir_ / "metrics.prom").find("mmtest_test_peak_memory_bytes{test=\"hog\"}"), std::string::npos);
+}
+
+// ---- the exit-code contract --------------------------------------------------------------------
+
+TEST_F(Tool, no_records_is_exit_3_naming_the_directory) {
+  const RunResult report = tool({"report", build_});
+  EXPECT_TRUE(report.status.exited_with(3)) << describe(report.status);
+  EXPECT_EQ(report.err, "mmtest report: no records in " + (build_ / "mmtest-results").string() +
+                            "; run ctest there first (tests declared with add_mm_test write them), or give the build "
+                            "directory or records folder\n");
+  const RunResult missing = tool({"report", dir_ / "nowhere"});
+  EXPECT_TRUE(missing.status.exited_with(3));
+  EXPECT_EQ(missing.err, "mmtest report: " + (dir_ / "nowhere").string() +
+                             ": no such directory; give a build directory or a folder of mmtest records\n");
+}
+
+TEST_F(Tool, an_unwritable_output_is_exit_4_and_leaves_no_partial_file) {
+  ctest();
+  write_file(dir_ / "blocker", "a file, not a directory");
+  const auto target = dir_ / "blocker" / "report.html";
+  const RunResult report = tool({"report", build_, "--html", target});
+  EXPECT_TRUE(report.status.exited_with(4)) << describe(report.status) << report.err;
+  EXPECT_TRUE(report.err.starts_with("mmtest report: --html " + target.string() + ": not written: ")) << report.err;
+  EXPECT_NE(report.err.find("; choose a writable path\n"), std::string::npos);
+  EXPECT_EQ(std::count(report.err.begin(), report.err.end(), '\n'), 1);
+  EXPECT_FALSE(std::filesystem::exists(target));
+  // A good path next to it: nothing but the file itself is left behind.
+  std::filesystem::create_directories(dir_ / "out");
+  const RunResult written = tool({"report", build_, "--quiet", "--html", dir_ / "out" / "x.html"});
+  EXPECT_TRUE(written.status.exited_with(0)) << written.err;
+  expect_only_file(dir_ / "out", "x.html");
+}
+
+TEST_F(Tool, a_history_of_a_newer_schema_is_exit_5_in_one_line) {
+  ctest();
+  {
+    auto history = tool::HistoryDb::open(dir_ / "h.sqlite");
+    ASSERT_TRUE(history);
+  }
+  const RunResult bump = run({"/bin/sh", "-c", "sqlite3 \"$0\" 'PRAGMA user_version = 9'", (dir_ / "h.sqlite").string()});
+  ASSERT_TRUE(bump.status.exited_with(0)) << bump.err;
+  const RunResult report = tool({"report", build_, "--history", dir_ / "h.sqlite"});
+  EXPECT_TRUE(report.status.exited_with(5)) << describe(report.status);
+  EXPECT_EQ(report.err, "mmtest report: history " + (dir_ / "h.sqlite").string() +
+                            ": written by a newer mmtest (schema version 9, this one knows up to 2); use that mmtest, or "
+                            "another history with --history FILE\n");
+  EXPECT_EQ(report.out, "");
+}
+
+TEST_F(Tool, usage_errors_are_exit_2_in_one_line) {
+  const RunResult unknown = tool({"reprot"});
+  EXPECT_TRUE(unknown.status.exited_with(2));
+  EXPECT_EQ(unknown.err, "mmtest: unknown subcommand 'reprot'; expected report or plan (see mmtest --help)\n");
+  const RunResult option = tool({"report", "--htlm", "x"});
+  EXPECT_TRUE(option.status.exited_with(2));
+  EXPECT_TRUE(option.err.starts_with("mmtest report: ")) << option.err;
+  EXPECT_EQ(std::count(option.err.begin(), option.err.end(), '\n'), 1) << option.err;
+  const RunResult budget = tool({"report", "--budget", "12Q"});
+  EXPECT_TRUE(budget.status.exited_with(2));
+  EXPECT_TRUE(budget.err.starts_with("mmtest report: --budget: expected a size like 512M or 2G, got '12Q'")) << budget.err;
+  for (const char* subcommand : {"report", "plan"}) {
+    const RunResult help = tool({subcommand, "--help"});
+    EXPECT_TRUE(help.status.exited_with(0)) << subcommand;
+    EXPECT_NE(help.out.find("Exit codes"), std::string::npos) << help.out;
+  }
+}
+
+// ---- a real Pushgateway ------------------------------------------------------------------------
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool accepts_connections(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// GET http://127.0.0.1:<port><path> with a minimal HTTP/1.0 client; the body.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return {};
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  (void)::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, static_cast<std::size_t>(got));
+  ::close(fd);
+  const auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? std::string() : response.substr(body + 4);
+}
+
+TEST_F(Tool, pushes_to_a_real_pushgateway_and_names_the_url_when_it_is_down) {
+  const std::string kGateway = "/usr/bin/prometheus-pushgateway";
+  if (::access(kGateway.c_str(), X_OK) != 0) GTEST_SKIP() << kGateway << " is not installed (Debian package prometheus-pushgateway)";
+  ctest();
+  const int port = free_port();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  // The tag is the file the gateway keeps its metrics in when it stops (in this test's directory):
+  // a whole argument, so expect_no_survivors() finds it.
+  std::optional<Process> gateway = Process::start(
+      {kGateway, "--web.listen-address=" + listen, "--persistence.file", tag_}, {.cwd = dir_.path()});
+  ASSERT_TRUE(eventually([&] { return accepts_connections(port); }, std::chrono::seconds(30))) << "pushgateway did not start";
+  const std::string url = "http://" + listen;
+  const RunResult pushed = tool({"report", build_, "--quiet", "--push", url, "--push-job", "mmtest_ci"});
+  EXPECT_TRUE(pushed.status.exited_with(0)) << pushed.err;
+  const std::string held = http_get(port, "/metrics");
+  EXPECT_NE(held.find("mmtest_test_peak_memory_bytes{"), std::string::npos) << held.substr(0, 2000);
+  EXPECT_NE(held.find("job=\"mmtest_ci\""), std::string::npos);
+  EXPECT_NE(held.find("test=\"hog\""), std::string::npos);
+  EXPECT_NE(held.find("mmtest_run_tests{"), std::string::npos);
+
+  // Stopped by its pid, then reaped: the next push finds nobody there.
+  ::kill(gateway->pid(), SIGTERM);
+  gateway->finish();
+  gateway.reset();
+  EXPECT_FALSE(accepts_connections(port));
+  expect_no_survivors();
+  const RunResult down = tool({"report", build_, "--quiet", "--push", url});
+  EXPECT_TRUE(down.status.exited_with(6)) << describe(down.status);
+  EXPECT_TRUE(down.err.starts_with("mmtest report: --push " + url + ": cannot reach the Pushgateway")) << down.err;
+  EXPECT_EQ(std::count(down.err.begin(), down.err.end(), '\n'), 1);
+}
+
+}  // namespace
+}  // namespace mmtest::launcher_test

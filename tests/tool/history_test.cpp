@@ -1,0 +1,204 @@
+#include "mmtest/tool/history.hpp"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "../unit/temp_directory.hpp"
+#include "fake_records.hpp"
+
+namespace mmtest::tool {
+namespace {
+
+using run::testing::TempDirectory;
+using testing::fake;
+using testing::Fake;
+using testing::kMiB;
+
+std::vector<run::Record> runs_of(const std::string& prefix, std::size_t count, double day = 0) {
+  std::vector<run::Record> records;
+  for (std::size_t i = 0; i < count; ++i) records.push_back(fake({.name = prefix + std::to_string(i), .day = day}));
+  return records;
+}
+
+// Runs `body` in a child process; returns its wait status.
+template <typename Body>
+int in_child(Body body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(body());
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST(History, ingesting_the_same_records_twice_changes_nothing) {
+  TempDirectory directory;
+  auto db = HistoryDb::open(directory / "sub" / "history.sqlite");
+  ASSERT_TRUE(db) << db.error();
+  const auto records = runs_of("t", 20);
+  EXPECT_EQ(db->ingest(records).value(), 20u);
+  EXPECT_EQ(db->ingest(records).value(), 0u);
+  EXPECT_EQ(db->row_count(), 20u);
+  EXPECT_EQ(db->ingest(runs_of("t", 20, 1)).value(), 20u);  // the next day's run of the same tests
+  EXPECT_EQ(db->row_count(), 40u);
+  EXPECT_EQ(db->schema_version(), kHistorySchemaVersion);
+}
+
+TEST(History, migrates_a_version_1_database_keeping_its_rows) {
+  TempDirectory directory;
+  const auto path = directory / "history.sqlite";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, kHistorySchemaV1, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "INSERT INTO results VALUES ('old', '2026-11-01T10:00:00.000Z', '2026-11-01T10:00:01.000Z', "
+                           "'passed', 1.0, 1048576, NULL)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto db = HistoryDb::open(path);
+  ASSERT_TRUE(db) << db.error();
+  EXPECT_EQ(db->schema_version(), 2);
+  EXPECT_EQ(db->row_count(), 1u);
+  EXPECT_EQ(db->ingest(runs_of("new", 3)).value(), 3u);  // the new columns are there
+  const auto old = db->earlier_runs("old", "9999", 5);
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].peak_memory_bytes, 1048576u);
+  EXPECT_EQ(db->integrity_check(), "ok");
+}
+
+TEST(History, refuses_a_database_of_a_newer_schema_in_one_line) {
+  TempDirectory directory;
+  const auto path = directory / "history.sqlite";
+  {
+    auto db = HistoryDb::open(path);
+    ASSERT_TRUE(db);
+    ASSERT_EQ(db->ingest(runs_of("t", 2)).value(), 2u);
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 7", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  const auto refused = HistoryDb::open(path);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), "history " + path.string() +
+                                 ": written by a newer mmtest (schema version 7, this one knows up to 2); use that mmtest, "
+                                 "or another history with --history FILE");
+  EXPECT_EQ(refused.error().find('\n'), std::string::npos);
+}
+
+TEST(History, a_writer_killed_mid_ingest_leaves_the_database_as_it_was) {
+  TempDirectory directory;
+  const auto path = directory / "history.sqlite";
+  ASSERT_EQ(HistoryDb::open(path)->ingest(runs_of("before", 10)).value(), 10u);
+  const int status = in_child([&] {
+    ::setenv("MMTEST_TESTING_KILL_INGEST_AFTER", "50", 1);
+    auto db = HistoryDb::open(path);
+    if (!db) return 3;
+    (void)db->ingest(runs_of("killed", 200));
+    return 4;  // not reached: SIGKILL after 50 rows
+  });
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  auto db = HistoryDb::open(path);
+  ASSERT_TRUE(db) << db.error();
+  EXPECT_EQ(db->integrity_check(), "ok");
+  EXPECT_EQ(db->row_count(), 10u);  // none of the killed ingest's 50 rows
+  EXPECT_EQ(db->ingest(runs_of("killed", 200)).value(), 200u);
+}
+
+TEST(History, concurrent_writers_queue_and_lose_nothing) {
+  TempDirectory directory;
+  const auto path = directory / "history.sqlite";
+  constexpr int kWriters = 4;
+  std::vector<pid_t> children;
+  for (int writer = 0; writer < kWriters; ++writer) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto db = HistoryDb::open(path);  // the first ones race to create the schema
+      if (!db) ::_exit(3);
+      for (int round = 0; round < 5; ++round) {
+        auto own = runs_of("w" + std::to_string(writer) + "r" + std::to_string(round) + "_", 60);
+        auto shared = runs_of("shared", 20);
+        if (!db->ingest(own) || !db->ingest(shared)) ::_exit(4);
+      }
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  auto db = HistoryDb::open(path);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->row_count(), static_cast<std::size_t>(kWriters * 5 * 60 + 20));
+  EXPECT_EQ(db->integrity_check(), "ok");
+}
+
+TEST(History, an_unwritable_path_is_one_line_naming_it) {
+  if (::geteuid() == 0) {
+    // root writes anywhere: a path below a regular file cannot be created by anyone.
+    TempDirectory directory;
+    run::testing::write_text(directory / "file", "x");
+    const auto refused = HistoryDb::open(directory / "file" / "history.sqlite");
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().starts_with("history " + (directory / "file" / "history.sqlite").string() + ": cannot create "))
+        << refused.error();
+    EXPECT_NE(refused.error().find("--history FILE"), std::string::npos);
+    return;
+  }
+  TempDirectory directory;
+  ::chmod(directory.path().c_str(), 0500);
+  const auto refused = HistoryDb::open(directory / "history.sqlite");
+  ::chmod(directory.path().c_str(), 0700);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("--history FILE"), std::string::npos);
+}
+
+TEST(History, medians_of_the_last_runs_give_the_planner_steady_durations) {
+  TempDirectory directory;
+  auto db = HistoryDb::open(directory / "history.sqlite");
+  ASSERT_TRUE(db);
+  // A test flaky in time: 1 s, 9 s, 1 s, 1 s, 9 s. The last run alone says 9 s; the median 1 s.
+  const double walls[] = {1, 9, 1, 1, 9};
+  for (int day = 0; day < 5; ++day) ASSERT_TRUE(db->ingest(std::vector{fake({.name = "flaky", .wall = walls[day], .day = double(day)})}));
+  ASSERT_TRUE(db->ingest(std::vector{fake({.name = "killed", .wall = 60, .outcome = "interrupted"})}));
+  const run::History history = db->median_durations(kPlannerRuns);
+  ASSERT_TRUE(history.contains("flaky"));
+  EXPECT_DOUBLE_EQ(history.at("flaky").wall_seconds, 1.0);
+  EXPECT_FALSE(history.contains("killed"));  // interrupted by ctest or a person: not the test's duration
+}
+
+TEST(RegressionAlarm, fires_on_a_test_that_grew_and_not_on_a_stable_or_new_one) {
+  std::vector<PastRun> earlier;
+  for (int i = 0; i < 5; ++i) earlier.push_back({"", "passed", 2.0 + 0.05 * i, (100 + i) * kMiB});
+  const auto stable = judge_growth(fake({.name = "t", .wall = 2.1, .peak_mib = 105}), earlier);
+  ASSERT_TRUE(stable);
+  EXPECT_FALSE(stable->memory);
+  EXPECT_FALSE(stable->time);
+  const auto grown = judge_growth(fake({.name = "t", .wall = 4.0, .peak_mib = 130}), earlier);
+  ASSERT_TRUE(grown);
+  EXPECT_TRUE(grown->memory);  // 130 > 1.2 × 102 and 28 MiB more
+  EXPECT_TRUE(grown->time);    // 4.0 > 1.5 × 2.1 and 1.9 s more
+  EXPECT_DOUBLE_EQ(grown->median_peak_bytes, 102.0 * kMiB);
+  EXPECT_EQ(grown->earlier_runs, 5u);
+  // Small tests: 20% but under 8 MiB, 50% but under 1 s, is noise.
+  std::vector<PastRun> small;
+  for (int i = 0; i < 5; ++i) small.push_back({"", "passed", 0.1, 10 * kMiB});
+  const auto tiny = judge_growth(fake({.name = "t", .wall = 0.5, .peak_mib = 17}), small);
+  EXPECT_FALSE(tiny->memory);
+  EXPECT_FALSE(tiny->time);
+  // Fewer than three earlier passed runs: no judgement.
+  earlier.resize(2);
+  EXPECT_FALSE(judge_growth(fake({.name = "t", .peak_mib = 500}), earlier));
+}
+
+}  // namespace
+}  // namespace mmtest::tool

@@ -1,0 +1,142 @@
+#include "mmtest/tool/model.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../unit/temp_directory.hpp"
+#include "fake_records.hpp"
+#include "mmtest/tool/output.hpp"
+
+namespace mmtest::tool {
+namespace {
+
+using run::testing::TempDirectory;
+using run::testing::write_text;
+using testing::Fake;
+using testing::kMiB;
+using testing::write_fake;
+
+RunModel model_of(const std::vector<std::filesystem::path>& folders, std::optional<std::uint64_t> budget = std::nullopt) {
+  std::vector<Input> inputs;
+  for (const auto& folder : folders) inputs.push_back(resolve_input(folder).value());
+  return build_model(inputs, {budget});
+}
+
+const TestResult& find(const RunModel& model, const std::string& name) {
+  for (const TestResult& test : model.tests) {
+    if (test.record.name == name) return test;
+  }
+  throw std::runtime_error("no test " + name);
+}
+
+TEST(Model, concurrent_memory_sums_the_tests_running_at_each_moment) {
+  TempDirectory records;
+  // a: 0-4 s declares 100, b: 1-3 s declares 200, c: 3.5-5 s declares 300 (a and c overlap 3.5-4).
+  write_fake(records.path(), {.name = "a", .start = 0, .wall = 4, .peak_mib = 50, .limit_mib = 100});
+  write_fake(records.path(), {.name = "b", .start = 1, .wall = 2, .peak_mib = 150, .limit_mib = 200});
+  write_fake(records.path(), {.name = "c", .start = 3.5, .wall = 1.5, .peak_mib = 250, .limit_mib = 300});
+  const RunModel model = model_of({records.path()});
+  ASSERT_EQ(model.tests.size(), 3u);
+  EXPECT_EQ(model.peak_declared.declared_bytes, 400 * kMiB);   // a + c; a + b is 300
+  EXPECT_DOUBLE_EQ(model.peak_declared.seconds, 3.5);
+  EXPECT_EQ(model.peak_measured.measured_bytes, 300 * kMiB);   // a + c = 50 + 250; a + b = 200
+  EXPECT_DOUBLE_EQ(model.run_seconds, 5);
+  EXPECT_EQ(model.lanes, 2u);
+  EXPECT_EQ(find(model, "a").lane, 0u);
+  EXPECT_EQ(find(model, "b").lane, 1u);
+  EXPECT_EQ(find(model, "c").lane, 1u);  // b ended at 3 s
+  EXPECT_EQ(model.memory.back().declared_bytes, 0u);
+  EXPECT_EQ(model.memory.back().measured_bytes, 0u);
+}
+
+TEST(Model, memory_samples_shape_the_measured_memory_over_time) {
+  TempDirectory records;
+  // a holds 10 MiB, then 500 MiB from 2 s on; b runs 0-1 s at 100 MiB: the peak is a's late 500.
+  write_fake(records.path(), {.name = "a", .start = 0, .wall = 3, .peak_mib = 500, .limit_mib = 512,
+                              .samples_mib = {{0.02, 10}, {2.0, 500}}});
+  write_fake(records.path(), {.name = "b", .start = 0, .wall = 1, .peak_mib = 100, .limit_mib = 128,
+                              .samples_mib = {{0.02, 100}}});
+  const RunModel model = model_of({records.path()});
+  EXPECT_EQ(model.peak_measured.measured_bytes, 500 * kMiB);
+  EXPECT_DOUBLE_EQ(model.peak_measured.seconds, 2.0);
+  // Without samples a test would count its 500 MiB peak from 0 s, beside b's 100.
+  const auto steps = memory_steps(find(model, "a").record);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0], (std::pair<double, std::uint64_t>{0.0, 10 * kMiB}));
+  EXPECT_EQ(steps[1], (std::pair<double, std::uint64_t>{2.0, 500 * kMiB}));
+  EXPECT_EQ(steps[2], (std::pair<double, std::uint64_t>{3.0, 0}));
+}
+
+TEST(Model, merged_folders_count_every_test_once_keeping_its_latest_record) {
+  TempDirectory shard1, shard2;
+  write_fake(shard1.path(), {.name = "only1"});
+  write_fake(shard1.path(), {.name = "both", .start = 0, .peak_mib = 11});
+  write_fake(shard2.path(), {.name = "both", .start = 5, .peak_mib = 22});
+  write_fake(shard2.path(), {.name = "only2", .start = 1});
+  const RunModel model = model_of({shard1.path(), shard2.path()});
+  ASSERT_EQ(model.tests.size(), 3u);
+  EXPECT_EQ(model.duplicates, 1u);
+  EXPECT_EQ(find(model, "both").record.peak_memory_bytes, 22 * kMiB);
+  EXPECT_EQ(find(model, "both").input, 1u);
+  std::size_t counted = 0;
+  for (const auto& [outcome, count] : model.outcome_counts()) counted += count;
+  EXPECT_EQ(counted, 3u);
+}
+
+TEST(Model, classifies_declarations_and_suggests_by_the_documented_rule) {
+  TempDirectory records;
+  write_fake(records.path(), {.name = "over", .peak_mib = 140, .limit_mib = 128, .outcome = "memory"});
+  write_fake(records.path(), {.name = "close", .peak_mib = 120, .limit_mib = 128});
+  write_fake(records.path(), {.name = "fits", .peak_mib = 64, .limit_mib = 128});
+  write_fake(records.path(), {.name = "oversized", .peak_mib = 42, .limit_mib = 128});
+  write_fake(records.path(), {.name = "undeclared", .peak_mib = 42, .limit_mib = std::nullopt});
+  const RunModel model = model_of({records.path()});
+  EXPECT_EQ(find(model, "over").fit, MemoryFit::over);
+  EXPECT_EQ(find(model, "close").fit, MemoryFit::close);
+  EXPECT_EQ(find(model, "fits").fit, MemoryFit::fits);
+  EXPECT_EQ(find(model, "oversized").fit, MemoryFit::oversized);
+  EXPECT_EQ(find(model, "undeclared").fit, MemoryFit::undeclared);
+  // 140 × 1.25 = 175 -> 176M; 120 × 1.25 = 150 -> 152M; 42 × 1.25 = 52.5 -> 56M.
+  EXPECT_EQ(find(model, "over").suggested_memory_bytes, 176 * kMiB);
+  EXPECT_EQ(find(model, "close").suggested_memory_bytes, 152 * kMiB);
+  EXPECT_EQ(find(model, "oversized").suggested_memory_bytes, 56 * kMiB);
+  EXPECT_FALSE(find(model, "fits").suggested_memory_bytes);
+  EXPECT_EQ(model.failures(), 1u);
+}
+
+TEST(Suggestion, rounds_to_readable_sizes) {
+  EXPECT_EQ(suggested_memory_bytes(1 * kMiB), 16 * kMiB);        // at least 8 MiB of headroom
+  EXPECT_EQ(suggested_memory_bytes(400 * kMiB), 512 * kMiB);     // 500 -> a multiple of 32 MiB
+  EXPECT_EQ(suggested_memory_bytes(1000 * kMiB), 1280 * kMiB);   // 1250 -> a multiple of 256 MiB
+  EXPECT_EQ(cmake_size(1280 * kMiB), "1.25G");
+  EXPECT_EQ(cmake_size(2048 * kMiB), "2G");
+  EXPECT_EQ(cmake_size(56 * kMiB), "56M");
+}
+
+TEST(Model, a_build_directory_gives_its_records_and_the_budget_of_its_resource_spec) {
+  TempDirectory build;
+  write_fake(build / "mmtest-results", {.name = "t"});
+  write_text(build / "mmtest" / "resource-spec.json",
+             R"({"version": {"major": 1, "minor": 0}, "local": [{"mmtest_memory_mib": [{"id": "0", "slots": 1500}]}]})");
+  const RunModel model = model_of({build.path()});
+  EXPECT_EQ(model.tests.size(), 1u);
+  EXPECT_EQ(model.budget_bytes, 1500 * kMiB);
+  EXPECT_EQ(model_of({build.path()}, 99 * kMiB).budget_bytes, 99 * kMiB);  // --budget wins
+}
+
+TEST(Model, corrupt_records_are_named_and_skipped) {
+  TempDirectory records;
+  write_fake(records.path(), {.name = "good"});
+  write_text(records / "truncated.json", R"({"name": "truncated", "outc)");
+  const RunModel model = model_of({records.path()});
+  EXPECT_EQ(model.tests.size(), 1u);
+  ASSERT_EQ(model.problems.size(), 1u);
+  EXPECT_EQ(model.problems[0], (records / "truncated.json").string() + ": not JSON (truncated or corrupt)");
+}
+
+TEST(ResolveInput, a_missing_directory_is_one_line_naming_it) {
+  EXPECT_EQ(resolve_input("/nonexistent/build").error(),
+            "/nonexistent/build: no such directory; give a build directory or a folder of mmtest records");
+}
+
+}  // namespace
+}  // namespace mmtest::tool

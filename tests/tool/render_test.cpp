@@ -1,0 +1,152 @@
+#include "mmtest/tool/render.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "../unit/temp_directory.hpp"
+#include "fake_records.hpp"
+
+namespace mmtest::tool {
+namespace {
+
+using run::testing::TempDirectory;
+using testing::Fake;
+using testing::kMiB;
+using testing::write_fake;
+
+constexpr const char* kXss = "<img src=x onerror=alert(1)>";
+
+class Render : public ::testing::Test {
+ protected:
+  Render() {
+    write_fake(records_.path(), {.name = "suite.a_very_long_test_name_that_does_not_fit_into_the_name_column_at_all",
+                                 .start = 0, .wall = 2, .peak_mib = 300, .limit_mib = 256, .outcome = "memory",
+                                 .diagnosis = "mmtest: suite.a_very_long_test_name killed: memory 300.0 MiB exceeded budget "
+                                              "256.0 MiB (tree RSS, 1 process); raise its MEMORY (--memory) or shrink what it holds",
+                                 .samples_mib = {{0.02, 100}, {1.0, 300}}});
+    write_fake(records_.path(), {.name = "light", .start = 0.5, .wall = 1, .peak_mib = 5, .limit_mib = 64});
+    write_fake(records_.path(), {.name = kXss, .start = 1, .wall = 1, .peak_mib = 20, .limit_mib = 32,
+                                 .outcome = "leaked", .diagnosis = "mmtest: x leaked 1 process", .leaked = {"sleep 1000"}});
+    model_ = build_model({resolve_input(records_.path()).value()}, {1024 * kMiB});
+  }
+  TempDirectory records_;
+  RunModel model_;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::size_t characters(const std::string& line) {
+  std::size_t count = 0;
+  for (const char c : line) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+TEST_F(Render, terminal_fits_80_columns_and_puts_failures_before_the_tables) {
+  const std::string text = render_terminal(model_, {.color = false});
+  for (const std::string& line : lines_of(text)) {
+    EXPECT_LE(characters(line), 80u) << line;
+    EXPECT_FALSE(line.ends_with(' ')) << line;
+  }
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  const auto failures = text.find("Failures (2)");
+  const auto tables = text.find("Most memory");
+  ASSERT_NE(failures, std::string::npos) << text;
+  ASSERT_NE(tables, std::string::npos) << text;
+  EXPECT_LT(failures, tables);
+  EXPECT_NE(text.find("1 passed, 1 memory, 1 leaked"), std::string::npos) << text;
+  EXPECT_NE(text.find("raise its MEMORY"), std::string::npos);  // the diagnosis, wrapped but whole
+  EXPECT_NE(text.find("MEMORY exceeded (1)"), std::string::npos);
+  EXPECT_NE(text.find("384M"), std::string::npos) << text;        // 300 × 1.25 = 375 -> 384M (32 MiB steps)
+  EXPECT_NE(text.find("sleep 1000 (pid 100)"), std::string::npos);
+  EXPECT_NE(text.find("declared peak 352.0 MiB"), std::string::npos) << text;  // 256 + 64 + 32
+  EXPECT_NE(text.find("budget 1.00 GiB"), std::string::npos) << text;
+}
+
+TEST_F(Render, terminal_colours_only_when_asked) {
+  EXPECT_NE(render_terminal(model_, {.color = true}).find("\x1b[31m"), std::string::npos);
+}
+
+TEST_F(Render, junit_carries_each_test_with_its_figures) {
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(render_junit(model_).c_str()));
+  const pugi::xml_node suites = document.child("testsuites");
+  EXPECT_EQ(suites.attribute("tests").as_int(), 3);
+  EXPECT_EQ(suites.attribute("failures").as_int(), 2);
+  const pugi::xml_node memory_case = suites.find_node([](pugi::xml_node node) {
+    return std::string_view(node.name()) == "testcase" && std::string_view(node.attribute("name").value()).starts_with("suite.");
+  });
+  ASSERT_TRUE(memory_case);
+  EXPECT_EQ(std::string(memory_case.child("failure").attribute("type").value()), "memory");
+  std::map<std::string, std::string> properties;
+  for (const pugi::xml_node property : memory_case.child("properties").children("property")) {
+    properties[property.attribute("name").value()] = property.attribute("value").value();
+  }
+  EXPECT_EQ(properties["peak_memory_bytes"], std::to_string(300 * kMiB));
+  EXPECT_EQ(properties["memory_limit_bytes"], std::to_string(256 * kMiB));
+  EXPECT_EQ(properties["outcome"], "memory");
+  EXPECT_TRUE(properties["diagnosis"].starts_with("mmtest: suite.a_very_long_test_name killed"));
+  // The odd name is an attribute value, escaped by the XML writer and read back intact.
+  EXPECT_TRUE(suites.find_node([](pugi::xml_node node) { return std::string_view(node.attribute("name").value()) == kXss; }));
+}
+
+TEST_F(Render, trace_has_a_slice_per_test_and_a_memory_counter) {
+  const auto trace = nlohmann::json::parse(render_trace(model_));
+  std::size_t slices = 0, counters = 0;
+  for (const auto& event : trace["traceEvents"]) {
+    for (const char* field : {"name", "ph", "pid"}) EXPECT_TRUE(event.contains(field)) << event;
+    if (event["ph"] == "X") {
+      ++slices;
+      EXPECT_TRUE(event["ts"].is_number());
+      EXPECT_TRUE(event["dur"].is_number());
+      EXPECT_TRUE(event["tid"].is_number());
+      if (event["name"] == "light") {
+        EXPECT_EQ(event["ts"], 500000);
+        EXPECT_EQ(event["dur"], 1000000);
+        EXPECT_EQ(event["cat"], "passed");
+      }
+    }
+    if (event["ph"] == "C") {
+      ++counters;
+      EXPECT_TRUE(event["args"].contains("measured_mib"));
+      EXPECT_TRUE(event["args"].contains("declared_mib"));
+    }
+  }
+  EXPECT_EQ(slices, 3u);
+  EXPECT_GE(counters, 4u);
+}
+
+TEST_F(Render, html_is_self_contained_and_names_stay_text) {
+  const std::string html = render_html(model_);
+  EXPECT_EQ(html.find(kXss), std::string::npos);  // never raw, in the tables or in the data
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(html.find("\\u003cimg src=x onerror=alert(1)\\u003e"), std::string::npos);
+  for (const char* external : {"http://", "https://", "src=\"", "<link"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  // The data the script draws from is the model's.
+  const auto begin = html.find("<script type=\"application/json\" id=\"mmtest-data\">");
+  ASSERT_NE(begin, std::string::npos);
+  const auto start = html.find('>', begin) + 1;
+  const auto data = nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start));
+  EXPECT_EQ(data["tests"].size(), 3u);
+  EXPECT_EQ(data["budget"], 1024 * kMiB);
+}
+
+TEST_F(Render, prometheus_has_per_test_and_per_run_metrics) {
+  const std::string text = render_prometheus(model_);
+  EXPECT_NE(text.find("mmtest_test_peak_memory_bytes{test=\"light\"} 5242880"), std::string::npos) << text;
+  EXPECT_NE(text.find("mmtest_test_outcome{outcome=\"memory\",test=\"suite."), std::string::npos) << text;
+  EXPECT_NE(text.find("mmtest_run_tests{outcome=\"leaked\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("mmtest_run_memory_budget_bytes 1073741824"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mmtest::tool
