@@ -32,7 +32,7 @@ Commands
     add_mm_test(NAME <name> COMMAND <command> [<arg>...]
                 [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
                 [PROCESSORS <n>] [PIN_CPUS] [GPUS <n>] [WORKING_DIRECTORY <dir>]
-                [ENVIRONMENT <VAR>=<value>...] [ALLOW_LEAKS] [WILL_FAIL]
+                [ENVIRONMENT <VAR>=<value>...] [ALLOW_LEAKS] [WILL_FAIL] [NO_CALIBRATION]
                 [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
 
   Adds a CTest test ``<name>`` that runs ``<command> <arg>...`` under ``mmtest-run``, which
@@ -102,6 +102,10 @@ Commands
   ``WILL_FAIL``
     CTest ``WILL_FAIL``: the test passes when the launcher reports a failure.
 
+  ``NO_CALIBRATION``
+    Keep this call's ``MEMORY`` and ``TIMEOUT`` (or their defaults) even when the calibration
+    file (:variable:`MMTEST_CALIBRATION_FILE`) lists the test: the declared value wins.
+
   ``LAUNCHER_ARGS <option>...``
     More ``mmtest-run`` options, e.g. ``--max-processes 64`` or ``--limit-mode sample``.
     Those the command sets itself (``--name --memory --timeout --grace --result``) are refused.
@@ -125,6 +129,19 @@ Commands
   finishes soonest, so heavy tests start early instead of waiting for the whole budget to drain
   at the end of the run. A name with a space, which that file cannot hold, gets
   ``COST`` ``<MiB> * ceil(<seconds>)`` instead, on the same scale as the planned costs.
+
+.. command:: mm_calibrated
+
+  .. code-block:: cmake
+
+    mm_calibrated(<name> [MEMORY <size>] [TIMEOUT <seconds>])
+
+  One line of a calibration file, as ``mmtest calibrate --write`` writes it: the test
+  ``<name>`` gets this ``MEMORY`` and ``TIMEOUT`` in place of those its :command:`add_mm_test`
+  call gives or defaults to (unless that call says ``NO_CALIBRATION``). ``<size>`` and
+  ``<seconds>`` as for :command:`add_mm_test`. Only the file named by
+  :variable:`MMTEST_CALIBRATION_FILE` should call it; calls after the test was added change
+  nothing.
 
 .. command:: mm_register_labels
 
@@ -229,6 +246,17 @@ Variables
   Path of the launcher. Default: the ``mmtest::run`` target. Without an ``mmtest::tool`` target,
   the hook looks for the ``mmtest`` tool (whose ``plan`` subcommand it runs) in the same directory.
 
+.. variable:: MMTEST_CALIBRATION_FILE
+
+  Opt-in: a calibration file, written by ``mmtest calibrate --write <file>`` from the run
+  history and meant to be kept in version control, e.g.
+  ``set(MMTEST_CALIBRATION_FILE "${PROJECT_SOURCE_DIR}/mmtest-calibration.cmake")`` before the
+  tests are declared. When the file exists, :command:`add_mm_test` reads it once (a relative path
+  is relative to the top source directory) and each test it lists gets the measured ``MEMORY``
+  and ``TIMEOUT``; the order is calibration, then the call's value, then the defaults, except
+  for calls with ``NO_CALIBRATION``. A missing file is no calibration. Editing the file
+  reconfigures. GoogleTest cases (:command:`mm_gtest_discover_tests`) are not calibrated.
+
 .. variable:: MMTEST_HISTORY
 
   The run history, an SQLite file: every run's records are added to it when the next ``ctest``
@@ -307,8 +335,8 @@ macro(_mm_constants)
   set(_MM_MANAGED_LAUNCHER_OPTIONS --name --memory --timeout --grace --result)
   # Each command's keywords, as its cmake_parse_arguments() lists them, for the hints about
   # misspelled ones (tests/cmake/check-keywords.cmake keeps the three copies equal).
-  set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL PIN_CPUS NAME MEMORY TIMEOUT PROCESSORS GPUS
-    WORKING_DIRECTORY COMMAND LABELS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
+  set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL PIN_CPUS NO_CALIBRATION NAME MEMORY TIMEOUT
+    PROCESSORS GPUS WORKING_DIRECTORY COMMAND LABELS ENVIRONMENT PROPERTIES LAUNCHER_ARGS)
   set(_MM_KEYWORDS_mm_gtest_discover_tests ALLOW_LEAKS PIN_CPUS MEMORY TIMEOUT PROCESSORS TEST_PREFIX
     TEST_SUFFIX WORKING_DIRECTORY DISCOVERY_TIMEOUT LABELS EXTRA_ARGS ENVIRONMENT PROPERTIES
     LAUNCHER_ARGS CASE_TIMEOUTS)
@@ -962,9 +990,28 @@ endfunction()
 
 function(add_mm_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS"
+    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION"
     "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
+
+  # The calibration file (`mmtest calibrate --write`) gives the tests it lists their measured
+  # MEMORY and TIMEOUT in place of the declared ones, unless the call says NO_CALIBRATION. It is
+  # read once; each call then costs one lookup, and both paths below see the values as if given.
+  if(NOT "${MMTEST_CALIBRATION_FILE}" STREQUAL "" AND NOT arg_NO_CALIBRATION)
+    get_property(calibration_read GLOBAL PROPERTY _MM_CALIBRATION_READ)
+    if(NOT "${calibration_read}" STREQUAL "${MMTEST_CALIBRATION_FILE}")
+      _mm_read_calibration()
+    endif()
+    get_property(calibrated GLOBAL PROPERTY "_MM_CALIBRATED_${arg_NAME}")
+    if(calibrated MATCHES "^([^|]*)\\|(.*)$")
+      if(NOT "${CMAKE_MATCH_1}" STREQUAL "")
+        set(arg_MEMORY "${CMAKE_MATCH_1}")
+      endif()
+      if(NOT "${CMAKE_MATCH_2}" STREQUAL "")
+        set(arg_TIMEOUT "${CMAKE_MATCH_2}")
+      endif()
+    endif()
+  endif()
 
   # Fast path. Suites declare thousands of tests with a few MEMORY/TIMEOUT/LABELS combinations;
   # the general path below checks a combination once and leaves what it resolved to, ready to
@@ -1190,6 +1237,47 @@ function(add_mm_test)
     set_property(GLOBAL PROPERTY "${ready_key}" "${ready}")
     set_property(GLOBAL APPEND PROPERTY _MM_MEMO_KEYS "${ready_key}")
   endif()
+endfunction()
+
+# ---- Calibration ---------------------------------------------------------------------------------
+
+# _mm_read_calibration(): includes MMTEST_CALIBRATION_FILE (relative to the top source directory)
+# when it exists, and reconfigures when it changes. A missing file is no calibration: the first
+# runs of a project have none yet.
+function(_mm_read_calibration)
+  set_property(GLOBAL PROPERTY _MM_CALIBRATION_READ "${MMTEST_CALIBRATION_FILE}")
+  get_filename_component(file "${MMTEST_CALIBRATION_FILE}" ABSOLUTE BASE_DIR "${CMAKE_SOURCE_DIR}")
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  if(EXISTS "${file}")
+    set(_MM_CALIBRATION_FILE "${file}")
+    include("${file}")
+  endif()
+endfunction()
+
+function(mm_calibrated name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "MEMORY;TIMEOUT" "")
+  set(caller "mm_calibrated(${name})")
+  if(DEFINED _MM_CALIBRATION_FILE)
+    string(APPEND caller " in ${_MM_CALIBRATION_FILE}")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'; expected MEMORY <size> and TIMEOUT <seconds>")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
+    message(FATAL_ERROR "${caller}: ${missing} needs a value")
+  endif()
+  if(DEFINED arg_MEMORY)
+    _mm_size_to_mib("${arg_MEMORY}" ROUND_UP memory_mib error)
+    if(error)
+      message(FATAL_ERROR "${caller}: MEMORY ${error}")
+    endif()
+  endif()
+  if(DEFINED arg_TIMEOUT)
+    _mm_check_seconds("${caller}" TIMEOUT "${arg_TIMEOUT}")
+  endif()
+  set_property(GLOBAL PROPERTY "_MM_CALIBRATED_${name}" "${arg_MEMORY}|${arg_TIMEOUT}")
 endfunction()
 
 # _mm_launcher_call(<out> <launcher> <name> <memory> <timeout> <result> <flags> <extra>)

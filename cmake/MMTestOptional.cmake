@@ -34,8 +34,8 @@ with GoogleTest's sharding variables), or CMake's ``gtest_discover_tests`` with
 - ``RUN_SERIAL`` for ``performance``; ``WORKING_DIRECTORY``, ``ENVIRONMENT``, ``WILL_FAIL``,
   ``PROCESSORS`` and ``PROPERTIES`` as given (list values stay whole);
 - ``CASE_TIMEOUTS`` of ``mm_gtest_discover_tests``: the ``TIMEOUT`` of the matching cases;
-- ``MEMORY``, ``GPUS``, ``PIN_CPUS``, ``ALLOW_LEAKS`` and ``LAUNCHER_ARGS`` accepted and without
-  effect.
+- ``MEMORY``, ``GPUS``, ``PIN_CPUS``, ``ALLOW_LEAKS``, ``NO_CALIBRATION`` and ``LAUNCHER_ARGS``
+  accepted and without effect (no calibration file is read).
 
 Without mmtest only unknown keywords and labels are errors: a build with mmtest (CI with
 ``MMTEST_REQUIRED``) checks sizes, seconds and ``PROPERTIES`` as well.
@@ -84,7 +84,7 @@ mm_register_labels(soak TIMEOUT 7200)
 
 function(add_mm_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS"
+    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION"
     "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
   set(caller "add_mm_test(${arg_NAME})")

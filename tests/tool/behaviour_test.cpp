@@ -8,8 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <pugixml.hpp>
 #include <regex>
 
@@ -51,6 +55,9 @@ add_mm_test(NAME oversized COMMAND "${HELPER}" sleep --ms 100 MEMORY 512M LABELS
 add_mm_test(NAME hog COMMAND "${HELPER}" hog --mib 200 --hold-ms 2000 MEMORY 64M LABELS unit)
 add_mm_test(NAME fails COMMAND "${HELPER}" exit --code 3 MEMORY 32M LABELS unit)
 add_mm_test(NAME grower COMMAND "${HELPER}" hog --mib ${GROW_MIB} --hold-ms 300 MEMORY 256M LABELS unit)
+if(WITH_PINNED)
+  add_mm_test(NAME pinned COMMAND "${HELPER}" sleep --ms 50 MEMORY 96M TIMEOUT 40 LABELS unit NO_CALIBRATION)
+endif()
 )cmake";
 }
 
@@ -185,6 +192,142 @@ TEST_F(Tool, metrics_pass_promtool) {
   EXPECT_NE(read_file(dir_ / "metrics.prom").find("mmtest_test_peak_memory_bytes{test=\"hog\"}"), std::string::npos);
 }
 
+// ---- calibrate and shard -------------------------------------------------------------------------
+
+// The rule of docs/tool.md, worked out here rather than taken from the tool: MEMORY = the 95th
+// percentile (of 3 runs: the largest) x 1.25, at least + 8 MiB, rounded up to 8 MiB below 256 MiB;
+// TIMEOUT = 3 x the largest wall time, at least + 10 s, rounded up to 5 s below 60 s.
+std::uint64_t expected_memory_mib(std::uint64_t peak_bytes) {
+  const auto peak = static_cast<double>(peak_bytes);
+  const double wanted_mib = std::max(peak * 1.25, peak + 8.0 * kMiB) / kMiB;
+  return static_cast<std::uint64_t>(std::ceil(wanted_mib / 8)) * 8;
+}
+std::uint64_t expected_timeout(double wall) { return static_cast<std::uint64_t>(std::ceil(std::max(3 * wall, wall + 10) / 5) * 5); }
+
+// `ctest --show-only=json-v1`: name -> {memory MiB requested, the launcher's --timeout=}.
+std::map<std::string, std::pair<std::uint64_t, std::string>> declared(const std::string& show_only) {
+  std::map<std::string, std::pair<std::uint64_t, std::string>> out;
+  const json document = json::parse(show_only);
+  for (const json& test : document["tests"]) {
+    std::uint64_t mib = 0;
+    std::string timeout;
+    for (const json& word : test["command"]) {
+      if (word.get<std::string>().starts_with("--timeout=")) timeout = word.get<std::string>().substr(10);
+    }
+    for (const json& property : test["properties"]) {
+      if (property["name"] != "RESOURCE_GROUPS") continue;
+      for (const json& group : property["value"]) {
+        for (const json& requirement : group["requirements"]) {
+          if (requirement[".type"] == "mmtest_memory_mib") mib += requirement["slots"].get<std::uint64_t>();
+        }
+      }
+    }
+    out[test["name"]] = {mib, timeout};
+  }
+  return out;
+}
+
+TEST_F(Tool, calibrate_writes_the_rule_into_a_file_add_mm_test_takes_and_no_calibration_keeps_its_own) {
+  configure({"-DWITH_PINNED=ON"});
+  std::uint64_t holder_peak = 0;
+  double holder_wall = 0;
+  for (int run_number = 0; run_number < 3; ++run_number) {
+    ctest();
+    const json holder = records().at("holder");
+    holder_peak = std::max(holder_peak, holder["peak_memory_bytes"].get<std::uint64_t>());
+    holder_wall = std::max(holder_wall, holder["wall_seconds"].get<double>());
+  }
+  const auto file = dir_ / "calibration.cmake";
+  const RunResult calibrated = tool({"calibrate", build_, "--write", file});
+  ASSERT_TRUE(calibrated.status.exited_with(0)) << calibrated.err;
+  EXPECT_NE(calibrated.out.find("holder"), std::string::npos) << calibrated.out;
+  const std::string text = read_file(file);
+  const std::uint64_t memory_mib = expected_memory_mib(holder_peak);
+  const std::uint64_t timeout = expected_timeout(holder_wall);
+  const std::string line = "mm_calibrated([[holder]] MEMORY " + std::to_string(memory_mib) + "M TIMEOUT " +
+                           std::to_string(timeout) + ")\n";
+  EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  EXPECT_NE(text.find("mm_calibrated([[pinned]] "), std::string::npos) << text;  // listed, and yet...
+
+  configure({"-DWITH_PINNED=ON", "-DMMTEST_CALIBRATION_FILE=" + file.string()});
+  const RunResult shown = run({kCTest, "--test-dir", build_, "--show-only=json-v1"});
+  ASSERT_TRUE(shown.status.exited_with(0)) << shown.err;
+  const auto tests = declared(shown.out);
+  EXPECT_EQ(tests.at("holder"), std::pair(memory_mib, std::to_string(timeout)));
+  EXPECT_EQ(tests.at("pinned"), std::pair(std::uint64_t{96}, std::string("40")));  // ...NO_CALIBRATION wins
+  EXPECT_NE(tests.at("oversized").first, 512u);  // the 512M declared too much: calibrated down
+
+  // Without the variable, the declarations again.
+  configure({"-DWITH_PINNED=ON", "-UMMTEST_CALIBRATION_FILE"});
+  const auto plain = declared(run({kCTest, "--test-dir", build_, "--show-only=json-v1"}).out);
+  EXPECT_EQ(plain.at("oversized").first, 512u);
+  EXPECT_EQ(plain.at("holder").first, 64u);
+}
+
+// The names `ctest -N <args>` lists.
+std::set<std::string> listed(const std::filesystem::path& build, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{kCTest, "--test-dir", build, "-N"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const RunResult result = run(argv);
+  EXPECT_TRUE(result.status.exited_with(0)) << result.err;
+  std::set<std::string> names;
+  static const std::regex line(R"(^ *Test +#[0-9]+: (.*)$)");
+  std::istringstream in(result.out);
+  for (std::string text; std::getline(in, text);) {
+    std::smatch match;
+    if (std::regex_match(text, match, line)) names.insert(match[1]);
+  }
+  return names;
+}
+
+TEST_F(Tool, shards_are_disjoint_and_cover_every_test_ctest_selects) {
+  ctest();
+  const std::set<std::string> all = listed(build_, {});
+  ASSERT_EQ(all.size(), 6u);
+  for (const std::vector<std::string>& filter : {std::vector<std::string>{}, std::vector<std::string>{"-E", "fails"}}) {
+    std::set<std::string> covered;
+    std::size_t total = 0;
+    for (int index = 1; index <= 3; ++index) {
+      std::vector<std::string> args{"shard", "--shards", "3", "--index", std::to_string(index), build_};
+      if (!filter.empty()) args.push_back("--");
+      args.insert(args.end(), filter.begin(), filter.end());
+      const RunResult shard = tool(args);
+      ASSERT_TRUE(shard.status.exited_with(0)) << shard.err;
+      std::string selection = shard.out;
+      ASSERT_TRUE(selection.ends_with("\n")) << selection;
+      selection.pop_back();
+      std::vector<std::string> ctest_args = filter;
+      ctest_args.insert(ctest_args.end(), {"-I", selection});
+      const std::set<std::string> mine = listed(build_, ctest_args);
+      EXPECT_FALSE(mine.empty()) << "shard " << index << " of 3 over 6 tests";
+      total += mine.size();
+      covered.insert(mine.begin(), mine.end());
+    }
+    std::set<std::string> expected = all;
+    if (!filter.empty()) expected.erase("fails");
+    EXPECT_EQ(covered, expected);
+    EXPECT_EQ(total, expected.size());  // no test in two shards
+  }
+  // More runners than tests: the spare ones run nothing, rather than everything.
+  std::set<std::string> covered;
+  for (int index = 1; index <= 8; ++index) {
+    const auto file = dir_ / ("shard" + std::to_string(index) + ".txt");
+    const RunResult shard = tool({"shard", "--shards", "8", "--index", std::to_string(index), build_, "--output", file});
+    ASSERT_TRUE(shard.status.exited_with(0)) << shard.err;
+    EXPECT_EQ(shard.out, "");
+    const std::set<std::string> mine = listed(build_, {"-I", file.string()});
+    EXPECT_LE(mine.size(), 1u);
+    covered.insert(mine.begin(), mine.end());
+  }
+  EXPECT_EQ(covered, all);
+  const RunResult bad = tool({"shard", "--shards", "3", "--index", "0", build_});
+  EXPECT_TRUE(bad.status.exited_with(2));
+  EXPECT_EQ(bad.err, "mmtest shard: --index: expected 1 to 3 (the shards are numbered from 1), got 0 (see mmtest shard --help)\n");
+  const RunResult nowhere = tool({"shard", "--shards", "3", "--index", "1", dir_ / "nowhere"});
+  EXPECT_TRUE(nowhere.status.exited_with(3));
+  EXPECT_EQ(std::count(nowhere.err.begin(), nowhere.err.end(), '\n'), 1) << nowhere.err;
+}
+
 // ---- the exit-code contract --------------------------------------------------------------------
 
 TEST_F(Tool, no_records_is_exit_3_naming_the_directory) {
@@ -235,7 +378,7 @@ TEST_F(Tool, a_history_of_a_newer_schema_is_exit_5_in_one_line) {
 TEST_F(Tool, usage_errors_are_exit_2_in_one_line) {
   const RunResult unknown = tool({"reprot"});
   EXPECT_TRUE(unknown.status.exited_with(2));
-  EXPECT_EQ(unknown.err, "mmtest: unknown subcommand 'reprot'; expected report or plan (see mmtest --help)\n");
+  EXPECT_EQ(unknown.err, "mmtest: unknown subcommand 'reprot'; expected report, calibrate, shard or plan (see mmtest --help)\n");
   const RunResult option = tool({"report", "--htlm", "x"});
   EXPECT_TRUE(option.status.exited_with(2));
   EXPECT_TRUE(option.err.starts_with("mmtest report: ")) << option.err;
@@ -243,7 +386,7 @@ TEST_F(Tool, usage_errors_are_exit_2_in_one_line) {
   const RunResult budget = tool({"report", "--budget", "12Q"});
   EXPECT_TRUE(budget.status.exited_with(2));
   EXPECT_TRUE(budget.err.starts_with("mmtest report: --budget: expected a size like 512M or 2G, got '12Q'")) << budget.err;
-  for (const char* subcommand : {"report", "plan"}) {
+  for (const char* subcommand : {"report", "plan", "calibrate", "shard"}) {
     const RunResult help = tool({subcommand, "--help"});
     EXPECT_TRUE(help.status.exited_with(0)) << subcommand;
     EXPECT_NE(help.out.find("Exit codes"), std::string::npos) << help.out;

@@ -178,7 +178,7 @@ TEST(History, medians_of_the_last_runs_give_the_planner_steady_durations) {
 
 TEST(RegressionAlarm, fires_on_a_test_that_grew_and_not_on_a_stable_or_new_one) {
   std::vector<PastRun> earlier;
-  for (int i = 0; i < 5; ++i) earlier.push_back({"", "passed", 2.0 + 0.05 * i, (100 + i) * kMiB});
+  for (int i = 0; i < 5; ++i) earlier.push_back({"", "passed", 2.0 + 0.05 * i, (100 + i) * kMiB, std::nullopt, std::nullopt});
   const auto stable = judge_growth(fake({.name = "t", .wall = 2.1, .peak_mib = 105}), earlier);
   ASSERT_TRUE(stable);
   EXPECT_FALSE(stable->memory);
@@ -191,7 +191,7 @@ TEST(RegressionAlarm, fires_on_a_test_that_grew_and_not_on_a_stable_or_new_one) 
   EXPECT_EQ(grown->earlier_runs, 5u);
   // Small tests: 20% but under 8 MiB, 50% but under 1 s, is noise.
   std::vector<PastRun> small;
-  for (int i = 0; i < 5; ++i) small.push_back({"", "passed", 0.1, 10 * kMiB});
+  for (int i = 0; i < 5; ++i) small.push_back({"", "passed", 0.1, 10 * kMiB, std::nullopt, std::nullopt});
   const auto tiny = judge_growth(fake({.name = "t", .wall = 0.5, .peak_mib = 17}), small);
   EXPECT_FALSE(tiny->memory);
   EXPECT_FALSE(tiny->time);

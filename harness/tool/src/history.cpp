@@ -256,7 +256,7 @@ std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std:
   query.integer(3, static_cast<std::int64_t>(count));
   while (query.step() == SQLITE_ROW) {
     runs.push_back({query.column_text(0), query.column_text(1), sqlite3_column_double(query.get(), 2),
-                    static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 3))});
+                    static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 3)), std::nullopt, std::nullopt});
   }
   return runs;
 }
@@ -264,7 +264,8 @@ std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std:
 std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs(std::size_t count) {
   std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
   Statement query(db_,
-                  "SELECT name, started_at, outcome, wall_seconds, peak_memory_bytes FROM ("
+                  "SELECT name, started_at, outcome, wall_seconds, peak_memory_bytes, memory_limit_bytes, "
+                  "timeout_seconds FROM ("
                   "  SELECT *, ROW_NUMBER() OVER (PARTITION BY name ORDER BY started_at DESC) AS age FROM results"
                   ") WHERE age <= ?1 ORDER BY name, started_at DESC");
   if (!query.ok()) return tests;
@@ -272,8 +273,13 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
   while (query.step() == SQLITE_ROW) {
     std::string name = query.column_text(0);
     if (tests.empty() || tests.back().first != name) tests.emplace_back(std::move(name), std::vector<PastRun>{});
-    tests.back().second.push_back({query.column_text(1), query.column_text(2), sqlite3_column_double(query.get(), 3),
-                                   static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 4))});
+    PastRun run{query.column_text(1), query.column_text(2), sqlite3_column_double(query.get(), 3),
+                static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 4)), std::nullopt, std::nullopt};
+    if (sqlite3_column_type(query.get(), 5) != SQLITE_NULL) {
+      run.memory_limit_bytes = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 5));
+    }
+    if (sqlite3_column_type(query.get(), 6) != SQLITE_NULL) run.timeout_seconds = sqlite3_column_double(query.get(), 6);
+    tests.back().second.push_back(std::move(run));
   }
   return tests;
 }

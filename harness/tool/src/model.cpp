@@ -186,6 +186,18 @@ std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_s
   return mebibytes << 20;
 }
 
+std::optional<std::size_t> read_cpu_count(const std::filesystem::path& resource_spec) {
+  const run::FileText file = run::read_small_file(resource_spec.string());
+  if (!file.ok) return std::nullopt;
+  const auto spec = nlohmann::json::parse(file.text, nullptr, false);
+  if (!spec.is_object()) return std::nullopt;
+  const auto local = spec.find("local");
+  if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return std::nullopt;
+  const auto cpus = (*local)[0].find("mmtest_cpus");
+  if (cpus == (*local)[0].end() || !cpus->is_array() || cpus->empty()) return std::nullopt;
+  return cpus->size();
+}
+
 RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
   RunModel model;
   model.inputs = std::move(inputs);
@@ -231,8 +243,10 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
   for (const TestResult& test : model.tests) model.run_started_unix = std::min(model.run_started_unix, test.record.started_unix_seconds);
   for (TestResult& test : model.tests) {
     test.start_seconds = test.record.started_unix_seconds - model.run_started_unix;
-    // The wall time is measured on a monotonic clock; the stamps only to the millisecond.
-    test.end_seconds = std::max(test.record.finished_unix_seconds - model.run_started_unix, test.start_seconds);
+    // The end is the start plus the wall time, measured on a monotonic clock from the same
+    // moment: the finished_at stamp is taken later, after the record's other work, and only to
+    // the millisecond.
+    test.end_seconds = test.start_seconds + test.record.wall_seconds;
     model.run_seconds = std::max(model.run_seconds, test.end_seconds);
     test.fit = fit_of(test.record);
     if (test.fit == MemoryFit::over || test.fit == MemoryFit::close || test.fit == MemoryFit::oversized) {

@@ -39,6 +39,8 @@ struct PastRun {
   std::string outcome;
   double wall_seconds = 0;
   std::uint64_t peak_memory_bytes = 0;
+  std::optional<std::uint64_t> memory_limit_bytes;  // its MEMORY then
+  std::optional<double> timeout_seconds;            // its TIMEOUT then
 };
 
 class HistoryDb {

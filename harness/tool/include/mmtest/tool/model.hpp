@@ -106,5 +106,7 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options);
 
 // The memory budget in a resource spec written by the ctest-time hook, in bytes.
 std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec);
+// The number of CPU ids (mmtest_cpus) in it.
+std::optional<std::size_t> read_cpu_count(const std::filesystem::path& resource_spec);
 
 }  // namespace mmtest::tool

@@ -1,0 +1,55 @@
+#pragma once
+
+// `mmtest calibrate`: MEMORY and TIMEOUT per test from its recent runs in the history, by one
+// documented rule (docs/tool.md, "mmtest calibrate"), as a table and as the calibration file
+// that add_mm_test() reads (MMTEST_CALIBRATION_FILE).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mmtest/tool/history.hpp"
+
+namespace mmtest::tool {
+
+// The runs a proposal needs at least, and how many of the latest it looks at.
+inline constexpr std::size_t kCalibrationMinRuns = 3;
+inline constexpr std::size_t kCalibrationRuns = 20;
+
+struct Calibration {
+  std::string name;
+  std::size_t runs = 0;                      // runs that count (not skipped, harness-error, interrupted)
+  std::uint64_t peak_p95_bytes = 0;          // 95th percentile (nearest rank) of their peaks
+  double wall_p95_seconds = 0;               // the same of their wall times
+  std::optional<std::uint64_t> memory_bytes;   // its MEMORY in the latest run
+  std::optional<double> timeout_seconds;       // its TIMEOUT in the latest run
+  std::optional<std::uint64_t> proposed_memory_bytes;  // unset with fewer than kCalibrationMinRuns runs
+  std::optional<std::uint64_t> proposed_timeout_seconds;
+  bool changes() const;                      // a proposal differs from the current value
+};
+
+// The 95th percentile by nearest rank: the smallest value at least 95 % of the values do not exceed.
+double percentile_95(std::vector<double> values);
+
+// TIMEOUT for a 95th-percentile wall time: 3 × it, at least it + 10 s, rounded up to a multiple of
+// 5 s below 60 s, of 30 s below 600 s and of 60 s from there.
+std::uint64_t proposed_timeout_seconds(double wall_p95_seconds);
+
+// One Calibration per test of `tests` (each test's runs newest first, as HistoryDb::recent_runs()).
+std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std::vector<PastRun>>>& tests);
+
+// The table for the terminal, in 80 columns.
+std::string render_calibration(std::span<const Calibration> calibrations, const std::string& history);
+
+// The calibration file: a CMake script of mm_calibrated() calls, one per test with a proposal,
+// in name order, so that it reads well in version control.
+std::string calibration_file(std::span<const Calibration> calibrations, const std::string& history);
+
+// `name` as a CMake bracket argument ([=[...]=] with enough '='), which keeps every character.
+std::string cmake_bracket(const std::string& name);
+
+}  // namespace mmtest::tool

@@ -1,0 +1,180 @@
+// mmtest calibrate's rule and file, mmtest shard's weights and split: the documented rules
+// (docs/tool.md) over figures chosen here, so every expected value is worked out by hand.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "mmtest/tool/calibrate.hpp"
+#include "mmtest/tool/shard.hpp"
+
+namespace mmtest::tool {
+namespace {
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+
+PastRun past(const std::string& outcome, double wall, std::uint64_t peak_mib, std::uint64_t limit_mib = 512,
+             double timeout = 300) {
+  return {"2026-11-22T10:00:00.000Z", outcome, wall, peak_mib * kMiB, limit_mib * kMiB, timeout};
+}
+
+TEST(Calibrate, the_95th_percentile_is_by_nearest_rank) {
+  // 20 values 1..20: rank ceil(19) = 19th. 10 values: rank ceil(9.5) = 10th, the largest.
+  std::vector<double> twenty;
+  for (int i = 20; i >= 1; --i) twenty.push_back(i);
+  EXPECT_EQ(percentile_95(twenty), 19);
+  EXPECT_EQ(percentile_95({5, 1, 3, 2, 4, 9, 8, 7, 6, 10}), 10);
+  EXPECT_EQ(percentile_95({7}), 7);
+  EXPECT_EQ(percentile_95({}), 0);
+}
+
+TEST(Calibrate, timeouts_are_three_times_the_p95_at_least_ten_seconds_more_rounded_up) {
+  EXPECT_EQ(proposed_timeout_seconds(0.01), 15u);   // 10.01 s -> 15
+  EXPECT_EQ(proposed_timeout_seconds(4), 15u);      // max(12, 14) = 14 -> 15
+  EXPECT_EQ(proposed_timeout_seconds(5), 15u);      // max(15, 15) = 15 exactly
+  EXPECT_EQ(proposed_timeout_seconds(21), 90u);     // 63 -> multiple of 30 -> 90
+  EXPECT_EQ(proposed_timeout_seconds(19), 60u);     // 57 -> 60 (a multiple of 5 below 60)
+  EXPECT_EQ(proposed_timeout_seconds(250), 780u);   // 750 -> multiple of 60 -> 780
+}
+
+TEST(Calibrate, proposes_from_the_runs_that_count_and_needs_three_of_them) {
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  // Newest first, as the history gives them: the newest run's MEMORY and TIMEOUT are current.
+  tests.push_back({"steady", {past("passed", 2, 100, 256, 60), past("passed", 3, 120), past("failed", 1, 90),
+                              past("interrupted", 50, 900), past("skipped", 0, 1)}});
+  tests.push_back({"young", {past("passed", 1, 10), past("passed", 1, 10)}});
+  const std::vector<Calibration> calibrations = calibrate(tests);
+  ASSERT_EQ(calibrations.size(), 2u);
+  const Calibration& steady = calibrations[0];
+  EXPECT_EQ(steady.name, "steady");
+  EXPECT_EQ(steady.runs, 3u);                       // interrupted and skipped do not count
+  EXPECT_EQ(steady.peak_p95_bytes, 120 * kMiB);     // of 100, 120, 90: rank 3
+  EXPECT_EQ(steady.wall_p95_seconds, 3);
+  EXPECT_EQ(steady.memory_bytes, 256 * kMiB);
+  EXPECT_EQ(steady.timeout_seconds, 60);
+  // 120 MiB x 1.25 = 150 -> multiple of 8 -> 152 MiB; 3 s -> 13 -> 15 s.
+  EXPECT_EQ(steady.proposed_memory_bytes, 152 * kMiB);
+  EXPECT_EQ(steady.proposed_timeout_seconds, 15u);
+  EXPECT_TRUE(steady.changes());
+  const Calibration& young = calibrations[1];
+  EXPECT_EQ(young.runs, 2u);
+  EXPECT_FALSE(young.proposed_memory_bytes);
+  EXPECT_FALSE(young.changes());
+}
+
+TEST(Calibrate, the_file_lists_tests_with_a_proposal_as_mm_calibrated_calls) {
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  tests.push_back({"b]]odd", {past("passed", 2, 100), past("passed", 2, 100), past("passed", 2, 100)}});
+  tests.push_back({"a", {past("passed", 30, 1000), past("passed", 30, 1000), past("passed", 30, 1000)}});
+  tests.push_back({"c", {past("passed", 1, 1)}});
+  const std::string file = calibration_file(calibrate(tests), "h.sqlite");
+  // Sorted by name; 1000 MiB x 1.25 = 1250 -> multiple of 256 -> 1280 MiB = 1.25G; 30 s -> 90 s;
+  // 100 MiB -> 125 -> 128M; 2 s -> 12 s -> 15 s.
+  EXPECT_NE(file.find("\nmm_calibrated([[a]] MEMORY 1.25G TIMEOUT 90)\nmm_calibrated([=[b]]odd]=] MEMORY 128M TIMEOUT 15)\n"),
+            std::string::npos)
+      << file;
+  EXPECT_EQ(file.find("[[c]]"), std::string::npos);
+  EXPECT_NE(file.find("\n# from the history h.sqlite "), std::string::npos) << file;
+}
+
+TEST(Calibrate, brackets_keep_any_name_whole) {
+  EXPECT_EQ(cmake_bracket("plain"), "[[plain]]");
+  EXPECT_EQ(cmake_bracket("a]]b"), "[=[a]]b]=]");
+  EXPECT_EQ(cmake_bracket("ends]"), "[=[ends]]=]");
+  EXPECT_EQ(cmake_bracket("x]=]y]"), "[==[x]=]y]]==]");
+}
+
+TEST(Calibrate, the_table_fits_80_columns) {
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  tests.push_back({std::string(120, 'n'), {past("passed", 12345, 100000), past("passed", 2, 3), past("passed", 2, 3)}});
+  const std::string table = render_calibration(calibrate(tests), "build/mmtest/history.sqlite");
+  std::size_t start = 0;
+  while (start < table.size()) {
+    const std::size_t end = table.find('\n', start);
+    EXPECT_LE(end - start, 80u) << table.substr(start, end - start);
+    start = end + 1;
+  }
+  EXPECT_NE(table.find("1 would change"), std::string::npos) << table;
+}
+
+// ---- shard ---------------------------------------------------------------------------------------
+
+TEST(Shard, reads_names_numbers_memory_cpus_and_timeouts_from_ctest) {
+  const auto tests = parse_ctest_tests(R"({"kind":"ctestInfo","tests":[
+    {"name":"heavy","properties":[{"name":"RESOURCE_GROUPS","value":[
+        {"requirements":[{".type":"mmtest_memory_mib","slots":2048}]},
+        {"requirements":[{".type":"mmtest_cpus","slots":1}]},{"requirements":[{".type":"mmtest_cpus","slots":1}]}]},
+      {"name":"TIMEOUT","value":615.0}]},
+    {"name":"plain","properties":[{"name":"LABELS","value":["unit"]}]}]})");
+  ASSERT_TRUE(tests) << tests.error();
+  ASSERT_EQ(tests->size(), 2u);
+  EXPECT_EQ((*tests)[0].name, "heavy");
+  EXPECT_EQ((*tests)[0].number, 1u);
+  EXPECT_EQ((*tests)[0].memory_mib, 2048u);
+  EXPECT_EQ((*tests)[0].cpus, 2u);
+  EXPECT_EQ((*tests)[0].timeout_seconds, 615);
+  EXPECT_EQ((*tests)[1].number, 2u);
+  EXPECT_EQ((*tests)[1].memory_mib, 0u);
+  EXPECT_EQ((*tests)[1].cpus, 1u);
+  EXPECT_FALSE(parse_ctest_tests("not json"));
+}
+
+TEST(Shard, weights_are_seconds_times_cpus_or_memory_share) {
+  std::vector<ShardTest> tests(4);
+  tests[0] = {.name = "measured", .number = 1, .memory_mib = 100, .cpus = 1, .timeout_seconds = 315};
+  tests[1] = {.name = "declared", .number = 2, .memory_mib = 100, .cpus = 1, .timeout_seconds = 75};
+  tests[2] = {.name = "big", .number = 3, .memory_mib = 4096, .cpus = 1, .timeout_seconds = 0};
+  tests[3] = {.name = "wide", .number = 4, .memory_mib = 0, .cpus = 4, .timeout_seconds = 30};
+  run::History history;
+  history["measured"] = {2.0, "2026-11-22T10:00:00.000Z"};
+  history["big"] = {10.0, "2026-11-22T10:00:00.000Z"};
+  // Budget 8192 MiB over 4 CPUs: 2048 MiB per CPU.
+  weigh(tests, history, 8192, 4);
+  EXPECT_TRUE(tests[0].measured);
+  EXPECT_DOUBLE_EQ(tests[0].weight, 2.0);        // 2 s x 1 CPU
+  EXPECT_FALSE(tests[1].measured);
+  EXPECT_DOUBLE_EQ(tests[1].weight, 60.0);       // timeout 75 - 15 s, 1 CPU
+  EXPECT_DOUBLE_EQ(tests[2].weight, 20.0);       // 10 s x 4096 / 2048
+  EXPECT_DOUBLE_EQ(tests[3].weight, 120.0);      // a plain test's TIMEOUT as it is: 30 s x 4 CPUs
+}
+
+TEST(Shard, shards_are_disjoint_cover_every_test_and_balance_within_the_heaviest_test) {
+  std::vector<ShardTest> tests;
+  // Weights 1..40 with a few heavy ones.
+  for (int i = 1; i <= 40; ++i) {
+    ShardTest test;
+    test.name = "t" + std::to_string(i);
+    test.number = static_cast<std::size_t>(i);
+    test.weight = (i % 7 == 0) ? 30.0 * i : i;
+    tests.push_back(test);
+  }
+  for (std::size_t shards : {1u, 3u, 4u, 7u}) {
+    const std::vector<std::size_t> shard_of = assign_shards(tests, shards);
+    ASSERT_EQ(shard_of.size(), tests.size());
+    std::vector<double> load(shards, 0);
+    double heaviest = 0;
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      ASSERT_LT(shard_of[i], shards);  // each test in exactly one shard
+      load[shard_of[i]] += tests[i].weight;
+      heaviest = std::max(heaviest, tests[i].weight);
+    }
+    const auto [lightest, heaviest_shard] = std::ranges::minmax(load);
+    EXPECT_LE(heaviest_shard - lightest, heaviest) << shards << " shards";
+  }
+  // Equal weights: the same split whatever order ctest listed them in.
+  std::vector<ShardTest> same(6);
+  for (std::size_t i = 0; i < same.size(); ++i) same[i] = {.name = std::string(1, char('a' + i)), .number = i + 1, .weight = 1};
+  std::vector<ShardTest> reversed(same.rbegin(), same.rend());
+  const auto forward = assign_shards(same, 4);
+  const auto backward = assign_shards(reversed, 4);
+  for (std::size_t i = 0; i < same.size(); ++i) EXPECT_EQ(forward[i], backward[same.size() - 1 - i]) << same[i].name;
+}
+
+TEST(Shard, the_selection_is_ctest_i_syntax_and_an_empty_shard_selects_nothing) {
+  const std::vector<std::size_t> numbers{3, 7, 12};
+  EXPECT_EQ(ctest_selection(numbers, 20), "0,0,0,3,7,12");
+  EXPECT_EQ(ctest_selection({}, 20), "0,0,0,21");
+}
+
+}  // namespace
+}  // namespace mmtest::tool
