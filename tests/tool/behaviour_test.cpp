@@ -49,14 +49,14 @@ project(report_fixture NONE)
 enable_testing()
 include("${MMTEST_MODULE}")
 set(GROW_MIB 20 CACHE STRING "")
-add_mm_test(NAME light COMMAND "${HELPER}" sleep --ms 200 MEMORY 64M LABELS unit)
-add_mm_test(NAME holder COMMAND "${HELPER}" hog --mib 40 --hold-ms 400 MEMORY 64M LABELS unit)
-add_mm_test(NAME oversized COMMAND "${HELPER}" sleep --ms 100 MEMORY 512M LABELS unit)
-add_mm_test(NAME hog COMMAND "${HELPER}" hog --mib 200 --hold-ms 2000 MEMORY 64M LABELS unit)
-add_mm_test(NAME fails COMMAND "${HELPER}" exit --code 3 MEMORY 32M LABELS unit)
-add_mm_test(NAME grower COMMAND "${HELPER}" hog --mib ${GROW_MIB} --hold-ms 300 MEMORY 256M LABELS unit)
+add_mm_test(NAME light COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 200 MEMORY 64M LABELS unit)
+add_mm_test(NAME holder COMMAND "${HELPER}" hog --tag "${TAG}" --mib 40 --hold-ms 400 MEMORY 64M LABELS unit)
+add_mm_test(NAME oversized COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 100 MEMORY 512M LABELS unit)
+add_mm_test(NAME hog COMMAND "${HELPER}" hog --tag "${TAG}" --mib 200 --hold-ms 2000 MEMORY 64M LABELS unit)
+add_mm_test(NAME fails COMMAND "${HELPER}" exit --tag "${TAG}" --code 3 MEMORY 32M LABELS unit)
+add_mm_test(NAME grower COMMAND "${HELPER}" hog --tag "${TAG}" --mib ${GROW_MIB} --hold-ms 300 MEMORY 256M LABELS unit)
 if(WITH_PINNED)
-  add_mm_test(NAME pinned COMMAND "${HELPER}" sleep --ms 50 MEMORY 96M TIMEOUT 40 LABELS unit NO_CALIBRATION)
+  add_mm_test(NAME pinned COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 50 MEMORY 96M TIMEOUT 40 LABELS unit NO_CALIBRATION)
 endif()
 )cmake";
 }
@@ -67,13 +67,15 @@ class Tool : public LauncherTest {
     write_file(source_ / "CMakeLists.txt", fixture_project());
     configure({});
   }
+  // Every helper the fixture's tests ran carries this test's tag: none may outlive its launcher.
+  void TearDown() override { expect_no_survivors(); }
 
   std::filesystem::path source_ = dir_ / "src";
   std::filesystem::path build_ = dir_ / "build";
 
   void configure(const std::vector<std::string>& definitions) {
     std::vector<std::string> argv{kCMake, "-S", source_, "-B", build_, "-DMMTEST_MODULE=" + kModule,
-                                  "-DMMTEST_RUN=" + kLauncher, "-DHELPER=" + kHelper};
+                                  "-DMMTEST_RUN=" + kLauncher, "-DHELPER=" + kHelper, "-DTAG=" + tag_};
     argv.insert(argv.end(), definitions.begin(), definitions.end());
     const RunResult configured = run(argv);
     ASSERT_TRUE(configured.status.exited_with(0)) << configured.out << configured.err;
