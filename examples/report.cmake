@@ -1,7 +1,8 @@
 # Prints a short report of an mmtest run from its JSON result records:
 #   cmake -DRESULTS=<dir> [-DBUDGET=<size>] -P report.cmake
 # One line per test (outcome, peak memory, its MEMORY, wall time) in start order, the one-line
-# diagnosis of each test that did not pass, and the most MEMORY the tests claimed at one moment.
+# diagnosis of each test that did not pass (with its failed GoogleTest cases, when the record has
+# them), and the most MEMORY the tests claimed at one moment.
 cmake_minimum_required(VERSION 3.25)
 
 # _ms(<out> <rfc3339 UTC>): milliseconds since 1970-01-01 (days from the civil date, so runs that
@@ -59,6 +60,43 @@ function(_pad out text width)
   set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 
+# _failed_cases(<out> <record JSON>): "failed test cases: A (104 leaked series), B, C and 5 more"
+# from the record's `cases` (a GoogleTest program running mmtest's listener), or "".
+function(_failed_cases out json)
+  set(${out} "" PARENT_SCOPE)
+  string(JSON count ERROR_VARIABLE missing LENGTH "${json}" cases)
+  if(missing OR count EQUAL 0)
+    return()
+  endif()
+  set(named "")
+  set(failed 0)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON outcome ERROR_VARIABLE missing GET "${json}" cases ${i} outcome)
+    if(NOT outcome STREQUAL "failed")
+      continue()
+    endif()
+    math(EXPR failed "${failed} + 1")
+    if(failed LESS_EQUAL 3)
+      string(JSON case_name GET "${json}" cases ${i} name)
+      string(JSON leaked ERROR_VARIABLE missing GET "${json}" cases ${i} leaked_series)
+      if(NOT missing AND leaked MATCHES "^[1-9][0-9]*$")
+        string(APPEND case_name " (${leaked} leaked series)")
+      endif()
+      list(APPEND named "${case_name}")
+    endif()
+  endforeach()
+  if(failed EQUAL 0)
+    return()
+  endif()
+  list(JOIN named ", " text)
+  if(failed GREATER 3)
+    math(EXPR more "${failed} - 3")
+    string(APPEND text " and ${more} more")
+  endif()
+  set(${out} "failed test cases: ${text}" PARENT_SCOPE)
+endfunction()
+
 file(GLOB records "${RESULTS}/*.json")
 if(NOT records)
   message(FATAL_ERROR "no result records in ${RESULTS}")
@@ -71,6 +109,7 @@ foreach(record IN LISTS records)
   file(READ "${record}" json)
   math(EXPR index "${index} + 1")
   set(id r${index})
+  set(${id}_json "${json}")
   foreach(field name outcome peak_memory_bytes memory_limit_bytes wall_seconds started_at finished_at diagnosis)
     string(JSON ${id}_${field} ERROR_VARIABLE missing GET "${json}" ${field})
   endforeach()
@@ -105,6 +144,10 @@ foreach(key IN LISTS keys)
     math(EXPR passed "${passed} + 1")
   elseif(NOT ${id}_diagnosis STREQUAL "" AND NOT ${id}_diagnosis STREQUAL "null")
     string(APPEND diagnoses "  ${${id}_diagnosis}\n")
+    _failed_cases(failed_cases "${${id}_json}")
+    if(NOT failed_cases STREQUAL "")
+      string(APPEND diagnoses "    ${failed_cases}\n")
+    endif()
   endif()
 endforeach()
 
