@@ -167,8 +167,9 @@ Commands
   first duration estimate.
 
   Discovery happens when ``ctest`` reads the test list: the executable is run with
-  ``--gtest_list_tests``, under its test launcher and emulator but never under ``mmtest-run`` (at most ``DISCOVERY_TIMEOUT`` seconds,
-  default 5), and again only when the executable changes. Each case runs as
+  ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds, default 5), under its test
+  launcher and emulator but never under ``mmtest-run``, and again only when the executable
+  changes. Each case runs as
   ``mmtest-run ... -- [<launcher>...] [<emulator>...] <exe> --gtest_filter=<Suite>.<Case>``.
   Works on CMake 3.25; list-valued ``PROPERTIES`` survive. A target not built yet shows up as one
   failing test ``<prefix><target>_NOT_BUILT``.
