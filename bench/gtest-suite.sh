@@ -15,12 +15,12 @@
 #
 # The fixture (generated in a temporary directory) is one GoogleTest program, `suite_test`: N fast
 # cases Fast<k>.Case<i> that each spend 2-5 ms of CPU time, and, three quarters of the way down
-# the list, three long ones, Replay.Day1..3, of 1.2, 0.9 and 0.6 s of CPU time. Three builds of it:
+# the list, three long ones, Replay.Day1..3, of 1.2, 0.9 and 0.6 s of CPU time. Five builds of it:
 #   plain     gtest_discover_tests(suite_test DISCOVERY_MODE PRE_TEST)
 #   mmtest    mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit)
 #   declared  the same with TIMEOUT 5 CASE_TIMEOUTS "Replay.*" 60 (the long cases declared)
-#   shards    mm_gtest_add_shards(suite_test SHARDS <2 x CPUs> MEMORY 256M LABELS unit)
-#   whole     add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit): one process
+#   shards    mm_gtest_add_shards(suite_test SHARDS <2 x CPUs> MEMORY 256M LABELS unit TIMEOUT 900)
+#   whole     add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit TIMEOUT 900): one process
 # Each repetition runs, with `ctest -j <CPUs>`: a first run of each build (CTest's cost data and
 # mmtest's records deleted first), then a warm run of each (the history of a run just before kept).
 # Figures: ctest's wall time; the median over fast cases of the time CTest reports for the test;
@@ -126,9 +126,10 @@ else()
   if(MODE STREQUAL "declared")
     mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit TIMEOUT 5 CASE_TIMEOUTS "Replay.*" 60)
   elseif(MODE STREQUAL "shards")
-    mm_gtest_add_shards(suite_test SHARDS ${SHARDS} MEMORY 256M LABELS unit)
+    # A shard, and the whole program, run many cases: the unit label's 60 s is not their time.
+    mm_gtest_add_shards(suite_test SHARDS ${SHARDS} MEMORY 256M LABELS unit TIMEOUT 900)
   elseif(MODE STREQUAL "whole")
-    add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit)
+    add_mm_test(NAME suite_test COMMAND suite_test MEMORY 256M LABELS unit TIMEOUT 900)
   else()
     mm_gtest_discover_tests(suite_test MEMORY 64M LABELS unit)
   endif()
@@ -207,7 +208,7 @@ label_of() {
     plain) echo "plain \`gtest_discover_tests\`" ;;
     mmtest) echo "\`mm_gtest_discover_tests(... MEMORY 64M LABELS unit)\`" ;;
     declared) echo "same, \`TIMEOUT 5 CASE_TIMEOUTS \"Replay.*\" 60\`" ;;
-    shards) echo "\`mm_gtest_add_shards(... SHARDS $shards)\`" ;;
+    shards) echo "\`mm_gtest_add_shards(... SHARDS $shards TIMEOUT 900)\`" ;;
     whole) echo "\`add_mm_test\`, the whole program as one test" ;;
   esac
 }

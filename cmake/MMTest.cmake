@@ -46,7 +46,9 @@ Commands
 
   ``COMMAND <command> [<arg>...]``
     Required. As for :command:`add_test`: an executable target name as ``<command>`` means that
-    target's file; arguments may use generator expressions. An argument that is one of this
+    target's file, run under the target's ``TEST_LAUNCHER`` (CMake 3.29 and later) and
+    ``CROSSCOMPILING_EMULATOR`` (see `Test launchers and emulators`_); arguments may use
+    generator expressions. An argument that is one of this
     command's keywords cannot be passed (as with every CMake command). One that looks like a
     misspelled keyword (upper case, one or two edits from one, e.g. ``MEMROY``) is passed on
     with an ``AUTHOR_WARNING``; write it ``$<1:MEMROY>`` to pass it without one, or see
@@ -182,10 +184,12 @@ Commands
   of ``TIMEOUT``; the first matching pattern wins. The start-order planner takes it as the case's
   first duration estimate.
 
-  Discovery happens when ``ctest`` reads the test list: the executable is run directly, never
-  under the launcher, with ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds,
-  default 5), and again only when the executable changes. Works on CMake 3.25, which has no
-  ``TEST_LAUNCHER``; list-valued ``PROPERTIES`` survive. A target not built yet shows up as one
+  Discovery happens when ``ctest`` reads the test list: the executable is run with
+  ``--gtest_list_tests`` (at most ``DISCOVERY_TIMEOUT`` seconds, default 5), under its test
+  launcher and emulator but never under ``mmtest-run``, and again only when the executable
+  changes. Each case runs as
+  ``mmtest-run ... -- [<launcher>...] [<emulator>...] <exe> --gtest_filter=<Suite>.<Case>``.
+  Works on CMake 3.25; list-valued ``PROPERTIES`` survive. A target not built yet shows up as one
   failing test ``<prefix><target>_NOT_BUILT``.
 
 .. command:: mm_gtest_add_shards
@@ -266,6 +270,19 @@ Variables
   directory. Point it at a path a CI cache keeps to carry the history across jobs. The
   environment variable of the same name, read when ``ctest`` starts and by ``mmtest report``,
   wins over it.
+
+Test launchers and emulators
+^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+When a test's program is an executable target, its ``TEST_LAUNCHER`` (read on CMake 3.29 and
+later, as :command:`add_test` does) and its ``CROSSCOMPILING_EMULATOR`` (whenever set, also in a
+native build) run inside ``mmtest-run``, in that order, before the program:
+``mmtest-run ... -- <launcher>... <emulator>... <exe> <args>``. valgrind or qemu-user is then part
+of the measured tree, under the test's ``MEMORY`` and ``TIMEOUT``. CTest adds neither itself:
+it does so only for a command starting with a target's name, and these commands start with the
+launcher's file; so the launcher, though a target that inherits
+``CMAKE_CROSSCOMPILING_EMULATOR``, never runs under the emulator. A ``COMMAND`` given as a path
+gets neither, as with :command:`add_test`.
 
 Labels
 ^^^^^^
@@ -1061,10 +1078,18 @@ function(add_mm_test)
     if(TARGET "${program}")
       get_target_property(type "${program}" TYPE)
       if(type STREQUAL "EXECUTABLE")
-        list(POP_FRONT arg_COMMAND)
-        list(PREPEND arg_COMMAND "$<TARGET_FILE:${program}>")
+        # A target with a test launcher or an emulator takes the general path, which runs them.
+        _mm_test_wrappers(wrappers "${program}")
+        if("${wrappers}" STREQUAL "")
+          list(POP_FRONT arg_COMMAND)
+          list(PREPEND arg_COMMAND "$<TARGET_FILE:${program}>")
+        else()
+          set(ready "")
+        endif()
       endif()
     endif()
+  endif()
+  if(ready)
     add_test(NAME "${arg_NAME}" COMMAND "${CMAKE_MATCH_2}" "--name=${arg_NAME}" ${CMAKE_MATCH_4}
       "--result=${CMAKE_MATCH_3}/${arg_NAME}.json" ${CMAKE_MATCH_5} -- ${arg_COMMAND})
     set_tests_properties("${arg_NAME}" PROPERTIES ${CMAKE_MATCH_6})
@@ -1136,11 +1161,15 @@ function(add_mm_test)
 
   # The command: an executable target as the first word means its file, as add_test does.
   # (No list(...) edits of the command: they would drop the escaping of a ';' inside a word.)
+  # Its TEST_LAUNCHER and CROSSCOMPILING_EMULATOR go after the launcher's "--", so that they run
+  # inside mmtest-run, under the budget (add_test, given the target's file, adds neither).
   set(program_word "${program}")
+  set(wrappers "")
   if(TARGET "${program}")
     get_target_property(type "${program}" TYPE)
     if(type STREQUAL "EXECUTABLE")
       set(program_word "$<TARGET_FILE:${program}>")
+      _mm_test_wrappers(wrappers "${program}")
     endif()
   endif()
 
@@ -1152,12 +1181,22 @@ function(add_mm_test)
   if(DEFINED arg_LAUNCHER_ARGS)
     string(APPEND words "${arg_LAUNCHER_ARGS};")
   endif()
+  if(NOT "${wrappers}" STREQUAL "")
+    string(APPEND words "${wrappers};")
+  endif()
   if(words MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);")
     _mm_launcher_call(call "${launcher}" "${name}" "${_mm_memory}" "${_mm_timeout}" "${result_file}"
       "${launcher_flags}" "${arg_LAUNCHER_ARGS}")
     _mm_quote(quoted_name "${name}")
     _mm_quote(quoted_program "${program_word}")
-    set(code "add_test(NAME ${quoted_name} COMMAND ${call} -- ${quoted_program}")
+    set(code "add_test(NAME ${quoted_name} COMMAND ${call} --")
+    if(NOT "${wrappers}" STREQUAL "")
+      foreach(word IN LISTS wrappers)
+        _mm_command_word(word "${word}")
+        string(APPEND code " ${word}")
+      endforeach()
+    endif()
+    string(APPEND code " ${quoted_program}")
     set(first TRUE)
     foreach(word IN LISTS arg_COMMAND)
       if(first)
@@ -1174,7 +1213,7 @@ function(add_mm_test)
     list(POP_FRONT args)
     add_test(NAME "${name}" COMMAND "${launcher}" "--name=${name_for_launcher}" "--memory=${_mm_memory}"
       "--timeout=${_mm_timeout}" "--grace=${_MM_GRACE_SECONDS}" "--result=${result_file}"
-      ${launcher_flags} ${arg_LAUNCHER_ARGS} -- "${program_word}" ${args})
+      ${launcher_flags} ${arg_LAUNCHER_ARGS} -- ${wrappers} "${program_word}" ${args})
   endif()
 
   # Scalars in one call; values that may hold ';' (lists) one by one below. COST stays 0 (unset)
@@ -1278,6 +1317,29 @@ function(mm_calibrated name)
     _mm_check_seconds("${caller}" TIMEOUT "${arg_TIMEOUT}")
   endif()
   set_property(GLOBAL PROPERTY "_MM_CALIBRATED_${name}" "${arg_MEMORY}|${arg_TIMEOUT}")
+endfunction()
+
+# _mm_test_wrappers(<out> <target>): what add_test would run the executable <target> under, in
+# add_test's order: its TEST_LAUNCHER (CMake 3.29 and later, the first to know it), then its
+# CROSSCOMPILING_EMULATOR; each a list whose items may be generator expressions or empty. Empty
+# when it has neither. mmtest puts them after mmtest-run's "--": CTest itself only adds them to a
+# command that starts with a target's name, and mmtest's commands start with the launcher's file
+# ($<TARGET_FILE:mmtest::run> or MMTEST_RUN), so nothing runs them outside the launcher, nor
+# runs the launcher under them.
+function(_mm_test_wrappers out target)
+  set(wrappers "")
+  if(NOT CMAKE_VERSION VERSION_LESS 3.29)
+    get_property(wrappers TARGET "${target}" PROPERTY TEST_LAUNCHER)
+  endif()
+  get_property(emulator TARGET "${target}" PROPERTY CROSSCOMPILING_EMULATOR)
+  if(NOT "${emulator}" STREQUAL "")
+    if("${wrappers}" STREQUAL "")
+      set(wrappers "${emulator}")
+    else()
+      string(APPEND wrappers ";${emulator}")
+    endif()
+  endif()
+  set(${out} "${wrappers}" PARENT_SCOPE)
 endfunction()
 
 # _mm_launcher_call(<out> <launcher> <name> <memory> <timeout> <result> <flags> <extra>)
@@ -1427,10 +1489,7 @@ function(mm_gtest_discover_tests target)
     string(APPEND file_base "_${calls}")
   endif()
 
-  get_target_property(emulator "${target}" CROSSCOMPILING_EMULATOR)
-  if(NOT emulator)
-    set(emulator "")
-  endif()
+  _mm_test_wrappers(wrappers "${target}")
 
   set(content "# Generated by mm_gtest_discover_tests(${target}): read by ctest, see MMTestGTest.cmake.\n")
   string(APPEND content "include(\"${_MM_MODULE_DIR}/MMTestGTest.cmake\")\n_mm_gtest_add_tests(\n")
@@ -1453,8 +1512,8 @@ function(mm_gtest_discover_tests target)
     _mm_bracket(value "${arg_${key}}")
     string(APPEND content "  ${key}_LIST ${value}\n")
   endforeach()
-  _mm_bracket(value "${emulator}")
-  string(APPEND content "  EMULATOR_LIST ${value})\n")
+  _mm_bracket(value "${wrappers}")
+  string(APPEND content "  WRAPPERS_LIST ${value})\n")
 
   get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   if(multi_config)

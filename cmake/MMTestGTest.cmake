@@ -25,10 +25,11 @@ cmake_policy(VERSION 3.25...3.31)
 
 include("${CMAKE_CURRENT_LIST_DIR}/MMTestRuntime.cmake")
 
-# _mm_gtest_list(<exe> <emulator> <workdir> <timeout> <list_file> <caller>): runs discovery and
-# writes one "<Suite>.<Case>" per line to <list_file>.
-function(_mm_gtest_list exe emulator workdir timeout list_file caller)
-  execute_process(COMMAND ${emulator} "${exe}" --gtest_list_tests
+# _mm_gtest_list(<exe> <wrappers> <workdir> <timeout> <list_file> <caller>): runs discovery, under
+# the target's test launcher and emulator (<wrappers>) as the tests run, and writes one
+# "<Suite>.<Case>" per line to <list_file>.
+function(_mm_gtest_list exe wrappers workdir timeout list_file caller)
+  execute_process(COMMAND ${wrappers} "${exe}" --gtest_list_tests
     WORKING_DIRECTORY "${workdir}" TIMEOUT ${timeout}
     RESULT_VARIABLE rc OUTPUT_VARIABLE output ERROR_VARIABLE errors)
   if(NOT rc EQUAL 0)
@@ -55,7 +56,7 @@ endfunction()
 
 function(_mm_gtest_add_tests)
   cmake_parse_arguments(PARSE_ARGV 0 arg ""
-    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;EMULATOR_LIST"
+    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;WRAPPERS_LIST"
     "")
   set(caller "mm_gtest_discover_tests(${arg_TARGET})")
   if(NOT EXISTS "${arg_EXECUTABLE}")
@@ -66,7 +67,7 @@ function(_mm_gtest_add_tests)
     return()
   endif()
   if(NOT EXISTS "${arg_LIST_FILE}" OR "${arg_EXECUTABLE}" IS_NEWER_THAN "${arg_LIST_FILE}")
-    _mm_gtest_list("${arg_EXECUTABLE}" "${arg_EMULATOR_LIST}" "${arg_WORKING_DIRECTORY}"
+    _mm_gtest_list("${arg_EXECUTABLE}" "${arg_WRAPPERS_LIST}" "${arg_WORKING_DIRECTORY}"
       "${arg_DISCOVERY_TIMEOUT}" "${arg_LIST_FILE}" "${caller}")
   endif()
   # The ctest-time hook includes this file once before planning, to bring the list up to date.
@@ -96,9 +97,10 @@ function(_mm_gtest_add_tests)
         break()
       endif()
     endwhile()
-    add_test("${name}" ${arg_EMULATOR_LIST} "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
+    # The target's test launcher and emulator run inside mmtest-run, under the budget.
+    add_test("${name}" "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
       "--timeout=${timeout}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
-      ${arg_LAUNCHER_ARGS_LIST} -- "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
+      ${arg_LAUNCHER_ARGS_LIST} -- ${arg_WRAPPERS_LIST} "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
     set_tests_properties("${name}" PROPERTIES
       RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB};${cpu_group}"
       TIMEOUT "${ctest_timeout}"

@@ -135,6 +135,19 @@ if(NOT CMAKE_MATCH_1 IN_LIST heavies)
   message(FATAL_ERROR "CTest started ${CMAKE_MATCH_1} first, expected a heavy test (planned order)\n${first_err}")
 endif()
 
+# The same run without the planned costs (no planner, no cost file): CTest starts the tests in its
+# own order, a light one first. The order above came from the cost file, on this CTest too.
+set(planner_file "${WORK}/mmtest/planner.cmake")
+file(RENAME "${planner_file}" "${planner_file}.hidden")
+file(REMOVE "${WORK}/Testing/Temporary/CTestCostData.txt")
+run_ctest(unplanned 1000M -j 8 -E "^huge$")
+file(RENAME "${planner_file}.hidden" "${planner_file}")
+mm_test_expect("${unplanned_err}" "mmtest: start order not planned" "the line saying the order is not planned")
+if(NOT unplanned_out MATCHES "Start +[0-9]+: ([A-Za-z0-9_]+)" OR NOT CMAKE_MATCH_1 IN_LIST lights)
+  message(FATAL_ERROR "without planned costs CTest ${CMAKE_VERSION} started ${CMAKE_MATCH_1} first, expected "
+    "a light test: the check above would not tell the planned order from CTest's own\n${unplanned_out}")
+endif()
+
 # ---- 2. Same build tree, budget 2000 MiB from the environment: no reconfigure --------------------
 run_ctest(second 2000M -j 8 -R "^heavy_")
 mm_test_expect("${second_err}" "mmtest: memory budget 2000 MiB" "budget line")
