@@ -34,7 +34,18 @@ elseif(MMTEST_GTEST STREQUAL "AUTO")
     message(STATUS "mmtest: mmtest::metrics, mmtest::gtest and mmtest::gtest_main not built: ${_mm_missing} not found; set MMTEST_GTEST=ON to require them")
   endif()
 endif()
-# The mmtest tool: history (SQLite), JUnit (pugixml), Prometheus text and push (prometheus-cpp).
+# The mmtest tool: history (SQLite), JUnit (pugixml), and `report --prometheus`/`--push`
+# (prometheus-cpp's core and push libraries). Without prometheus-cpp the tool is built without
+# those two options, says so here in one line, and refuses them with one line when asked.
 find_package(SQLite3 REQUIRED)
 find_package(pugixml 1.11 REQUIRED CONFIG)
-find_package(prometheus-cpp REQUIRED CONFIG COMPONENTS core push)  # Debian 12 ships no version file
+if(MMTEST_BUILD_TESTS)
+  find_package(prometheus-cpp REQUIRED CONFIG COMPONENTS core push)  # Debian 12 ships no version file
+  set(MMTEST_TOOL_PROMETHEUS TRUE)
+else()
+  find_package(prometheus-cpp QUIET CONFIG COMPONENTS core push)
+  set(MMTEST_TOOL_PROMETHEUS "${prometheus-cpp_FOUND}")
+  if(NOT MMTEST_TOOL_PROMETHEUS)
+    message(STATUS "mmtest: `mmtest report --prometheus` and `--push` not built: prometheus-cpp (prometheus-cpp-config.cmake, core and push) not found")
+  endif()
+endif()

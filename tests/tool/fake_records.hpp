@@ -31,6 +31,7 @@ struct Fake {
   std::vector<std::pair<double, std::uint64_t>> samples_mib = {};  // seconds since start, MiB
   std::vector<std::string> leaked = {};
   double day = 0;                   // days after kRunStart (history)
+  std::vector<std::pair<std::string, std::string>> cases = {};  // GoogleTest cases: name, outcome
 };
 
 inline nlohmann::json fake_record(const Fake& fake) {
@@ -43,6 +44,15 @@ inline nlohmann::json fake_record(const Fake& fake) {
   for (const auto& [at, mib] : fake.samples_mib) samples.push_back(json::array({at, mib * kMiB}));
   json leaked = json::array();
   for (std::size_t i = 0; i < fake.leaked.size(); ++i) leaked.push_back({{"pid", 100 + i}, {"command", fake.leaked[i]}});
+  // As the listener reports them: a failed case here leaked 7 series, the others none.
+  json cases = json::array();
+  for (const auto& [name, outcome] : fake.cases) {
+    const bool ended = outcome != "unfinished";
+    cases.push_back({{"name", name}, {"outcome", outcome}, {"wall_seconds", ended ? json(0.01) : json(nullptr)},
+                     {"rss_start_bytes", 4 * kMiB}, {"peak_rss_bytes", nullptr},
+                     {"growth_bytes", ended ? json(0) : json(nullptr)},
+                     {"leaked_series", ended ? json(outcome == "failed" ? 7 : 0) : json(nullptr)}});
+  }
   return {{"schema_version", 3},
           {"name", fake.name},
           {"command", json::array({"./" + fake.name})},
@@ -56,7 +66,8 @@ inline nlohmann::json fake_record(const Fake& fake) {
           {"leaked_processes", leaked},
           {"started_at", run::rfc3339(started)},
           {"finished_at", run::rfc3339(finished)},
-          {"memory_samples", samples}};
+          {"memory_samples", samples},
+          {"cases", cases}};
 }
 
 inline run::Record fake(const Fake& fake) { return run::parse_record_json(fake_record(fake).dump()).value(); }

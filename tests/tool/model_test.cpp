@@ -133,6 +133,22 @@ TEST(Model, corrupt_records_are_named_and_skipped) {
   EXPECT_EQ(model.problems[0], (records / "truncated.json").string() + ": not JSON (truncated or corrupt)");
 }
 
+TEST(FailedCases, names_the_failed_cases_with_their_leaked_series_and_counts_the_rest) {
+  run::Record record;
+  EXPECT_EQ(failed_cases_summary(record), "");  // not a GoogleTest program
+  record.cases = {{.name = "A.passes", .outcome = "passed", .leaked_series = 0},
+                  {.name = "Orders.Leak", .outcome = "failed", .leaked_series = 104},
+                  {.name = "B.fails", .outcome = "failed", .leaked_series = 0}};
+  EXPECT_EQ(failed_cases_summary(record), "failed test cases: Orders.Leak (104 leaked series), B.fails");
+  record.cases.push_back({.name = "C.fails", .outcome = "failed"});
+  record.cases.push_back({.name = "D.fails", .outcome = "failed"});
+  record.cases.push_back({.name = "E.running", .outcome = "unfinished"});
+  EXPECT_EQ(failed_cases_summary(record), "failed test cases: Orders.Leak (104 leaked series), B.fails, C.fails and 1 more");
+  EXPECT_EQ(failed_cases_summary(record, 1), "failed test cases: Orders.Leak (104 leaked series) and 3 more");
+  record.cases = {{.name = "Only.one", .outcome = "failed"}};
+  EXPECT_EQ(failed_cases_summary(record), "failed test case: Only.one");
+}
+
 TEST(ResolveInput, a_missing_directory_is_one_line_naming_it) {
   EXPECT_EQ(resolve_input("/nonexistent/build").error(),
             "/nonexistent/build: no such directory; give a build directory or a folder of mmtest records");

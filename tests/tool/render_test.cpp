@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
@@ -95,6 +98,36 @@ TEST_F(Render, junit_carries_each_test_with_its_figures) {
   EXPECT_TRUE(properties["diagnosis"].starts_with("mmtest: suite.a_very_long_test_name killed"));
   // The odd name is an attribute value, escaped by the XML writer and read back intact.
   EXPECT_TRUE(suites.find_node([](pugi::xml_node node) { return std::string_view(node.attribute("name").value()) == kXss; }));
+}
+
+TEST(RenderCases, a_googletest_programs_failed_cases_follow_its_diagnosis_everywhere) {
+  TempDirectory records;
+  write_fake(records.path(), {.name = "unit_tests", .wall = 2, .outcome = "failed",
+                              .diagnosis = "mmtest: unit_tests failed with exit code 1",
+                              .cases = {{"Orders.Leak", "failed"}, {"Orders.Fine", "passed"}, {"B.<i>", "failed"}}});
+  write_fake(records.path(), {.name = "plain", .start = 0.5});
+  const RunModel model = build_model({resolve_input(records.path()).value()}, {});
+
+  const std::vector<std::string> lines = lines_of(render_terminal(model, {.color = false}));
+  const auto diagnosis = std::find(lines.begin(), lines.end(), "    mmtest: unit_tests failed with exit code 1");
+  ASSERT_NE(diagnosis, lines.end());
+  ASSERT_NE(diagnosis + 1, lines.end());
+  EXPECT_EQ(*(diagnosis + 1), "    failed test cases: Orders.Leak (7 leaked series), B.<i> (7 leaked series)");
+
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(render_junit(model).c_str()));
+  std::map<std::string, std::map<std::string, std::string>> properties;
+  for (const pugi::xpath_node node : document.select_nodes("//testcase/properties/property")) {
+    const std::string test = node.node().parent().parent().attribute("name").value();
+    properties[test][node.node().attribute("name").value()] = node.node().attribute("value").value();
+  }
+  EXPECT_EQ(properties["unit_tests"]["failed_cases"], "failed test cases: Orders.Leak (7 leaked series), B.<i> (7 leaked series)");
+  EXPECT_FALSE(properties["plain"].contains("failed_cases"));  // no cases: not a GoogleTest program
+
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("failed test cases: Orders.Leak (7 leaked series), B.&lt;i&gt; (7 leaked series)"),
+            std::string::npos);
+  EXPECT_EQ(html.find("B.<i>"), std::string::npos);
 }
 
 TEST_F(Render, trace_has_a_slice_per_test_and_a_memory_counter) {

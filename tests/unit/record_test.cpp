@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <set>
 #include <string>
@@ -419,6 +420,33 @@ TEST(ParseRecord, reads_back_what_make_record_writes) {
   EXPECT_NEAR(record->finished_unix_seconds - record->started_unix_seconds, 2.333, 1e-6);
 }
 
+TEST(ParseRecord, reads_back_the_cases_of_a_googletest_program) {
+  Options options;
+  options.name = "unit_tests";
+  options.command = {"./unit_tests"};
+  Supervision run;
+  run.exit_code = 1;
+  run.cases.finished.push_back({"Metrics.Register", "failed", 0.5, 10 * kMiB, 300 * kMiB, 250 * kMiB, 101});
+  run.cases.finished.push_back({"Metrics.Shrink", "passed", 0.25, 260 * kMiB, std::nullopt, -5 * std::int64_t{kMiB}, 0});
+  run.cases.running = RunningCase{"Book.Replay", 255 * kMiB};
+  const auto record = parse_record_json(make_record(options, run, classify(run, options), context()).dump());
+  ASSERT_TRUE(record) << record.error();
+  ASSERT_EQ(record->cases.size(), 3u);
+  EXPECT_EQ(record->cases[0].name, "Metrics.Register");
+  EXPECT_EQ(record->cases[0].outcome, "failed");
+  EXPECT_EQ(record->cases[0].wall_seconds, 0.5);
+  EXPECT_EQ(record->cases[0].growth_bytes, 250 * std::int64_t{kMiB});
+  EXPECT_EQ(record->cases[0].leaked_series, 101u);
+  EXPECT_EQ(record->cases[1].outcome, "passed");
+  EXPECT_EQ(record->cases[1].growth_bytes, -5 * std::int64_t{kMiB});
+  EXPECT_EQ(record->cases[1].leaked_series, 0u);
+  EXPECT_EQ(record->cases[2].name, "Book.Replay");
+  EXPECT_EQ(record->cases[2].outcome, "unfinished");
+  EXPECT_FALSE(record->cases[2].wall_seconds);
+  EXPECT_FALSE(record->cases[2].growth_bytes);
+  EXPECT_FALSE(record->cases[2].leaked_series);
+}
+
 TEST(ParseRecord, tolerates_unknown_fields_and_older_records_without_optional_ones) {
   json document = written_record();
   document["a_later_field"] = json::array({{{"name", "A.b"}}});  // a field of a newer writer
@@ -449,6 +477,11 @@ TEST(ParseRecord, names_what_is_wrong) {
   json bad_samples = written_record();
   bad_samples["memory_samples"] = json::array({json::array({0.1})});
   EXPECT_EQ(parse_record_json(bad_samples.dump()).error(), "'memory_samples' holds a point that is not [seconds, bytes]");
+  json bad_cases = written_record();
+  bad_cases["cases"] = "A.b";
+  EXPECT_EQ(parse_record_json(bad_cases.dump()).error(), "'cases' is not an array");
+  bad_cases["cases"] = json::array({{{"name", "A.b"}}});
+  EXPECT_EQ(parse_record_json(bad_cases.dump()).error(), "'cases' holds an element without a string 'name' and 'outcome'");
 }
 
 TEST(ParseRfc3339, is_the_inverse_of_rfc3339) {
@@ -474,6 +507,31 @@ TEST(ReadRecordDirectory, skips_and_names_every_file_that_is_not_a_record) {
   EXPECT_EQ(set.problems[0], (directory / "b.json").string() + ": not JSON (truncated or corrupt)");
   read_record_directory(directory / "none", &missing);
   EXPECT_TRUE(missing);
+}
+
+TEST(ReadRecordDirectory, many_files_read_on_several_threads_keep_file_order_and_every_problem) {
+  // Enough files for every CPU's thread: each record is named after its file, and every 100th
+  // file is cut short, so a lost, doubled or misplaced result changes what is compared below.
+  TempDirectory directory;
+  json record = written_record();
+  std::vector<std::string> expected_names;
+  std::vector<std::string> expected_problems;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string file = fmt::format("t{:04}.json", i);
+    record["name"] = fmt::format("test_{}", i);
+    if (i % 100 == 7) {
+      write_text(directory / file, record.dump().substr(0, 50));
+      expected_problems.push_back((directory / file).string() + ": not JSON (truncated or corrupt)");
+    } else {
+      write_text(directory / file, record.dump());
+      expected_names.push_back(fmt::format("test_{}", i));
+    }
+  }
+  const RecordSet set = read_record_directory(directory.path());
+  std::vector<std::string> names;
+  for (const Record& read : set.records) names.push_back(read.name);
+  EXPECT_EQ(names, expected_names);
+  EXPECT_EQ(set.problems, expected_problems);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "mmtest/tool/history.hpp"
 #include "mmtest/tool/model.hpp"
 #include "mmtest/tool/output.hpp"
+#include "mmtest/tool/push.hpp"
 #include "mmtest/tool/render.hpp"
 #include "mmtest/tool/report.hpp"
 #include "mmtest/tool/shard.hpp"
@@ -134,6 +135,12 @@ int report_command(ReportArgs& args, std::ostream& out, std::ostream& err, bool 
     options.budget_bytes = *bytes;
   }
   if (options.no_history && !options.history.empty()) return usage_error(err, program, "--history and --no-history exclude each other");
+  if (!kWithPrometheus && (!options.prometheus.empty() || !options.push_url.empty())) {
+    return usage_error(err, program,
+                       fmt::format("{}: this mmtest was built without prometheus-cpp; install it (Debian: "
+                                   "libprometheus-cpp-dev) and rebuild mmtest, or leave the option out",
+                                   options.prometheus.empty() ? "--push" : "--prometheus"));
+  }
   if (args.dirs.empty()) args.dirs.emplace_back(".");
   for (const std::string& dir : args.dirs) options.dirs.emplace_back(dir);
   if (const char* from_environment = std::getenv("MMTEST_HISTORY"); options.history.empty() && from_environment != nullptr) {

@@ -202,6 +202,13 @@ int HistoryDb::schema_version() {
 }
 
 std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::Record> records) {
+  std::vector<const run::Record*> pointers;
+  pointers.reserve(records.size());
+  for (const run::Record& record : records) pointers.push_back(&record);
+  return ingest(pointers);
+}
+
+std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::Record* const> records) {
   if (!exec(db_, "BEGIN IMMEDIATE")) return std::unexpected(error_of(db_, path_, "cannot lock"));
   Statement insert(db_,
                    "INSERT OR IGNORE INTO results (name, started_at, finished_at, outcome, wall_seconds, "
@@ -216,7 +223,8 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::R
   const auto kill_after = kill_after_rows();
   std::size_t added = 0;
   std::size_t rows = 0;
-  for (const run::Record& record : records) {
+  for (const run::Record* const pointer : records) {
+    const run::Record& record = *pointer;
     insert.text(1, record.name);
     insert.text(2, record.started_at);
     insert.text(3, record.finished_at);
@@ -245,12 +253,13 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::R
   return added;
 }
 
-std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std::string& before, std::size_t count) {
-  std::vector<PastRun> runs;
-  Statement query(db_,
-                  "SELECT started_at, outcome, wall_seconds, peak_memory_bytes FROM results "
-                  "WHERE name = ?1 AND started_at < ?2 ORDER BY started_at DESC LIMIT ?3");
-  if (!query.ok()) return runs;
+namespace {
+constexpr const char* kEarlierRuns =
+    "SELECT started_at, outcome, wall_seconds, peak_memory_bytes FROM results "
+    "WHERE name = ?1 AND started_at < ?2 ORDER BY started_at DESC LIMIT ?3";
+
+void read_earlier_runs(Statement& query, const std::string& name, const std::string& before, std::size_t count,
+                       std::vector<PastRun>& runs) {
   query.text(1, name);
   query.text(2, before);
   query.integer(3, static_cast<std::int64_t>(count));
@@ -258,6 +267,27 @@ std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std:
     runs.push_back({query.column_text(0), query.column_text(1), sqlite3_column_double(query.get(), 2),
                     static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 3)), std::nullopt, std::nullopt});
   }
+  query.reset();
+}
+}  // namespace
+
+std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std::string& before, std::size_t count) {
+  std::vector<PastRun> runs;
+  Statement query(db_, kEarlierRuns);
+  if (query.ok()) read_earlier_runs(query, name, before, count, runs);
+  return runs;
+}
+
+std::vector<std::vector<PastRun>> HistoryDb::earlier_runs(std::span<const run::Record* const> records, std::size_t count) {
+  std::vector<std::vector<PastRun>> runs(records.size());
+  Statement query(db_, kEarlierRuns);
+  if (!query.ok()) return runs;
+  // One read transaction: SQLite otherwise takes and drops its shared lock for every query.
+  const bool in_transaction = exec(db_, "BEGIN");
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    read_earlier_runs(query, records[i]->name, records[i]->started_at, count, runs[i]);
+  }
+  if (in_transaction) exec(db_, "COMMIT");
   return runs;
 }
 

@@ -152,6 +152,22 @@ std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& re
   return steps;
 }
 
+std::string failed_cases_summary(const run::Record& record, std::size_t named) {
+  std::vector<std::string> names;
+  std::size_t failed = 0;
+  for (const run::RecordedCase& test_case : record.cases) {
+    if (test_case.outcome != "failed") continue;
+    if (++failed > named) continue;
+    names.push_back(test_case.leaked_series.value_or(0) > 0
+                        ? fmt::format("{} ({} leaked series)", test_case.name, *test_case.leaked_series)
+                        : test_case.name);
+  }
+  if (failed == 0) return {};
+  std::string text = fmt::format("failed test case{}: {}", failed == 1 ? "" : "s", fmt::join(names, ", "));
+  if (failed > named) text += fmt::format(" and {} more", failed - named);
+  return text;
+}
+
 std::expected<Input, std::string> resolve_input(const std::filesystem::path& given) {
   std::error_code error;
   if (!std::filesystem::is_directory(given, error)) {

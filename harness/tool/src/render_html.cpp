@@ -73,11 +73,11 @@ nlohmann::json page_data(const RunModel& model) {
                      {"peak", record.peak_memory_bytes},
                      {"limit", record.memory_limit_bytes ? json(*record.memory_limit_bytes) : json(nullptr)},
                      {"diagnosis", record.diagnosis ? json(*record.diagnosis) : json(nullptr)},
-                     {"steps", steps}});
+                     {"steps", std::move(steps)}});
   }
   json colours = json::object();
   for (const char* outcome : kOutcomes) colours[outcome] = colour_of(outcome);
-  return {{"tests", tests},
+  return {{"tests", std::move(tests)},
           {"colours", colours},
           {"lanes", model.lanes},
           {"run_seconds", model.run_seconds},
@@ -213,8 +213,10 @@ std::string render_html(const RunModel& model) {
     html += fmt::format("<h2>Failures ({})</h2>\n", failures.size());
     table_header(html, {"test", "outcome", "diagnosis"});
     for (const TestResult* test : failures) {
+      std::string cause = escape(test->record.diagnosis.value_or(""));
+      if (const std::string cases = failed_cases_summary(test->record); !cases.empty()) cause += "<br>" + escape(cases);
       html += fmt::format("<tr><td>{}</td><td class=\"failed\">{}</td><td>{}</td></tr>\n", escape(test->record.name),
-                          escape(test->record.outcome), escape(test->record.diagnosis.value_or("")));
+                          escape(test->record.outcome), cause);
     }
     html += "</table>\n";
   }

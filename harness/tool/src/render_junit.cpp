@@ -52,6 +52,7 @@ std::string render_junit(const RunModel& model) {
     property(properties, "labels", fmt::format("{}", fmt::join(record.labels, ";")));
     property(properties, "leaked_processes", std::to_string(record.leaked_processes.size()));
     property(properties, "diagnosis", record.diagnosis.value_or(""));
+    if (!record.cases.empty()) property(properties, "failed_cases", failed_cases_summary(record, record.cases.size()));
     for (const Regression& regression : test.regressions) {
       property(properties, regression.what == "memory" ? "regression_memory" : "regression_time",
                fmt::format("{:.6g} against median {:.6g} of {} runs", regression.current, regression.baseline, regression.earlier_runs));

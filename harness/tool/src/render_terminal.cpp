@@ -129,6 +129,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
       const std::string cause = test->record.diagnosis.value_or(
           test->record.exit_code ? fmt::format("exit code {}", *test->record.exit_code) : std::string("no diagnosis"));
       w.text() += wrap(cause, 4, style.width);
+      if (const std::string cases = failed_cases_summary(test->record); !cases.empty()) w.text() += wrap(cases, 4, style.width);
     }
   }
 

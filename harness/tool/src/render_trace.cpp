@@ -45,7 +45,7 @@ std::string render_trace(const RunModel& model) {
     if (model.budget_bytes) args["budget_mib"] = mebibytes(*model.budget_bytes);
     events.push_back({{"name", "memory"}, {"ph", "C"}, {"ts", microseconds(step.seconds)}, {"pid", kPid}, {"args", args}});
   }
-  json trace = {{"traceEvents", events},
+  json trace = {{"traceEvents", std::move(events)},
                 {"displayTimeUnit", "ms"},
                 {"otherData", {{"generator", "mmtest report"}, {"tests", model.tests.size()}}}};
   return trace.dump(1) + "\n";

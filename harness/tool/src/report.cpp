@@ -9,13 +9,14 @@
 namespace mmtest::tool {
 
 std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& history) {
-  std::vector<run::Record> records;
+  std::vector<const run::Record*> records;
   records.reserve(model.tests.size());
-  for (const TestResult& test : model.tests) records.push_back(test.record);
+  for (const TestResult& test : model.tests) records.push_back(&test.record);
   if (auto added = history.ingest(records); !added) return std::unexpected(added.error());
-  for (TestResult& test : model.tests) {
-    const auto earlier = history.earlier_runs(test.record.name, test.record.started_at, kBaselineRuns);
-    const auto growth = judge_growth(test.record, earlier);
+  const std::vector<std::vector<PastRun>> earlier_runs = history.earlier_runs(records, kBaselineRuns);
+  for (std::size_t i = 0; i < model.tests.size(); ++i) {
+    TestResult& test = model.tests[i];
+    const auto growth = judge_growth(test.record, earlier_runs[i]);
     if (!growth) continue;
     if (growth->memory) {
       test.regressions.push_back({"memory", static_cast<double>(test.record.peak_memory_bytes), growth->median_peak_bytes,
@@ -73,7 +74,9 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
       {&options.junit, render_junit},
       {&options.trace, render_trace},
       {&options.html, render_html},
+#if MMTEST_TOOL_PROMETHEUS
       {&options.prometheus, render_prometheus},
+#endif
   };
   const char* flags[] = {"--junit", "--trace", "--html", "--prometheus"};
   for (std::size_t i = 0; i < std::size(files); ++i) {
@@ -85,12 +88,14 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     }
   }
   if (!options.quiet) out << render_terminal(model, options.style);
+#if MMTEST_TOOL_PROMETHEUS
   if (!options.push_url.empty()) {
     if (auto pushed = push_metrics(model, options.push_url, options.push_job); !pushed) {
       err << fmt::format("mmtest report: --push {}: {}\n", options.push_url, pushed.error());
       return exit_code::kPushFailed;
     }
   }
+#endif
   return exit_code::kDone;
 }
 

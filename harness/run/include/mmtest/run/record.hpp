@@ -41,6 +41,16 @@ struct MemoryPoint {
   std::uint64_t bytes = 0;
 };
 
+// One element of `cases` as read back: a test case of a GoogleTest program running mmtest's
+// listener. The figures are absent for a case that was still running ("unfinished").
+struct RecordedCase {
+  std::string name = {};
+  std::string outcome = {};  // "passed", "failed", "skipped", "unfinished"
+  std::optional<double> wall_seconds = {};
+  std::optional<std::int64_t> growth_bytes = {};
+  std::optional<std::uint64_t> leaked_series = {};
+};
+
 // A record as read back. Required: name, outcome, wall_seconds, peak_memory_bytes, started_at and
 // finished_at; every other field has the default below when absent (records of older schema
 // versions), and fields this struct does not know are ignored (newer versions, other writers).
@@ -71,6 +81,7 @@ struct Record {
   double started_unix_seconds = 0;   // the same instants as seconds since 1970-01-01 UTC
   double finished_unix_seconds = 0;
   std::vector<MemoryPoint> memory_samples;
+  std::vector<RecordedCase> cases;
 };
 
 // Seconds since the epoch of "2026-11-22T10:47:26.123Z" (any number of fraction digits, "Z" only).

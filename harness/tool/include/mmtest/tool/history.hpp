@@ -54,9 +54,13 @@ class HistoryDb {
 
   // Adds the records not yet there, in one transaction; returns how many were new.
   std::expected<std::size_t, std::string> ingest(std::span<const run::Record> records);
+  std::expected<std::size_t, std::string> ingest(std::span<const run::Record* const> records);
 
   // The runs of `name` that started before `before` (RFC 3339), newest first, at most `count`.
   std::vector<PastRun> earlier_runs(const std::string& name, const std::string& before, std::size_t count);
+  // The same for each record's name and start, in one read transaction with one prepared query:
+  // a report's 10,000 lookups.
+  std::vector<std::vector<PastRun>> earlier_runs(std::span<const run::Record* const> records, std::size_t count);
 
   // Each test's median wall time over its last `last_runs` runs, leaving out runs that never ran
   // (harness-error) or were interrupted: what the planner simulates with.

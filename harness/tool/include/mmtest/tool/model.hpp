@@ -92,6 +92,11 @@ inline constexpr const char* kOutcomes[] = {"passed", "skipped", "failed", "sign
 // without, its peak over the whole run. Always ends with {wall_seconds, 0}.
 std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record);
 
+// The failed GoogleTest cases of a record (its `cases`), at most `named` of them by name, each
+// with the series it leaked: "failed test cases: A.b (104 leaked series), C.d and 5 more".
+// Empty when none failed.
+std::string failed_cases_summary(const run::Record& record, std::size_t named = 3);
+
 // Resolves a command-line argument: a build directory when it holds mmtest-results/ or
 // mmtest/, else a records folder. The error is one line naming the path and what to do.
 std::expected<Input, std::string> resolve_input(const std::filesystem::path& given);

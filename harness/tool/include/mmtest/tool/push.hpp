@@ -10,7 +10,15 @@ namespace prometheus {
 class Registry;
 }
 
+#ifndef MMTEST_TOOL_PROMETHEUS
+#define MMTEST_TOOL_PROMETHEUS 1
+#endif
+
 namespace mmtest::tool {
+
+// Whether this build has prometheus-cpp, hence --prometheus and --push (cmake/Dependencies.cmake).
+// Without it, the two functions below are not built and `mmtest report` refuses both options.
+inline constexpr bool kWithPrometheus = MMTEST_TOOL_PROMETHEUS != 0;
 
 // The metrics of a run (docs/tool.md, "Prometheus"): what --prometheus writes and --push sends.
 std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model);
