@@ -225,6 +225,34 @@ TEST_F(LiveTree, walking_agrees_with_the_complete_scan) {
   EXPECT_EQ(from_walk, from_scan);
 }
 
+TEST(KillPending, reads_sigkill_from_the_thread_or_the_shared_pending_mask) {
+  // /proc/<pid>/status as Linux writes it, cut to the lines around the masks. SIGKILL is
+  // signal 9: bit 8, 0x100.
+  const std::string before = "Name:\tsleep\nState:\tS (sleeping)\nThreads:\t1\n";
+  const std::string after = "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n";
+  EXPECT_FALSE(kill_pending_in_status(before + "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n" + after));
+  EXPECT_TRUE(kill_pending_in_status(before + "SigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n" + after));
+  EXPECT_TRUE(kill_pending_in_status(before + "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000100\n" + after));
+  // SIGTERM (15: 0x4000) and SIGINT (2: 0x2) pending may be handled: the process may live on.
+  EXPECT_FALSE(kill_pending_in_status(before + "SigPnd:\t0000000000004002\nShdPnd:\t0000000000004000\n" + after));
+  EXPECT_FALSE(kill_pending_in_status(before + after));  // no masks: not killed
+  // SigBlk and SigIgn with bit 8 set say nothing about a pending kill.
+  EXPECT_FALSE(kill_pending_in_status(before + "SigPnd:\t0\nShdPnd:\t0\nSigBlk:\t0000000000000100\n"));
+}
+
+TEST(KillPending, a_live_sleeping_process_is_not_being_killed_and_a_missing_one_reads_false) {
+  EXPECT_FALSE(kill_pending(::getpid()));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    while (true) ::pause();
+  }
+  EXPECT_FALSE(kill_pending(child));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_FALSE(kill_pending(child));  // reaped: no status to read
+}
+
 TEST(ReadCommandLine, joins_the_arguments_of_a_live_process) {
   const std::string command = read_command_line(::getpid(), "fallback");
   EXPECT_NE(command.find("launcher_unit_tests"), std::string::npos) << command;

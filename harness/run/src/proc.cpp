@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <charconv>
 #include <fmt/format.h>
 #include <unordered_map>
@@ -147,6 +148,25 @@ std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root) {
     ::closedir(tasks);
   }
   return found;
+}
+
+bool kill_pending_in_status(std::string_view status_text) {
+  constexpr std::uint64_t kKillBit = std::uint64_t{1} << (SIGKILL - 1);
+  for (const std::string_view field : {std::string_view("\nSigPnd:"), std::string_view("\nShdPnd:")}) {
+    const auto at = status_text.find(field);
+    if (at == std::string_view::npos) continue;
+    std::string_view value = status_text.substr(at + field.size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    std::uint64_t mask = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), mask, 16);
+    if (error == std::errc() && end != value.data() && (mask & kKillBit) != 0) return true;
+  }
+  return false;
+}
+
+bool kill_pending(pid_t pid) {
+  const FileText status = read_small_file(fmt::format("/proc/{}/status", pid));
+  return status.ok && kill_pending_in_status(status.text);
 }
 
 std::string read_command_line(pid_t pid, std::string_view fallback_comm) {

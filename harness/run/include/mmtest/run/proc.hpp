@@ -40,6 +40,12 @@ std::vector<ProcessInfo> descendants_of(pid_t root, std::span<const ProcessInfo>
 // missing one matters. nullopt when the kernel has no such files (CONFIG_PROC_CHILDREN off).
 std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root);
 
+// Whether the text of /proc/<pid>/status shows SIGKILL pending (its SigPnd or ShdPnd mask): the
+// process has been killed and is on its way out, though /proc still shows it running or sleeping.
+bool kill_pending_in_status(std::string_view status_text);
+// The same for a live pid; false when its status cannot be read (it is gone, or never existed).
+bool kill_pending(pid_t pid);
+
 // The command line of pid, arguments joined by spaces; the comm name in brackets when the
 // command line is empty (kernel threads, zombies) or unreadable.
 std::string read_command_line(pid_t pid, std::string_view fallback_comm);
