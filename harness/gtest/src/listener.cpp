@@ -46,8 +46,11 @@ struct Watch {
 };
 
 // What the guard thread reads while the main thread runs the tests.
+// It changes together with the cases file, under one lock: when the guard stops the program, its
+// table and the record's `cases` (read from that file) agree on the cases run and the last one.
 struct GuardView {
   std::optional<std::string> running_case;
+  bool running_case_ended = false;  // its end line is written; the end-of-case check is deciding
   std::uint64_t running_rss_start_bytes = 0;
   TopGrowers growers{kBlameRows};
   std::size_t cases_run = 0;
@@ -95,7 +98,7 @@ class State {
   void program_end();
 
  private:
-  [[noreturn]] void stop_for_memory(std::uint64_t rss_bytes, bool at_case_end);
+  [[noreturn]] void stop_for_memory(std::uint64_t rss_bytes);
   void warn_once(std::atomic<bool>& warned, const std::string& what);
   // Appends make_line() to the per-case file; the line is not even made without one.
   template <class MakeLine>
@@ -235,7 +238,7 @@ void State::program_start() {
   append([&] { return program_line(pid_, settings_.binary_limit_bytes, settings_.case_growth_limit_bytes); });
   if (settings_.binary_limit_bytes && !guard_thread_) {
     guard_thread_ = std::make_unique<GuardThread>(*settings_.binary_limit_bytes,
-                                                  [this](std::uint64_t rss) { stop_for_memory(rss, false); });
+                                                  [this](std::uint64_t rss) { stop_for_memory(rss); });
   }
 }
 
@@ -270,9 +273,10 @@ void State::test_start(const ::testing::TestInfo& info) {
   {
     const std::lock_guard lock(guard_mutex_);
     guard_view_.running_case = name;
+    guard_view_.running_case_ended = false;
     guard_view_.running_rss_start_bytes = case_rss_start_bytes_;
+    append([&] { return start_line(pid_, name, case_rss_start_bytes_); });
   }
-  append([&] { return start_line(pid_, name, case_rss_start_bytes_); });
   case_started_ = std::chrono::steady_clock::now();
 }
 
@@ -334,21 +338,20 @@ void State::test_end(const ::testing::TestInfo& info) {
   if (peak_bytes) ::testing::Test::RecordProperty("mmtest_peak_rss_bytes", std::to_string(*peak_bytes));
   ::testing::Test::RecordProperty("mmtest_growth_bytes", std::to_string(growth_bytes));
   ::testing::Test::RecordProperty("mmtest_leaked_series", std::to_string(leaked_series));
-  append([&] { return end_line(pid_, figures); });
-
+  const bool over_limit = settings_.binary_limit_bytes && rss_end_bytes > *settings_.binary_limit_bytes;
   {
     const std::lock_guard lock(guard_mutex_);
+    append([&] { return end_line(pid_, figures); });
     guard_view_.growers.add(name, growth_bytes);
     ++guard_view_.cases_run;
+    // Over the limit, the case stays named so that the stop says "at the end of" it.
+    if (over_limit) guard_view_.running_case_ended = true;
+    else guard_view_.running_case.reset();
   }
-  if (settings_.binary_limit_bytes && rss_end_bytes > *settings_.binary_limit_bytes) {
-    stop_for_memory(rss_end_bytes, true);
-  }
-  const std::lock_guard lock(guard_mutex_);
-  guard_view_.running_case.reset();
+  if (over_limit) stop_for_memory(rss_end_bytes);
 }
 
-void State::stop_for_memory(std::uint64_t rss_bytes, bool at_case_end) {
+void State::stop_for_memory(std::uint64_t rss_bytes) {
   // The guard thread and the main thread's end-of-case check may both fire: the first one stops
   // the program, the other waits for that.
   if (stopping_.exchange(true)) {
@@ -366,7 +369,7 @@ void State::stop_for_memory(std::uint64_t rss_bytes, bool at_case_end) {
       facts.running_growth_bytes =
           static_cast<std::int64_t>(rss_bytes) - static_cast<std::int64_t>(guard_view_.running_rss_start_bytes);
     }
-    facts.running_case_ended = at_case_end;
+    facts.running_case_ended = guard_view_.running_case_ended;
     facts.growers = guard_view_.growers.largest_first();
     facts.cases_run = guard_view_.cases_run;
   }
