@@ -114,24 +114,24 @@ std::size_t RunModel::failures() const {
   return static_cast<std::size_t>(std::ranges::count_if(tests, [](const TestResult& test) { return test.failed(); }));
 }
 
-std::vector<std::size_t> RunModel::top_by_memory(std::size_t count) const {
+namespace {
+// Indices of the `count` tests with the largest `key`, largest first; ties keep record order.
+template <class Key>
+std::vector<std::size_t> top_by(const std::vector<TestResult>& tests, std::size_t count, Key key) {
   std::vector<std::size_t> order(tests.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
-    return tests[a].record.peak_memory_bytes > tests[b].record.peak_memory_bytes;
-  });
+  std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) { return key(tests[a].record) > key(tests[b].record); });
   order.resize(std::min(count, order.size()));
   return order;
 }
+}  // namespace
+
+std::vector<std::size_t> RunModel::top_by_memory(std::size_t count) const {
+  return top_by(tests, count, [](const run::Record& record) { return record.peak_memory_bytes; });
+}
 
 std::vector<std::size_t> RunModel::top_by_wall(std::size_t count) const {
-  std::vector<std::size_t> order(tests.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
-    return tests[a].record.wall_seconds > tests[b].record.wall_seconds;
-  });
-  order.resize(std::min(count, order.size()));
-  return order;
+  return top_by(tests, count, [](const run::Record& record) { return record.wall_seconds; });
 }
 
 std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record) {
