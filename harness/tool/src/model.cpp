@@ -185,17 +185,26 @@ std::expected<Input, std::string> resolve_input(const std::filesystem::path& giv
   return input;
 }
 
-std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec) {
+namespace {
+// The entries of one resource in a resource spec's first "local" group (the spec the ctest-time
+// hook writes: {"version": ..., "local": [{"<resource>": [{"id": ..., "slots": ...}, ...]}]}), or
+// an empty array when the file, the group or the resource is missing.
+nlohmann::json spec_resource(const std::filesystem::path& resource_spec, const char* resource) {
   const run::FileText file = run::read_small_file(resource_spec.string());
-  if (!file.ok) return std::nullopt;
+  if (!file.ok) return nlohmann::json::array();
   const auto spec = nlohmann::json::parse(file.text, nullptr, false);
-  if (!spec.is_object()) return std::nullopt;
+  if (!spec.is_object()) return nlohmann::json::array();
   const auto local = spec.find("local");
-  if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return std::nullopt;
-  const auto memory = (*local)[0].find("mmtest_memory_mib");
-  if (memory == (*local)[0].end() || !memory->is_array()) return std::nullopt;
+  if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return nlohmann::json::array();
+  const auto entries = (*local)[0].find(resource);
+  if (entries == (*local)[0].end() || !entries->is_array()) return nlohmann::json::array();
+  return *entries;
+}
+}  // namespace
+
+std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec) {
   std::uint64_t mebibytes = 0;
-  for (const auto& pool : *memory) {
+  for (const auto& pool : spec_resource(resource_spec, "mmtest_memory_mib")) {
     if (pool.is_object() && pool.contains("slots") && pool["slots"].is_number_unsigned()) mebibytes += pool["slots"].get<std::uint64_t>();
   }
   if (mebibytes == 0) return std::nullopt;
@@ -203,15 +212,9 @@ std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_s
 }
 
 std::optional<std::size_t> read_cpu_count(const std::filesystem::path& resource_spec) {
-  const run::FileText file = run::read_small_file(resource_spec.string());
-  if (!file.ok) return std::nullopt;
-  const auto spec = nlohmann::json::parse(file.text, nullptr, false);
-  if (!spec.is_object()) return std::nullopt;
-  const auto local = spec.find("local");
-  if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return std::nullopt;
-  const auto cpus = (*local)[0].find("mmtest_cpus");
-  if (cpus == (*local)[0].end() || !cpus->is_array() || cpus->empty()) return std::nullopt;
-  return cpus->size();
+  const nlohmann::json cpus = spec_resource(resource_spec, "mmtest_cpus");
+  if (cpus.empty()) return std::nullopt;
+  return cpus.size();
 }
 
 RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
