@@ -1,6 +1,8 @@
 // How the test's end becomes the launcher's end: exit codes, signals, commands that cannot run.
 #include <signal.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include <sys/resource.h>
@@ -196,6 +198,49 @@ TEST_F(NotRun, NonExecutableFileIs126WithARecord) {
   const auto record = read_record(record_path);
   expect_record_basics(record, result, "noexec", command);
   EXPECT_TRUE(record["exit_code"].is_null()) << record["exit_code"];
+}
+
+// Passes every check before the start (a regular file with the execute bit) and is refused by
+// execve itself: the failure happens in the started child and must come back to the launcher.
+TEST_F(NotRun, ExecveRefusalIs126NamingExecveAndItsError) {
+  const auto record_path = dir_ / "record.json";
+  const auto bogus = dir_ / "bogus-binary";
+  std::ofstream(bogus, std::ios::binary) << "\x7f" "ELF but not really an executable";
+  std::filesystem::permissions(bogus, std::filesystem::perms(0755));
+  const std::vector<std::string> command{bogus.string(), "--tag", tag_};
+  const auto result = run(launcher({"--name", "bogus", "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(126)) << describe(result.status) << "\n" << result.err;
+  EXPECT_FALSE(match_diagnosis(result, "mmtest: bogus not run: execve\\(" + regex_escape(bogus.string()) +
+                                           "\\): " + regex_escape(std::strerror(ENOEXEC)))
+                   .empty());
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "bogus", command);  // and the TMPDIR made for it is gone
+  EXPECT_EQ(record["outcome"], "harness-error");
+  EXPECT_TRUE(record["exit_code"].is_null()) << record["exit_code"];
+}
+
+// A limit the kernel refuses to set (above fs.nr_open, even for root) fails in the child before
+// execve: the launcher names the call and its value, exits 125, and the command never runs.
+TEST_F(NotRun, RefusedRlimitIs125NamingTheLimitAndNothingRuns) {
+  const auto record_path = dir_ / "record.json";
+  std::uint64_t nr_open = 0;
+  std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
+  ASSERT_GT(nr_open, 0u) << "cannot read /proc/sys/fs/nr_open";
+  const std::string too_many = std::to_string(nr_open + 1);
+  const auto witness = dir_ / "ran";
+  const std::vector<std::string> command{"/usr/bin/touch", witness.string(), tag_};
+  const auto result =
+      run(launcher({"--name", "nofile", "--max-open-files", too_many, "--result", record_path.string()}, command));
+
+  EXPECT_TRUE(result.status.exited_with(125)) << describe(result.status) << "\n" << result.err;
+  EXPECT_FALSE(match_diagnosis(result, "mmtest: nofile not run: setrlimit\\(RLIMIT_NOFILE, " + too_many +
+                                           "\\): " + regex_escape(std::strerror(EPERM)))
+                   .empty());
+  EXPECT_FALSE(std::filesystem::exists(witness)) << "the command ran although its limit could not be set";
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "nofile", command);
+  EXPECT_EQ(record["outcome"], "harness-error");
 }
 
 // ---- How the command is started
