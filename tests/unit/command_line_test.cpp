@@ -358,6 +358,48 @@ TEST(CommandLine, option_without_its_value_is_a_usage_error) {
   EXPECT_NE(exit.output.find("--memory"), std::string::npos) << exit.output;
 }
 
+TEST(CommandLine, an_abbreviated_option_is_unknown_though_it_is_unambiguous) {
+  for (const Args& args : {Args{"--mem", "1G", "--", "x"}, Args{"--time=5", "--", "x"}}) {
+    const EarlyExit exit = parse_error(args);
+    EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+    EXPECT_NE(exit.output.find("unknown option '" + args.front().substr(0, args.front().find('=')) + "'"), std::string::npos)
+        << exit.output;
+  }
+}
+
+TEST(CommandLine, a_flag_takes_an_optional_true_or_false) {
+  const Options options = parse_ok({"--core=false", "--keep-tmp=1", "--allow-leaks=yes", "--gtest=off", "--", "x"});
+  EXPECT_FALSE(options.allow_core);
+  EXPECT_TRUE(options.keep_tmp);
+  EXPECT_TRUE(options.allow_leaks);
+  EXPECT_FALSE(options.gtest);
+  const EarlyExit exit = parse_error({"--core=maybe", "--", "x"});
+  EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+  EXPECT_NE(exit.output.find("--core"), std::string::npos) << exit.output;
+  EXPECT_NE(exit.output.find("'maybe'"), std::string::npos) << exit.output;
+}
+
+TEST(CommandLine, a_flag_given_twice_is_the_flag) {
+  EXPECT_TRUE(parse_ok({"--gtest", "--gtest", "--", "x"}).gtest);
+}
+
+TEST(CommandLine, a_value_option_given_twice_names_the_option) {
+  const EarlyExit exit = parse_error({"--timeout", "5", "--name", "n", "--timeout=6", "--", "x"});
+  EXPECT_EQ(exit.exit_code, exit_code::kUsage);
+  EXPECT_NE(exit.output.find("--timeout given more than once"), std::string::npos) << exit.output;
+}
+
+// The parser keeps state between words (getopt_long's); an earlier parse stopped half-way, inside
+// a cluster of short options, must not leak into the next one.
+TEST(CommandLine, each_parse_starts_afresh_after_one_that_stopped_half_way) {
+  EXPECT_EQ(parse_error({"-hx", "--", "x"}).exit_code, exit_code::kUsage);
+  EXPECT_EQ(parse_error({"--name", "a", "--frobnicate", "--", "x"}).exit_code, exit_code::kUsage);
+  const Options options = parse_ok({"--name", "second", "--timeout", "3", "--", "prog"});
+  EXPECT_EQ(options.name, "second");
+  EXPECT_EQ(options.timeout, std::chrono::nanoseconds{3s});
+  EXPECT_EQ(options.command, (std::vector<std::string>{"prog"}));
+}
+
 // ---- --help and --version ----------------------------------------------------------------------
 
 TEST(CommandLine, help_exits_0_and_lists_the_options) {

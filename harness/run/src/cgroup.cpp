@@ -111,7 +111,8 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
   if (probe.requested_parent) {
     parent = probe.requested_parent->is_absolute() ? *probe.requested_parent : probe.root / *probe.requested_parent;
   } else {
-    const auto own = cgroup_v2_path(probe.proc_self_cgroup);
+    const std::string own_cgroups = probe.proc_self_cgroup ? *probe.proc_self_cgroup : read_small_file("/proc/self/cgroup").text;
+    const auto own = cgroup_v2_path(own_cgroups);
     if (!own) return std::unexpected("no cgroup v2 entry (0::) in /proc/self/cgroup");
     parent = probe.root / std::filesystem::path(*own).relative_path();
     own_non_root_cgroup = *own != "/";

@@ -1,5 +1,10 @@
-#include <CLI/CLI.hpp>
+// The launcher's command line, parsed with glibc's getopt_long. Every test pays for this parse:
+// CLI11, which the mmtest tool uses, cost mmtest-run about 0.13 ms per start (docs/performance.md,
+// the launcher's start-up); getopt_long builds nothing and allocates nothing.
+#include <getopt.h>
+
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
 #include <span>
 
@@ -14,15 +19,71 @@
 namespace mmtest::run {
 namespace {
 
-// Raw text of every option, validated after CLI11 has matched names so the errors can say exactly
+// Raw text of every option, validated after all of them are read so the errors can say exactly
 // which option and value were wrong.
 struct RawOptions {
   std::string name;
   std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent;
   bool core = false, allow_leaks = false, keep_tmp = false, measurements = false, no_measurements = false, gtest = false,
-       version = false, pin_cpus = false;
+       version = false, pin_cpus = false, help = false;
 };
+
+// One option: its long name, its field, and the line of --help that describes it. A flag has a
+// `flag` field; an option taking a value has a `value` field (or `name`, for --name).
+struct OptionSpec {
+  const char* name;
+  std::optional<std::string> RawOptions::* value = nullptr;
+  bool RawOptions::* flag = nullptr;
+  const char* help = "";
+  const char* value_name = "";  // in --help: "--memory SIZE"
+};
+
+constexpr std::array kOptions{
+    OptionSpec{"name", nullptr, nullptr, "Test name used in the diagnosis and the record (default: COMMAND's basename)", "NAME"},
+    OptionSpec{"memory", &RawOptions::memory, nullptr,
+               "Memory budget of the whole process tree: 512M, 2G, 1.5GiB, bytes (default: CTest's allocation, else none)", "SIZE"},
+    OptionSpec{"timeout", &RawOptions::timeout, nullptr, "Wall-clock limit in seconds, fractions allowed (default: none)", "SECONDS"},
+    OptionSpec{"grace", &RawOptions::grace, nullptr, "Seconds between SIGTERM and SIGKILL when stopping the tree (default: 5)", "SECONDS"},
+    OptionSpec{"result", &RawOptions::result, nullptr, "Write the JSON result record to FILE (atomically)", "FILE"},
+    OptionSpec{"core", nullptr, &RawOptions::core, "Allow core dumps (default: RLIMIT_CORE 0)"},
+    OptionSpec{"cpu-time", &RawOptions::cpu_time, nullptr, "RLIMIT_CPU in seconds, per process", "SECONDS"},
+    OptionSpec{"max-open-files", &RawOptions::max_open_files, nullptr, "RLIMIT_NOFILE", "N"},
+    OptionSpec{"max-file-size", &RawOptions::max_file_size, nullptr, "RLIMIT_FSIZE: largest file a process may write", "SIZE"},
+    OptionSpec{"data-limit", &RawOptions::data_limit, nullptr, "RLIMIT_DATA per process (off by default: it breaks sanitizers)", "SIZE"},
+    OptionSpec{"max-processes", &RawOptions::max_processes, nullptr, "Most live processes in the tree, 0 for no cap (default: 1024)", "N"},
+    OptionSpec{"allow-leaks", nullptr, &RawOptions::allow_leaks,
+               "Processes left alive by the test are killed and reported, but do not fail it"},
+    OptionSpec{"keep-tmp", nullptr, &RawOptions::keep_tmp, "Keep the test's TMPDIR afterwards"},
+    OptionSpec{"limit-mode", &RawOptions::limit_mode, nullptr, "auto, cgroup or sample (default: auto)", "MODE"},
+    OptionSpec{"cgroup-parent", &RawOptions::cgroup_parent, nullptr, "Delegated cgroup v2 directory to create test cgroups in", "DIR"},
+    OptionSpec{"measurements", nullptr, &RawOptions::measurements,
+               "Print <CTestMeasurement> tags for CTest on stderr once the test has ended (add_mm_test sets it)"},
+    OptionSpec{"no-measurements", nullptr, &RawOptions::no_measurements, "Print no <CTestMeasurement> tags (the default)"},
+    OptionSpec{"pin-cpus", nullptr, &RawOptions::pin_cpus,
+               "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation"},
+    OptionSpec{"gtest", nullptr, &RawOptions::gtest,
+               "COMMAND is a GoogleTest program: a run that skipped every test case (GTEST_SKIP) is recorded as skipped"},
+    OptionSpec{"version", nullptr, &RawOptions::version, "Print the version and exit"},
+    OptionSpec{"help", nullptr, &RawOptions::help, "Print this help and exit (also -h)"},
+};
+
+bool takes_value(const OptionSpec& spec) { return spec.flag == nullptr; }
+
+std::string help_text() {
+  std::string text =
+      "Usage: mmtest-run [OPTIONS] -- COMMAND [ARGS...]\n\n"
+      "Runs COMMAND under a memory budget, a timeout and rlimits; supervises and reaps its whole process tree.\n\n"
+      "Options:\n";
+  for (const OptionSpec& spec : kOptions) {
+    const std::string left = takes_value(spec) ? fmt::format("--{} {}", spec.name, spec.value_name) : fmt::format("--{}", spec.name);
+    text += fmt::format("  {:<26}  {}\n", left, spec.help);
+  }
+  text +=
+      "\nExit codes: the test's own; signal N re-raised; 121 leaked processes; 122 process cap; 123 memory budget;\n"
+      "124 timeout; 125 usage or setup error; 126 command not executable; 127 command not found.\n";
+  return text;
+}
 
 EarlyExit usage_error(const std::string& message) {
   return EarlyExit{125, fmt::format("mmtest-run: {} (see mmtest-run --help)\n", message)};
@@ -64,31 +125,75 @@ std::string suggested_command(std::span<const std::string> options, std::span<co
   return text;
 }
 
-void define_options(CLI::App& app, RawOptions& raw) {
-  app.add_option("--name", raw.name, "Test name used in the diagnosis and the record (default: COMMAND's basename)");
-  app.add_option("--memory", raw.memory,
-                 "Memory budget of the whole process tree: 512M, 2G, 1.5GiB, bytes (default: CTest's allocation, else none)");
-  app.add_option("--timeout", raw.timeout, "Wall-clock limit in seconds, fractions allowed (default: none)");
-  app.add_option("--grace", raw.grace, "Seconds between SIGTERM and SIGKILL when stopping the tree (default: 5)");
-  app.add_option("--result", raw.result, "Write the JSON result record to FILE (atomically)");
-  app.add_flag("--core", raw.core, "Allow core dumps (default: RLIMIT_CORE 0)");
-  app.add_option("--cpu-time", raw.cpu_time, "RLIMIT_CPU in seconds, per process");
-  app.add_option("--max-open-files", raw.max_open_files, "RLIMIT_NOFILE");
-  app.add_option("--max-file-size", raw.max_file_size, "RLIMIT_FSIZE: largest file a process may write");
-  app.add_option("--data-limit", raw.data_limit, "RLIMIT_DATA per process (off by default: it breaks sanitizers)");
-  app.add_option("--max-processes", raw.max_processes, "Most live processes in the tree, 0 for no cap (default: 1024)");
-  app.add_flag("--allow-leaks", raw.allow_leaks, "Processes left alive by the test are killed and reported, but do not fail it");
-  app.add_flag("--keep-tmp", raw.keep_tmp, "Keep the test's TMPDIR afterwards");
-  app.add_option("--limit-mode", raw.limit_mode, "auto, cgroup or sample (default: auto)");
-  app.add_option("--cgroup-parent", raw.cgroup_parent, "Delegated cgroup v2 directory to create test cgroups in");
-  app.add_flag("--measurements", raw.measurements,
-               "Print <CTestMeasurement> tags for CTest on stderr once the test has ended (add_mm_test sets it)");
-  app.add_flag("--no-measurements", raw.no_measurements, "Print no <CTestMeasurement> tags (the default)");
-  app.add_flag("--pin-cpus", raw.pin_cpus,
-               "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation");
-  app.add_flag("--gtest", raw.gtest,
-               "COMMAND is a GoogleTest program: a run that skipped every test case (GTEST_SKIP) is recorded as skipped");
-  app.add_flag("--version", raw.version, "Print the version and exit");
+// A flag's value in the --flag=VALUE form, as CLI11 (mmtest's other parser) reads it.
+std::optional<bool> flag_value(std::string_view text) {
+  for (const std::string_view yes : {"1", "true", "on", "yes", "enable"}) {
+    if (text == yes) return true;
+  }
+  for (const std::string_view no : {"0", "false", "off", "no", "disable"}) {
+    if (text == no) return false;
+  }
+  return std::nullopt;
+}
+
+// Reads the words before "--" into `raw`. Returns the index of the first word that is no option
+// (the command, when "--" was forgotten), or the words' count when every word was an option.
+std::expected<std::size_t, EarlyExit> read_options(std::span<const std::string> words, RawOptions& raw) {
+  std::array<option, kOptions.size() + 1> table{};
+  for (std::size_t i = 0; i < kOptions.size(); ++i) {
+    table[i] = option{kOptions[i].name, takes_value(kOptions[i]) ? required_argument : optional_argument, nullptr,
+                      static_cast<int>(i)};
+  }
+  // getopt_long wants argv as mutable C strings; with "+" it never reorders them.
+  std::vector<std::string> copies(words.begin(), words.end());
+  std::vector<char*> argv{const_cast<char*>("mmtest-run")};
+  for (std::string& word : copies) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const int argc = static_cast<int>(argv.size() - 1);
+
+  // "+": stop at the first word that is no option; ":": report a missing value as ':'.
+  opterr = 0;
+  optind = 0;  // glibc: start afresh (this parser may run more than once in a process)
+  std::vector<bool> seen(kOptions.size(), false);
+  while (true) {
+    const int word = optind == 0 ? 1 : optind;  // the word this call reads
+    int index = -1;
+    const int found = getopt_long(argc, argv.data(), "+:h", table.data(), &index);
+    if (found == -1) break;
+    const std::string given = word < argc ? argv[static_cast<std::size_t>(word)] : "";
+    const std::string given_name = given.substr(0, given.find('='));
+    if (found == 'h') {
+      raw.help = true;
+      continue;
+    }
+    if (found == '?') return std::unexpected(usage_error(fmt::format("unknown option '{}'", given_name)));
+    if (found == ':') return std::unexpected(usage_error(fmt::format("{}: expected a value after it", given_name)));
+    const OptionSpec& spec = kOptions[static_cast<std::size_t>(found)];
+    const std::string full_name = fmt::format("--{}", spec.name);
+    // getopt_long also takes unambiguous abbreviations (--mem); mmtest-run does not, so that a
+    // script keeps its meaning when options are added.
+    if (given_name != full_name) return std::unexpected(usage_error(fmt::format("unknown option '{}'", given_name)));
+    if (spec.flag != nullptr) {
+      bool value = true;
+      if (optarg != nullptr) {
+        const auto parsed = flag_value(optarg);
+        if (!parsed) {
+          return std::unexpected(usage_error(fmt::format("{}: expected no value or one of true, false, 1, 0, on, off, yes, no, got '{}'",
+                                                         full_name, optarg)));
+        }
+        value = *parsed;
+      }
+      raw.*spec.flag = value;
+      continue;
+    }
+    if (seen[static_cast<std::size_t>(found)]) {
+      return std::unexpected(usage_error(fmt::format("{} given more than once", full_name)));
+    }
+    seen[static_cast<std::size_t>(found)] = true;
+    if (spec.value != nullptr) raw.*spec.value = optarg;
+    else raw.name = optarg;
+  }
+  return static_cast<std::size_t>(optind - 1);
 }
 
 }  // namespace
@@ -115,45 +220,25 @@ std::string_view to_string(LimitMode mode) {
 
 std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::string>& args,
                                                       const Environment& environment) {
-  CLI::App app{"mmtest-run [OPTIONS] -- COMMAND [ARGS...]\n\n"
-               "Runs COMMAND under a memory budget, a timeout and rlimits; supervises and reaps its whole process tree.",
-               "mmtest-run"};
-  app.footer(
-      "Exit codes: the test's own; signal N re-raised; 121 leaked processes; 122 process cap; 123 memory budget;\n"
-      "124 timeout; 125 usage or setup error; 126 command not executable; 127 command not found.");
   RawOptions raw;
-  define_options(app, raw);
-  // Parsing stops at the first word that is neither an option nor an option's value: COMMAND, when
-  // the "--" was forgotten. That word and every one after it are left over, in their order.
-  app.prefix_command();
-
-  // Split at the first "--": nothing of the command ever reaches CLI11.
+  // Split at the first "--": nothing of the command ever reaches the option parser.
   const auto separator = std::ranges::find(args, "--");
   const std::span<const std::string> before_separator(args.begin() + (args.empty() ? 0 : 1), separator);
-  std::vector<std::string> launcher_args(before_separator.rbegin(), before_separator.rend());  // CLI11 pops from the back
-  try {
-    app.parse(launcher_args);
-  } catch (const CLI::CallForHelp&) {
-    return std::unexpected(EarlyExit{0, app.help()});
-  } catch (const CLI::ParseError& error) {
-    return std::unexpected(usage_error(error.what()));
-  }
-  // Left over, in the order given: options CLI11 did not know (each moved aside as it came), then
-  // from the first word that is no option on, everything.
-  if (const std::vector<std::string> left_over = app.remaining(); !left_over.empty()) {
-    const std::string& first = left_over.front();
-    if (first.starts_with('-') && first.size() > 1) return std::unexpected(usage_error(fmt::format("unknown option '{}'", first)));
+  auto first_word = read_options(before_separator, raw);
+  if (!first_word) return std::unexpected(first_word.error());
+  if (raw.help) return std::unexpected(EarlyExit{0, help_text()});
+  // Words left over from the first that is no option on, in the order given.
+  if (*first_word < before_separator.size()) {
+    const std::string& first = before_separator[*first_word];
     if (separator != args.end()) {
       return std::unexpected(usage_error(fmt::format(
           "unexpected '{}' before '--': only mmtest-run's options go there, COMMAND and its arguments after it", first)));
     }
-    // No unknown option came first, so the left-over words are the tail of the arguments: the
-    // command. What precedes them are mmtest-run's options, as the user wrote them.
-    const std::size_t command_words = left_over.size();
-    return std::unexpected(usage_error(
-        fmt::format("missing '--' before COMMAND: write {}",
-                    suggested_command(before_separator.first(before_separator.size() - command_words),
-                                      before_separator.last(command_words)))));
+    // The left-over words are the tail of the arguments: the command. What precedes them are
+    // mmtest-run's options, as the user wrote them.
+    return std::unexpected(usage_error(fmt::format("missing '--' before COMMAND: write {}",
+                                                   suggested_command(before_separator.first(*first_word),
+                                                                     before_separator.subspan(*first_word)))));
   }
   if (raw.version) return std::unexpected(EarlyExit{0, fmt::format("mmtest-run {}\n", MMTEST_VERSION)});
 

@@ -75,7 +75,6 @@ struct LimitModeChoice {
 std::expected<LimitModeChoice, std::string> choose_limit_mode(const Options& options) {
   if (options.limit_mode == LimitMode::sample) return LimitModeChoice{std::nullopt, "--limit-mode sample", std::nullopt};
   CgroupProbe probe;
-  probe.proc_self_cgroup = read_small_file("/proc/self/cgroup").text;
   probe.requested_parent = options.cgroup_parent;
   auto parent = detect_cgroup_delegation(probe);
   if (parent) return LimitModeChoice{*parent, fmt::format("delegated cgroup v2 at {}", parent->string()), std::nullopt};

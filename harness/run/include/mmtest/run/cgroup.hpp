@@ -33,7 +33,9 @@ std::uint64_t parse_pids_events_max(std::string_view text);
 
 struct CgroupProbe {
   std::filesystem::path root = "/sys/fs/cgroup";
-  std::string proc_self_cgroup;                        // text of /proc/self/cgroup
+  // Text of /proc/self/cgroup; unset: read from the file, only when it is needed (no parent was
+  // asked for and root is a cgroup2 mount), so a machine without cgroup v2 never reads it.
+  std::optional<std::string> proc_self_cgroup;
   std::optional<std::filesystem::path> requested_parent;
   bool require_cgroup2_filesystem = true;              // false only for tests on a fake tree
 };
