@@ -3,19 +3,23 @@
 # Measures what mmtest-run costs and how well it measures and enforces memory; prints a markdown
 # report (the "Launcher (mmtest-run)" section of docs/performance.md is this output).
 #
-#   bench/launcher.sh [--build-dir DIR] [--only LIST] [--limit-mode MODE] [--quick] [--keep]
+#   bench/launcher.sh [--build-dir DIR] [--only LIST] [--limit-mode MODE] [--tmpdir DIR] [--quick] [--keep]
 #
 #   --build-dir DIR    build tree holding harness/run/mmtest-run (default: build/ci, relative to
 #                      the source tree)
 #   --only LIST        run only these parts, comma-separated: a,b,c,d,e (default: all)
 #   --limit-mode MODE  pass --limit-mode MODE to every launched run (default: none, so the
 #                      launcher's own auto choice); the mode in force is printed in the header
+#   --tmpdir DIR       TMPDIR for every measured command (default: the environment's, else /tmp):
+#                      mmtest-run makes each test's private TMPDIR in it, so its file system's
+#                      mkdir and rmdir are part of (a); the header names that file system
 #   --quick            far fewer runs, to check the script itself (figures are not meaningful)
-#   --keep             keep the working directory: hyperfine JSON, records, per-run figures
+#   --keep             keep the working directory: records and per-run figures
 #
 # Parts, each a median over many runs:
 #   (a) start-up overhead: mmtest-run --no-measurements -- /bin/true against /bin/true and
-#       timeout 60 /bin/true (hyperfine -N; three rounds that rotate the order of the commands)
+#       timeout 60 /bin/true, run in turn, one run of each per round, the first one rotating
+#       (bench/interleave.cpp), so that every command meets the same moments of a noisy machine
 #   (b) slowdown of a single-threaded CPU-bound program (fixed work) under --memory 4G, where
 #       sampling is active; bare and launched runs alternate
 #   (c) accuracy of peak_memory_bytes: one process touching 300 MiB; four children of 150 MiB
@@ -24,7 +28,7 @@
 #   (e) informative: the launcher's own CPU while it samples, far from and just under the budget,
 #       then again with 1000 extra idle processes on the machine (a sample reads every /proc/PID/stat)
 #
-# Needs bash, coreutils, g++, hyperfine and jq; no python. About 2 minutes on an idle 2-CPU machine.
+# Needs bash, coreutils, util-linux (findmnt), g++ and jq; no python. About 2 minutes on an idle 2-CPU machine.
 # Wall-clock figures of (a) and (b) are only as good as the machine is quiet: the header prints the
 # load average before and after.
 set -euo pipefail
@@ -34,6 +38,7 @@ invocation="bench/launcher.sh${*:+ $*}"
 build_dir="build/ci"
 parts="a,b,c,d,e"
 limit_mode=""
+tmpdir_base=""
 quick=0
 keep=0
 
@@ -48,6 +53,8 @@ while [ $# -gt 0 ]; do
     --only=*) parts="${1#*=}"; shift ;;
     --limit-mode) limit_mode="${2:?--limit-mode needs auto, cgroup or sample}"; shift 2 ;;
     --limit-mode=*) limit_mode="${1#*=}"; shift ;;
+    --tmpdir) tmpdir_base="${2:?--tmpdir needs a directory}"; shift 2 ;;
+    --tmpdir=*) tmpdir_base="${1#*=}"; shift ;;
     --quick) quick=1; shift ;;
     --keep) keep=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -62,19 +69,19 @@ done
 case "$build_dir" in /*) ;; *) build_dir="$source_dir/$build_dir" ;; esac
 launcher="$build_dir/harness/run/mmtest-run"
 [ -x "$launcher" ] || fail "$launcher not found; build it first: cmake --preset ci && cmake --build --preset ci"
-for tool in g++ hyperfine jq timeout; do
-  command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is required (Debian 12: apt-get install g++ hyperfine jq coreutils)"
+for tool in g++ jq timeout; do
+  command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is required (Debian 12: apt-get install g++ jq coreutils)"
 done
 
 # ---- run counts -----------------------------------------------------------------------------------
-overhead_rounds=3 overhead_runs_per_round=100 overhead_warmup=20   # (a): 300 runs per command
+overhead_rounds=1000 overhead_warmup=20                           # (a): 1000 runs per command
 cpu_pairs=15                                                       # (b): 15 bare + 15 launched
 cpu_iterations=1000000000                                          # (b): ~1.9 s on a 2.x GHz Xeon
 peak_runs=7                                                        # (c): per scenario
 overshoot_runs=12                                                  # (d): per scenario
 sampling_runs=3 idle_count=1000                                   # (e): per case; extra idle processes
 if [ "$quick" -eq 1 ]; then
-  overhead_rounds=1 overhead_runs_per_round=20 overhead_warmup=3
+  overhead_rounds=30 overhead_warmup=3
   cpu_pairs=2 cpu_iterations=100000000 peak_runs=2 overshoot_runs=2 sampling_runs=1 idle_count=200
 fi
 
@@ -98,6 +105,14 @@ progress() { echo "launcher.sh: $*" >&2; }
 
 alloc="$work/alloc"
 g++ -std=c++20 -O2 -Wall -Wextra -o "$alloc" "$source_dir/bench/alloc.cpp"
+interleave="$work/interleave"
+g++ -std=c++20 -O2 -Wall -Wextra -o "$interleave" "$source_dir/bench/interleave.cpp"
+
+if [ -n "$tmpdir_base" ]; then
+  if [ ! -d "$tmpdir_base" ] || [ ! -w "$tmpdir_base" ]; then fail "--tmpdir: '$tmpdir_base' is not a writable directory"; fi
+  export TMPDIR="$tmpdir_base"
+fi
+tmpdir_in_use="${TMPDIR:-/tmp}"
 
 mib=1048576
 launch=("$launcher" --no-measurements)
@@ -148,38 +163,36 @@ started_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
 
 # ---- (a) start-up overhead -------------------------------------------------------------------------
 if wants a; then
-  progress "(a) start-up overhead: $overhead_rounds round(s) x $overhead_runs_per_round runs per command"
+  progress "(a) start-up overhead: $overhead_rounds rounds, one run of each command per round"
   names=(true timeout mmtest-run mmtest-run-version)
-  commands=("/bin/true" "timeout 60 /bin/true" "${launch[*]} -- /bin/true" "$launcher --version")
-  for round in $(seq 1 "$overhead_rounds"); do
-    arguments=()
-    for offset in 0 1 2 3; do
-      index=$(((round - 1 + offset) % 4))
-      arguments+=(--command-name "${names[$index]}" "${commands[$index]}")
-    done
-    hyperfine -N --style none --warmup "$overhead_warmup" --runs "$overhead_runs_per_round" \
-      --export-json "$work/overhead.$round.json" "${arguments[@]}" >/dev/null 2>"$work/hyperfine.stderr" ||
-      { cat "$work/hyperfine.stderr" >&2; exit 1; }
-  done
+  "$interleave" "$overhead_rounds" "$overhead_warmup" \
+    :: true /bin/true \
+    :: timeout "$(command -v timeout)" 60 /bin/true \
+    :: mmtest-run "${launch[@]}" -- /bin/true \
+    :: mmtest-run-version "$launcher" --version >"$work/overhead.txt"
   for name in "${names[@]}"; do
-    jq -r --arg name "$name" '.results[] | select(.command == $name) | .times[]' "$work"/overhead.*.json \
-      >"$work/overhead.$name.txt"
-    # Mean CPU time (user + sys of the command and its children), averaged over the rounds.
-    jq -s --arg name "$name" '[.[].results[] | select(.command == $name) | .user + .system] | add / length * 1000' \
-      "$work"/overhead.*.json >"$work/overhead.$name.cpu"
+    awk -v name="$name" '$2 == name { print $3 }' "$work/overhead.txt" >"$work/overhead.$name.txt"
+    # Mean CPU time per run (user + sys of the command and its children), in ms.
+    awk -v name="$name" '$2 == name { cpu += $4; runs++ } END { printf "%.6f\n", cpu / runs * 1000 }' \
+      "$work/overhead.txt" >"$work/overhead.$name.cpu"
   done
+  # mmtest-run's wall time over timeout's in the same round: the pair met the same machine.
+  awk '$2 == "mmtest-run" { m[$1] = $3 } $2 == "timeout" { t[$1] = $3 }
+       END { for (round in m) printf "%.6f\n", m[round] / t[round] }' "$work/overhead.txt" >"$work/overhead.ratio.txt"
   median_ms() { calc "$(median_of "$work/overhead.$1.txt") * 1000"; }
   p10_ms() { calc "$(p10_of "$work/overhead.$1.txt") * 1000"; }
   overhead_detail() { echo "p10 $(ms "$(p10_ms "$1")"); CPU $(ms "$(cat "$work/overhead.$1.cpu")"); $(wc -l <"$work/overhead.$1.txt") runs"; }
   ratio_a="$(calc "$(median_ms mmtest-run) / $(median_ms timeout)")"
   ratio_a_p10="$(calc "$(p10_ms mmtest-run) / $(p10_ms timeout)")"
   ratio_a_cpu="$(calc "$(cat "$work/overhead.mmtest-run.cpu") / $(cat "$work/overhead.timeout.cpu")")"
+  ratio_a_paired="$(median_of "$work/overhead.ratio.txt")"
   row a '`/bin/true`' "$(ms "$(median_ms true)")" "$(overhead_detail true)" '' ''
   row a '`timeout 60 /bin/true`' "$(ms "$(median_ms timeout)")" "$(overhead_detail timeout)" '' ''
   row a '`mmtest-run --no-measurements -- /bin/true`' "$(ms "$(median_ms mmtest-run)")" "$(overhead_detail mmtest-run)" '' ''
   row a '`mmtest-run --version` (start-up alone)' "$(ms "$(median_ms mmtest-run-version)")" "$(overhead_detail mmtest-run-version)" '' ''
   row a 'ratio mmtest-run / timeout' "$(fmt '%.2fx' "$ratio_a")" \
-    "$(fmt '%.2fx' "$ratio_a_p10") at p10; $(fmt '%.2fx' "$ratio_a_cpu") in CPU time" '≤ 1.2x' "$(verdict "$ratio_a <= 1.2")"
+    "$(fmt '%.2fx' "$ratio_a_p10") at p10; $(fmt '%.2fx' "$ratio_a_paired") median of the rounds' ratios; $(fmt '%.2fx' "$ratio_a_cpu") in CPU time" \
+    '≤ 1.2x' "$(verdict "$ratio_a <= 1.2")"
 fi
 
 # ---- (b) CPU-bound slowdown under sampling ---------------------------------------------------------
@@ -339,6 +352,7 @@ Command: \`$invocation\`, $started_at.
 Machine: $cpus CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), \
 $(free -h | awk '/^Mem:/ { print $2 }') RAM, Linux $(uname -r). Load average (1, 5, 15 min): $load_before before, $load_after after.
 Launcher: $("$launcher" --version 2>&1 | head -n 1), $(jq -r '.limit_mode' "$probe") mode ($(jq -r '.limit_mode_reason' "$probe")).
+Test TMPDIRs made in: $tmpdir_in_use ($(findmnt -n -o FSTYPE,OPTIONS -T "$tmpdir_in_use" 2>/dev/null | head -n 1 | sed 's/  */, mounted /' || echo '?')).
 
 | | Measurement | Median | Detail | Target | Verdict |
 |---|---|---|---|---|---|
