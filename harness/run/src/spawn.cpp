@@ -36,60 +36,16 @@ std::expected<std::string, ResolveError> check_candidate(const std::string& path
   return path;
 }
 
-// What the child leaves for the parent when a step fails; the parent maps step to its text.
-// Step numbers: 0 setpgid, 1 prctl, 2 sigprocmask, 3 cgroup, 4 execve, 5+i rlimit i.
-enum Step { kSetpgid = 0, kPdeathsig, kSigmask, kCgroup, kExec, kFirstLimit };
+// What the child reports through the pipe when a step fails; the parent maps step to its text.
 struct ChildFailure {
-  int step = -1;  // -1: the child reached execve and it succeeded
-  int error = 0;
+  int step;
+  int error;
 };
 
-// Everything the child reads, prepared by the parent: after vfork the child may not allocate.
-struct ChildPlan {
-  const char* executable;
-  char* const* argv;
-  char* const* envp;
-  const ResourceLimit* limits;
-  std::size_t limit_count;
-  const char* oom_score_text;
-  std::size_t oom_score_length;
-  int cgroup_procs_fd;
-  pid_t parent;
-};
-
-// The child of vfork: it runs in the parent's memory while the parent is suspended, until
-// execve succeeds or it exits. So: raw async-signal-safe calls, no allocation, no return; a failed
-// step is written into the parent's ChildFailure, read once the parent resumes.
-[[noreturn, gnu::noinline]] void run_child(const ChildPlan& plan, volatile ChildFailure& failure) {
-  const auto fail = [&failure](int step) {
-    failure.error = errno;
-    failure.step = step;
-    ::_exit(exit_code::kNotFound);
-  };
-  if (::setpgid(0, 0) != 0) fail(kSetpgid);
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(kPdeathsig);
-  if (::getppid() != plan.parent) ::_exit(exit_code::kUsage);  // the launcher died before prctl took hold
-  // Dispositions are the child's own (vfork shares memory, not the signal table).
-  struct sigaction default_action{};
-  default_action.sa_handler = SIG_DFL;
-  for (int signal_number = 1; signal_number < NSIG; ++signal_number) ::sigaction(signal_number, &default_action, nullptr);
-  sigset_t empty;
-  ::sigemptyset(&empty);
-  if (::sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) fail(kSigmask);
-  // Best effort: a kernel that refuses it still runs the test; the limit that matters is ours.
-  const int oom_fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (oom_fd >= 0) {
-    [[maybe_unused]] const ssize_t ignored = ::write(oom_fd, plan.oom_score_text, plan.oom_score_length);
-    ::close(oom_fd);
-  }
-  for (std::size_t i = 0; i < plan.limit_count; ++i) {
-    const rlimit value{plan.limits[i].soft, plan.limits[i].hard};
-    if (::setrlimit(plan.limits[i].resource, &value) != 0) fail(kFirstLimit + static_cast<int>(i));
-  }
-  if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1) fail(kCgroup);
-  ::execve(plan.executable, plan.argv, plan.envp);
-  fail(kExec);
-  ::_exit(exit_code::kNotFound);  // not reached: fail() exits
+void report_and_exit(int pipe_fd, int step) {
+  const ChildFailure failure{step, errno};
+  [[maybe_unused]] const ssize_t ignored = ::write(pipe_fd, &failure, sizeof failure);
+  ::_exit(exit_code::kNotFound);
 }
 
 }  // namespace
@@ -116,6 +72,7 @@ std::expected<std::string, ResolveError> resolve_executable(const std::string& c
 }
 
 std::expected<Child, SpawnError> spawn_child(const SpawnRequest& request) {
+  // Everything the child needs is prepared here: after fork it may not allocate.
   std::vector<char*> argv;
   for (const std::string& argument : request.argv) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
@@ -123,49 +80,71 @@ std::expected<Child, SpawnError> spawn_child(const SpawnRequest& request) {
   for (const std::string& variable : request.environment) envp.push_back(const_cast<char*>(variable.c_str()));
   envp.push_back(nullptr);
   const std::string oom_score_text = std::to_string(request.oom_score_adj);
-  const ChildPlan plan{.executable = request.executable.c_str(),
-                       .argv = argv.data(),
-                       .envp = envp.data(),
-                       .limits = request.limits.data(),
-                       .limit_count = request.limits.size(),
-                       .oom_score_text = oom_score_text.c_str(),
-                       .oom_score_length = oom_score_text.size(),
-                       .cgroup_procs_fd = request.cgroup_procs_fd,
-                       .parent = ::getpid()};
 
-  // vfork, not fork: fork copied the launcher's page tables and turned its pages copy-on-write;
-  // the test started about 0.2 ms later (docs/performance.md, the launcher's start-up). The
-  // parent resumes once execve has succeeded or the child has exited, so no pipe is needed to
-  // learn which. Every signal is blocked meanwhile: the launcher installs no handlers, but none
-  // may run on the shared stack; the child restores an empty mask itself.
-  sigset_t all;
-  sigset_t previous;
-  ::sigfillset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, &previous);
-  // volatile: written by the child, in this frame, behind the compiler's back.
-  volatile ChildFailure failure;
-  const pid_t pid = ::vfork();
-  if (pid == 0) run_child(plan, failure);
-  const int fork_error = errno;
-  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-  if (pid < 0) return std::unexpected(SpawnError{exit_code::kUsage, system_error_message("vfork()", fork_error)});
+  // Step numbers the child may report: 0 setpgid, 1 prctl, 2 sigprocmask, 3 cgroup, 4 execve, 5+i rlimit i.
+  enum Step { kSetpgid = 0, kPdeathsig, kSigmask, kCgroup, kExec, kFirstLimit };
+  std::vector<std::string> step_text = {
+      "setpgid(0, 0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)", "sigprocmask(SIG_SETMASK, {})",
+      "write(cgroup.procs, 0)", fmt::format("execve({})", request.executable)};
+  for (const ResourceLimit& limit : request.limits) step_text.push_back(fmt::format("setrlimit({})", describe(limit)));
 
-  if (failure.step >= 0) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return std::unexpected(SpawnError{exit_code::kUsage, system_error_message("pipe2(O_CLOEXEC)")});
+  }
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+
+  const pid_t parent = ::getpid();
+  // fork, not vfork, although vfork starts the test about 0.1 ms sooner: a vfork child execs from
+  // the launcher's own memory, and the kernel keeps that memory's peak as the child's ru_maxrss,
+  // which is the peak mmtest reports for a test that ends before the first sample. /bin/true read
+  // 1.5 MiB instead of 0.9, and a cmake -P script 51 MiB under a sanitized launcher.
+  const pid_t pid = ::fork();
+  if (pid < 0) return std::unexpected(SpawnError{exit_code::kUsage, system_error_message("fork()")});
+
+  if (pid == 0) {
+    // Child: async-signal-safe calls only.
+    const int report = write_end.get();
+    if (::setpgid(0, 0) != 0) report_and_exit(report, kSetpgid);
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) report_and_exit(report, kPdeathsig);
+    if (::getppid() != parent) ::_exit(exit_code::kUsage);  // the launcher died before prctl took hold
+    struct sigaction default_action{};
+    default_action.sa_handler = SIG_DFL;
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) ::sigaction(signal_number, &default_action, nullptr);
+    sigset_t empty;
+    ::sigemptyset(&empty);
+    if (::sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) report_and_exit(report, kSigmask);
+    // Best effort: a kernel that refuses it still runs the test; the limit that matters is ours.
+    const int oom_fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom_fd >= 0) {
+      [[maybe_unused]] const ssize_t ignored = ::write(oom_fd, oom_score_text.data(), oom_score_text.size());
+      ::close(oom_fd);
+    }
+    for (std::size_t i = 0; i < request.limits.size(); ++i) {
+      const rlimit value{request.limits[i].soft, request.limits[i].hard};
+      if (::setrlimit(request.limits[i].resource, &value) != 0) report_and_exit(report, kFirstLimit + static_cast<int>(i));
+    }
+    if (request.cgroup_procs_fd >= 0 && ::write(request.cgroup_procs_fd, "0", 1) != 1) report_and_exit(report, kCgroup);
+    ::execve(request.executable.c_str(), argv.data(), envp.data());
+    report_and_exit(report, kExec);
+  }
+
+  // Parent.
+  ::setpgid(pid, pid);  // also here, so the group exists whichever side runs first
+  write_end.reset();
+  ChildFailure failure{};
+  ssize_t got;
+  do {
+    got = ::read(read_end.get(), &failure, sizeof failure);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof failure)) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    std::string step;
-    switch (failure.step) {
-      case kSetpgid: step = "setpgid(0, 0)"; break;
-      case kPdeathsig: step = "prctl(PR_SET_PDEATHSIG, SIGKILL)"; break;
-      case kSigmask: step = "sigprocmask(SIG_SETMASK, {})"; break;
-      case kCgroup: step = "write(cgroup.procs, 0)"; break;
-      case kExec: step = fmt::format("execve({})", request.executable); break;
-      default: {
-        const auto limit = static_cast<std::size_t>(failure.step - kFirstLimit);
-        step = limit < request.limits.size() ? fmt::format("setrlimit({})", describe(request.limits[limit])) : "starting the test";
-      }
-    }
+    const std::string& step = failure.step >= 0 && static_cast<std::size_t>(failure.step) < step_text.size()
+                                  ? step_text[static_cast<std::size_t>(failure.step)]
+                                  : step_text.front();
     int code = exit_code::kUsage;
     if (failure.step == kExec) code = failure.error == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable;
     return std::unexpected(SpawnError{code, system_error_message(step, failure.error)});

@@ -38,11 +38,10 @@ struct Child {
   UniqueFd pidfd;
 };
 
-// Starts the test with vfork and execve. The child gets its own process group,
-// PR_SET_PDEATHSIG(SIGKILL), a high oom_score_adj, the rlimits, an empty signal mask and default
-// signal dispositions. Until execve the child makes only async-signal-safe calls and allocates
-// nothing; a failure before or in execve is left in the parent's memory (vfork shares it), so the
-// returned error names the exact step.
+// Forks and execs the test. The child gets its own process group, PR_SET_PDEATHSIG(SIGKILL), a
+// high oom_score_adj, the rlimits, an empty signal mask and default signal dispositions. After
+// fork the child only makes async-signal-safe calls; a failure before or in execve reaches the
+// parent through a close-on-exec pipe, so the returned error names the exact step.
 std::expected<Child, SpawnError> spawn_child(const SpawnRequest& request);
 
 }  // namespace mmtest::run
