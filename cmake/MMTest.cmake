@@ -116,7 +116,9 @@ Commands
     Further CTest test properties, in pairs, as for :command:`set_tests_properties`. The
     properties this command manages (``RESOURCE_GROUPS TIMEOUT LABELS ENVIRONMENT
     WORKING_DIRECTORY WILL_FAIL PROCESSORS``) are refused: use the keywords. ``COST`` and
-    ``RUN_SERIAL`` may be overridden.
+    ``RUN_SERIAL`` may be overridden. A name that is no CTest test property but close to a
+    keyword or to one (``MEMROY``, ``FIXTURES_REQUIRD``) gets an ``AUTHOR_WARNING``: CTest would
+    take it as a property of that name.
 
   The test's result record is written to ``<MMTEST_RESULTS_DIR>/<file>.json``, where
   ``<file>`` is the name with characters outside ``[A-Za-z0-9._-]`` replaced by ``_`` plus, when
@@ -243,7 +245,9 @@ Variables
 .. variable:: MMTEST_NO_KEYWORD_WARNINGS
 
   When true, no warning for ``COMMAND`` or ``EXTRA_ARGS`` arguments that look like misspelled
-  keywords. A normal variable (for a directory and those below) or a cache variable. Default off.
+  keywords, nor for ``PROPERTIES`` names that are no CTest test property and look like a
+  misspelled keyword or CTest property. A normal variable (for a directory and those below) or a
+  cache variable. Default off.
 
 .. variable:: MMTEST_RUN
 
@@ -350,6 +354,13 @@ macro(_mm_constants)
   set(_MM_CTEST_MARGIN_SECONDS 10)     # CTest's TIMEOUT = launcher timeout + grace + this
   set(_MM_MANAGED_PROPERTIES RESOURCE_GROUPS TIMEOUT LABELS ENVIRONMENT WORKING_DIRECTORY WILL_FAIL PROCESSORS)
   set(_MM_MANAGED_LAUNCHER_OPTIONS --name --memory --timeout --grace --result)
+  # CTest's own test properties, CMake 3.25 to 3.31: a PROPERTIES name among them is what it
+  # says; an upper-case name that is none of them may be a misspelling (_mm_check_properties).
+  set(_MM_CTEST_TEST_PROPERTIES ATTACHED_FILES ATTACHED_FILES_ON_FAIL COST DEPENDS DISABLED ENVIRONMENT
+    ENVIRONMENT_MODIFICATION FAIL_REGULAR_EXPRESSION FIXTURES_CLEANUP FIXTURES_REQUIRED FIXTURES_SETUP
+    GENERATED_RESOURCE_SPEC_FILE LABELS MEASUREMENT PASS_REGULAR_EXPRESSION PROCESSOR_AFFINITY PROCESSORS
+    REQUIRED_FILES RESOURCE_GROUPS RESOURCE_LOCK RUN_SERIAL SKIP_REGULAR_EXPRESSION SKIP_RETURN_CODE TIMEOUT
+    TIMEOUT_AFTER_MATCH TIMEOUT_SIGNAL_GRACE_PERIOD TIMEOUT_SIGNAL_NAME WILL_FAIL WORKING_DIRECTORY)
   # Each command's keywords, as its cmake_parse_arguments() lists them, for the hints about
   # misspelled ones (tests/cmake/check-keywords.cmake keeps the three copies equal).
   set(_MM_KEYWORDS_add_mm_test ALLOW_LEAKS WILL_FAIL PIN_CPUS NO_CALIBRATION NAME MEMORY TIMEOUT
@@ -768,7 +779,10 @@ function(_mm_check_environment caller entries)
   endforeach()
 endfunction()
 
-# _mm_check_properties(<caller> <pairs>): name/value pairs, none of the managed ones.
+# _mm_check_properties(<caller> <pairs>): name/value pairs, none of the managed ones. CTest takes
+# any name as a test property, so `PROPERTIES COST 2 MEMROY 1G` would set a property MEMROY and
+# leave the test at the default MEMORY without a word: an upper-case name that is no CTest test
+# property but close to one of the command's keywords or to a CTest property gets a warning.
 function(_mm_check_properties caller pairs)
   list(LENGTH pairs count)
   math(EXPR odd "${count} % 2")
@@ -783,6 +797,19 @@ function(_mm_check_properties caller pairs)
       endif()
       if(item IN_LIST _MM_MANAGED_PROPERTIES)
         _mm_managed_property_error("${caller}" "${item}")
+      endif()
+      if(NOT MMTEST_NO_KEYWORD_WARNINGS AND item MATCHES "^[A-Z][A-Z_]+$" AND NOT item IN_LIST _MM_CTEST_TEST_PROPERTIES)
+        _mm_keyword_like("${caller}" "${item}" like)
+        set(what "the keyword")
+        if(NOT like)
+          _mm_nearest("${item}" "${_MM_CTEST_TEST_PROPERTIES}" like)
+          set(what "the CTest test property")
+        endif()
+        if(like)
+          message(AUTHOR_WARNING "${caller}: PROPERTIES name '${item}' is no CTest test property and looks like a "
+            "misspelling of ${what} ${like}; the test gets a property named ${item}. If that is meant, set "
+            "MMTEST_NO_KEYWORD_WARNINGS to ON")
+        endif()
       endif()
       set(is_name FALSE)
     else()

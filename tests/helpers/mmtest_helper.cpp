@@ -30,6 +30,9 @@
 //   fork-many --count K [--hold]
 //       Fork K children that sleep forever. The parent then sleeps forever too (it would reap
 //       them); --hold is accepted for symmetry. A failed fork() is reported and ends the forking.
+//   threads --count K
+//       Start K threads that sleep forever, then sleep forever too. A thread that cannot be
+//       started (EAGAIN under a pids.max that counts threads) is reported and ends the starting.
 //   flood --bytes N [--binary]
 //       Write N bytes of a deterministic pattern to stdout (see flood_byte()) and exit 0.
 //   exit --code N              Exit with status N.
@@ -76,6 +79,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -432,6 +436,22 @@ int fork_many(Args& args, const Common& common) {
   sleep_forever();
 }
 
+int threads(Args& args, const Common& common) {
+  const auto count = args.required_integer("--count");
+  args.reject_unused();
+  std::vector<std::thread> started;
+  for (long long i = 0; i < count; ++i) {
+    try {
+      started.emplace_back([] { sleep_forever(); });
+    } catch (const std::system_error& error) {
+      std::fprintf(stderr, "mmtest_helper: thread #%lld: %s\n", i + 1, error.what());
+      break;
+    }
+  }
+  common.ready();
+  sleep_forever();
+}
+
 int flood(Args& args, const Common& common) {
   const auto total = static_cast<std::size_t>(args.required_integer("--bytes"));
   const bool binary = args.flag("--binary");
@@ -606,6 +626,7 @@ int main(int argc, char** argv) {
       {"daemonize", daemonize},
       {"spawn-sleeper", spawn_sleeper},
       {"fork-many", fork_many},
+      {"threads", threads},
       {"flood", flood},
       {"exit", exit_with},
       {"kill-self", kill_self},

@@ -247,6 +247,35 @@ TEST(Classify, a_refused_fork_in_cgroup_mode_is_a_process_limit_stop_that_says_s
   EXPECT_CONTAINS(*classify(run, options).diagnosis, "refused 5 forks;");
 }
 
+// pids.max counts threads: one process with many threads reaches it without any fork loop.
+TEST(Classify, a_refusal_below_the_process_cap_in_cgroup_mode_blames_threads) {
+  Supervision run = killed_by(SIGKILL);
+  run.stop_reason = StopReason::process_limit;
+  run.processes_at_stop = 1;
+  run.tasks_at_stop = 16;
+  run.forks_refused = 1;
+  Options options = options_named("pool");
+  options.max_processes = 16;
+  const Verdict verdict = classify(run, options);
+  EXPECT_EQ(verdict.outcome, Outcome::process_limit);
+  EXPECT_EQ(reported_exit_status(verdict), 122);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_EQ(*verdict.diagnosis,
+            "mmtest: pool killed: 16 tasks (1 process with its threads) reached the limit of 16 (--max-processes); in "
+            "cgroup mode pids.max counts threads too and refused 1 new thread or process; raise the limit for a test "
+            "with many threads");
+  // pids.current could not be read; several processes; several refusals.
+  run.tasks_at_stop.reset();
+  run.processes_at_stop = 3;
+  run.forks_refused = 4;
+  EXPECT_CONTAINS(*classify(run, options).diagnosis,
+                  "killed: 3 processes with their threads reached the limit of 16 (--max-processes); in cgroup mode "
+                  "pids.max counts threads too and refused 4 new threads or processes;");
+  // At the cap, the refusal is a fork loop's, as before.
+  run.processes_at_stop = 16;
+  EXPECT_CONTAINS(*classify(run, options).diagnosis, "16 processes reached the limit of 16 (--max-processes): cgroup pids.max refused 4 forks");
+}
+
 TEST(Classify, process_limit_stop_exits_122_naming_count_and_limit) {
   Supervision run = killed_by(SIGTERM);
   run.stop_reason = StopReason::process_limit;

@@ -126,6 +126,13 @@ std::set<std::string> real_diagnoses() {
     Options options = named("forker", "./forker");
     options.max_processes = 64;
     add(classify(run, options));
+    // ...and pids.max reached by threads, not processes
+    Supervision threads;
+    threads.stop_reason = StopReason::process_limit;
+    threads.processes_at_stop = 1;
+    threads.tasks_at_stop = 1024;
+    threads.forks_refused = 1;
+    add(classify(threads, named("pool", "./pool")));
   }
   {  // signals
     Supervision run;

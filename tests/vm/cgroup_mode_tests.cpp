@@ -237,6 +237,27 @@ TEST_F(CgroupMode, PidsMaxStopsAForkBomb) {
               record.value("max_processes_seen", 0));
 }
 
+// pids.max counts threads: one process starting threads reaches a cap of 16 processes. The stop
+// must not be told as a fork loop.
+TEST_F(CgroupMode, PidsMaxReachedByThreadsIsBlamedOnThreads) {
+  const auto record_path = dir_ / "threads.json";
+  const auto command = helper("threads", {"--count", "40"});
+  const auto result = run_under(
+      delegated_, {"--name", "pool", "--max-processes", "16", "--timeout", "60", "--grace", "1", "--result", record_path.string()},
+      command);
+  EXPECT_TRUE(result.status.exited_with(122)) << describe(result.status) << "\n" << result.err;
+  match_diagnosis(result,
+                  R"(mmtest: pool killed: (1[0-9]) tasks \(1 process with its threads\) reached the limit of 16 )"
+                  R"(\(--max-processes\); in cgroup mode pids\.max counts threads too and refused ([0-9]+) new threads? or )"
+                  R"(process(es)?; raise the limit for a test with many threads)");
+  expect_no_survivors();
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "pool", command);
+  EXPECT_EQ(record["outcome"], "process-limit");
+  EXPECT_EQ(record["limit_mode"], "cgroup");
+  EXPECT_EQ(record.value("max_processes_seen", 0), 1) << "threads were counted as processes";
+}
+
 TEST_F(CgroupMode, CgroupKillLeavesNothingBehind) {
   // A setsid grandchild that ignores SIGTERM, left behind by a test that passed...
   const auto leaked = run_under(delegated_, {"--name", "leak", "--grace", "1"}, helper("daemonize"));

@@ -195,6 +195,15 @@ std::uint64_t CgroupLeaf::forks_refused() const {
   return parse_pids_events_max(read_small_file((path_ / "pids.events").string()).text);
 }
 
+std::optional<std::uint64_t> CgroupLeaf::tasks() const {
+  const FileText text = read_small_file((path_ / "pids.current").string());
+  std::uint64_t value = 0;
+  const char* begin = text.text.data();
+  const char* end = begin + text.text.size();
+  if (!text.ok || std::from_chars(begin, end, value).ec != std::errc{}) return std::nullopt;
+  return value;
+}
+
 std::optional<std::string> CgroupLeaf::remove() {
   if (path_.empty()) return std::nullopt;
   const std::filesystem::path path = std::exchange(path_, {});

@@ -237,6 +237,7 @@ void Supervisor::sample() {
       result_.memory_at_stop_bytes = tree.rss_bytes;
       result_.processes_at_stop = tree.live.size();
       result_.forks_refused = forks_refused;
+      if (forks_refused > 0) result_.tasks_at_stop = setup_.cgroup->tasks();
     }
     phase_ = Phase::killing;
     kill_started_ = now;

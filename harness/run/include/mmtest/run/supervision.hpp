@@ -40,6 +40,9 @@ struct Supervision {
   // ended at memory.max), and pids.events max (forks pids.max refused).
   std::optional<std::uint64_t> cgroup_oom_kills;
   std::uint64_t forks_refused = 0;
+  // Cgroup mode, process-limit stops: pids.current (processes and their threads) when the
+  // refusal was seen. pids.max counts threads, so it can be reached with few processes.
+  std::optional<std::uint64_t> tasks_at_stop;
 
   std::vector<LeakedProcess> leaked;             // alive when the main process exited
   std::size_t processes_needing_sigkill = 0;     // survived SIGTERM and the grace period
