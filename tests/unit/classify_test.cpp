@@ -264,16 +264,24 @@ TEST(Classify, a_refusal_below_the_process_cap_in_cgroup_mode_blames_threads) {
             "mmtest: pool killed: 16 tasks (1 process with its threads) reached the limit of 16 (--max-processes); in "
             "cgroup mode pids.max counts threads too and refused 1 new thread or process; raise the limit for a test "
             "with many threads");
-  // pids.current could not be read; several processes; several refusals.
-  run.tasks_at_stop.reset();
+  // Several processes, several refusals.
   run.processes_at_stop = 3;
+  run.tasks_at_stop = 16;
   run.forks_refused = 4;
   EXPECT_CONTAINS(*classify(run, options).diagnosis,
-                  "killed: 3 processes with their threads reached the limit of 16 (--max-processes); in cgroup mode "
-                  "pids.max counts threads too and refused 4 new threads or processes;");
-  // At the cap, the refusal is a fork loop's, as before.
-  run.processes_at_stop = 16;
-  EXPECT_CONTAINS(*classify(run, options).diagnosis, "16 processes reached the limit of 16 (--max-processes): cgroup pids.max refused 4 forks");
+                  "killed: 16 tasks (3 processes with their threads) reached the limit of 16 (--max-processes); in "
+                  "cgroup mode pids.max counts threads too and refused 4 new threads or processes;");
+  // As many processes as tasks (a fork loop), or tasks unknown (the tree ended before the stop
+  // was seen): the fork-loop diagnosis, as before.
+  for (const std::optional<std::uint64_t> tasks : {std::optional<std::uint64_t>{16}, std::optional<std::uint64_t>{}}) {
+    run.tasks_at_stop = tasks;
+    run.processes_at_stop = 16;
+    EXPECT_CONTAINS(*classify(run, options).diagnosis,
+                    "16 processes reached the limit of 16 (--max-processes): cgroup pids.max refused 4 forks");
+  }
+  run.tasks_at_stop.reset();
+  run.processes_at_stop = 3;
+  EXPECT_CONTAINS(*classify(run, options).diagnosis, "3 processes reached the limit of 16 (--max-processes): cgroup pids.max refused 4 forks");
 }
 
 TEST(Classify, process_limit_stop_exits_122_naming_count_and_limit) {

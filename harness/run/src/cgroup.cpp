@@ -6,6 +6,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <utility>
@@ -202,6 +203,12 @@ std::optional<std::uint64_t> CgroupLeaf::tasks() const {
   const char* end = begin + text.text.size();
   if (!text.ok || std::from_chars(begin, end, value).ec != std::errc{}) return std::nullopt;
   return value;
+}
+
+std::optional<std::size_t> CgroupLeaf::processes() const {
+  const FileText text = read_small_file((path_ / "cgroup.procs").string());
+  if (!text.ok) return std::nullopt;
+  return static_cast<std::size_t>(std::count(text.text.begin(), text.text.end(), '\n'));
 }
 
 std::optional<std::string> CgroupLeaf::remove() {

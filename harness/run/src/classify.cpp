@@ -124,7 +124,8 @@ Verdict classify(const Supervision& run, const Options& options) {
     case StopReason::process_limit:
       verdict.outcome = Outcome::process_limit;
       verdict.exit_code = exit_code::kProcessLimit;
-      if (run.forks_refused > 0 && run.processes_at_stop < options.max_processes) {
+      if (run.forks_refused > 0 && run.tasks_at_stop && *run.tasks_at_stop > run.processes_at_stop &&
+          run.processes_at_stop < options.max_processes) {
         // pids.max counts threads: with fewer processes than the cap, threads filled the rest.
         const std::string with_threads =
             fmt::format("{} with {} threads", processes(run.processes_at_stop), run.processes_at_stop == 1 ? "its" : "their");

@@ -237,7 +237,12 @@ void Supervisor::sample() {
       result_.memory_at_stop_bytes = tree.rss_bytes;
       result_.processes_at_stop = tree.live.size();
       result_.forks_refused = forks_refused;
-      if (forks_refused > 0) result_.tasks_at_stop = setup_.cgroup->tasks();
+      if (forks_refused > 0) {
+        // Read together once the cap is reached (no task can be added any more): the tree walk
+        // above may predate the last forks of a fork loop.
+        result_.tasks_at_stop = setup_.cgroup->tasks();
+        if (const auto in_cgroup = setup_.cgroup->processes()) result_.processes_at_stop = *in_cgroup;
+      }
     }
     phase_ = Phase::killing;
     kill_started_ = now;

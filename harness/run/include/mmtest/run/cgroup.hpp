@@ -71,6 +71,7 @@ class CgroupLeaf {
   MemoryEvents memory_events() const;
   std::uint64_t forks_refused() const;                      // pids.events "max"
   std::optional<std::uint64_t> tasks() const;               // pids.current: processes and threads
+  std::optional<std::size_t> processes() const;             // lines of cgroup.procs
   bool kill_all() const;                                    // cgroup.kill (Linux >= 5.14)
   // Removes the directory now (its processes must be gone); the error names the call and errno.
   // The destructor removes it too, silently, if this was not called.

@@ -41,7 +41,8 @@ struct Supervision {
   std::optional<std::uint64_t> cgroup_oom_kills;
   std::uint64_t forks_refused = 0;
   // Cgroup mode, process-limit stops: pids.current (processes and their threads) when the
-  // refusal was seen. pids.max counts threads, so it can be reached with few processes.
+  // refusal was seen, with processes_at_stop then counted from cgroup.procs. pids.max counts
+  // threads, so it can be reached with few processes.
   std::optional<std::uint64_t> tasks_at_stop;
 
   std::vector<LeakedProcess> leaked;             // alive when the main process exited
