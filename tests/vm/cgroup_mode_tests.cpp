@@ -258,6 +258,36 @@ TEST_F(CgroupMode, PidsMaxReachedByThreadsIsBlamedOnThreads) {
   EXPECT_EQ(record.value("max_processes_seen", 0), 1) << "threads were counted as processes";
 }
 
+// A launcher killed with SIGKILL cannot remove its leaf, and the setsid grandchild of its test
+// (which the main process's death signal does not reach) lives on in it. The next launcher under
+// the same parent kills what is left there, removes the leaf and says so in a warning.
+TEST_F(CgroupMode, TheNextLauncherRemovesTheLeafOfAKilledOneAndWhatLivesInIt) {
+  ReadyFifo ready(dir_ / "ready");
+  Process killed = Process::start(launcher({"--name", "victim"}, helper("daemonize", {"--hold", "--ready", ready.path().string()})),
+                                  {.env = {{"MMTEST_CGROUP_PARENT", delegated_.string()}}});
+  ASSERT_TRUE(killed.wait_ready(ready.fd(), kConditionTimeout)) << "the helper never got ready";
+  const fs::path stale = delegated_ / ("mmtest-" + std::to_string(killed.pid()));
+  ASSERT_TRUE(fs::exists(stale)) << stale;
+  ::kill(killed.pid(), SIGKILL);
+  EXPECT_TRUE(killed.finish().status.killed_by(SIGKILL));
+  // The launcher is gone; its leaf and the grandchild in it are not.
+  ASSERT_TRUE(fs::exists(stale)) << "the kernel removed the leaf itself?";
+  ASSERT_TRUE(eventually([&] { return pids_with_tag(tag_).size() == 1; })) << describe_processes(pids_with_tag(tag_));
+  EXPECT_EQ(read_file(stale / "cgroup.procs"), std::to_string(pids_with_tag(tag_).front()) + "\n");
+
+  const auto next = run_under(delegated_, {"--name", "next"}, {"/bin/true"});
+  EXPECT_TRUE(next.status.exited_with(0)) << describe(next.status) << "\n" << next.err;
+  EXPECT_EQ(warnings(next), std::vector<std::string>{"mmtest: warning: next: removed " + stale.string() +
+                                                       ", left by a launcher that was killed, and killed the 1 process still in it"})
+      << next.err;
+  EXPECT_FALSE(fs::exists(stale)) << stale << " is still there";
+  EXPECT_TRUE(pids_with_tag(tag_).empty()) << describe_processes(pids_with_tag(tag_));
+  // A second run finds nothing left to remove.
+  const auto third = run_under(delegated_, {"--name", "third"}, {"/bin/true"});
+  EXPECT_TRUE(third.status.exited_with(0)) << describe(third.status) << "\n" << third.err;
+  EXPECT_TRUE(warnings(third).empty()) << third.err;
+}
+
 TEST_F(CgroupMode, CgroupKillLeavesNothingBehind) {
   // A setsid grandchild that ignores SIGTERM, left behind by a test that passed...
   const auto leaked = run_under(delegated_, {"--name", "leak", "--grace", "1"}, helper("daemonize"));

@@ -1,6 +1,7 @@
 #include "mmtest/run/cgroup.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -148,6 +149,38 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
     return std::unexpected(fmt::format("{} is not delegated to this user (not writable)", parent.string()));
   }
   return parent;
+}
+
+std::vector<std::string> remove_stale_leaves(const std::filesystem::path& parent, pid_t self) {
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, error)) {
+    const std::string name = entry.path().filename().string();
+    pid_t pid = 0;
+    const char* digits = name.c_str() + std::string_view("mmtest-").size();
+    const char* end = name.c_str() + name.size();
+    if (!name.starts_with("mmtest-") || std::from_chars(digits, end, pid).ptr != end || pid <= 0) continue;
+    // Any live process of that pid may be its launcher (under whatever name it was started):
+    // never touched. A reused pid leaves a stale leaf for later; one reused by this very launcher
+    // would stand in the way of its own leaf.
+    if (pid != self && (::kill(pid, 0) == 0 || errno == EPERM)) continue;
+    const std::filesystem::path leaf = entry.path();
+    const auto processes = std::ranges::count(read_small_file((leaf / "cgroup.procs").string()).text, '\n');
+    if (processes > 0) {
+      [[maybe_unused]] const auto killed = write_file(leaf / "cgroup.kill", "1");
+      // cgroup.kill returns before the processes are gone: rmdir succeeds once the leaf is empty.
+      for (int attempt = 0; attempt < 200 && ::rmdir(leaf.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(5000);
+    } else {
+      ::rmdir(leaf.c_str());
+    }
+    if (!std::filesystem::exists(leaf)) {
+      removed.push_back(processes > 0 ? fmt::format("removed {}, left by a launcher that was killed, and killed the {} "
+                                                    "process{} still in it",
+                                                    leaf.string(), processes, processes == 1 ? "" : "es")
+                                      : fmt::format("removed {}, left empty by a launcher that was killed", leaf.string()));
+    }
+  }
+  return removed;
 }
 
 std::expected<CgroupLeaf, std::string> CgroupLeaf::create(const std::filesystem::path& parent, std::string_view leaf_name,

@@ -212,6 +212,8 @@ int run(int argc, char** argv) {
   std::optional<CgroupLeaf> cgroup;
   UniqueFd cgroup_procs;
   if (mode->cgroup_parent) {
+    // Before creating its own leaf: one a killed launcher of the same pid left would be in the way.
+    for (std::string& removed : remove_stale_leaves(*mode->cgroup_parent, ::getpid())) setup_warnings.push_back(std::move(removed));
     auto leaf = CgroupLeaf::create(*mode->cgroup_parent, fmt::format("mmtest-{}", ::getpid()),
                                    {options.memory_limit_bytes, options.max_processes > 0 ? std::optional(options.max_processes) : std::nullopt});
     auto procs = leaf ? leaf->open_procs() : std::unexpected(leaf.error());
