@@ -151,6 +151,25 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
   return parent;
 }
 
+namespace {
+// The number a cgroup file such as memory.peak or pids.current holds; none if unreadable.
+std::optional<std::uint64_t> read_number(const std::filesystem::path& file) {
+  const FileText text = read_small_file(file.string());
+  std::uint64_t value = 0;
+  if (!text.ok || std::from_chars(text.text.data(), text.text.data() + text.text.size(), value).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The processes in a cgroup: one pid a line of its cgroup.procs; none if unreadable.
+std::optional<std::size_t> count_processes(const std::filesystem::path& cgroup) {
+  const FileText text = read_small_file((cgroup / "cgroup.procs").string());
+  if (!text.ok) return std::nullopt;
+  return static_cast<std::size_t>(std::ranges::count(text.text, '\n'));
+}
+}  // namespace
+
 std::vector<std::string> remove_stale_leaves(const std::filesystem::path& parent, pid_t self) {
   std::vector<std::string> removed;
   std::error_code error;
@@ -165,7 +184,7 @@ std::vector<std::string> remove_stale_leaves(const std::filesystem::path& parent
     // would stand in the way of its own leaf.
     if (pid != self && (::kill(pid, 0) == 0 || errno == EPERM)) continue;
     const std::filesystem::path leaf = entry.path();
-    const auto processes = std::ranges::count(read_small_file((leaf / "cgroup.procs").string()).text, '\n');
+    const std::size_t processes = count_processes(leaf).value_or(0);
     if (processes > 0) {
       [[maybe_unused]] const auto killed = write_file(leaf / "cgroup.kill", "1");
       // cgroup.kill returns before the processes are gone: rmdir succeeds once the leaf is empty.
@@ -212,14 +231,7 @@ std::expected<UniqueFd, std::string> CgroupLeaf::open_procs() const {
   return fd;
 }
 
-std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const {
-  const FileText peak = read_small_file((path_ / "memory.peak").string());
-  std::uint64_t value = 0;
-  if (!peak.ok || std::from_chars(peak.text.data(), peak.text.data() + peak.text.size(), value).ec != std::errc{}) {
-    return std::nullopt;
-  }
-  return value;
-}
+std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const { return read_number(path_ / "memory.peak"); }
 
 MemoryEvents CgroupLeaf::memory_events() const {
   return parse_memory_events(read_small_file((path_ / "memory.events").string()).text);
@@ -229,20 +241,9 @@ std::uint64_t CgroupLeaf::forks_refused() const {
   return parse_pids_events_max(read_small_file((path_ / "pids.events").string()).text);
 }
 
-std::optional<std::uint64_t> CgroupLeaf::tasks() const {
-  const FileText text = read_small_file((path_ / "pids.current").string());
-  std::uint64_t value = 0;
-  const char* begin = text.text.data();
-  const char* end = begin + text.text.size();
-  if (!text.ok || std::from_chars(begin, end, value).ec != std::errc{}) return std::nullopt;
-  return value;
-}
+std::optional<std::uint64_t> CgroupLeaf::tasks() const { return read_number(path_ / "pids.current"); }
 
-std::optional<std::size_t> CgroupLeaf::processes() const {
-  const FileText text = read_small_file((path_ / "cgroup.procs").string());
-  if (!text.ok) return std::nullopt;
-  return static_cast<std::size_t>(std::count(text.text.begin(), text.text.end(), '\n'));
-}
+std::optional<std::size_t> CgroupLeaf::processes() const { return count_processes(path_); }
 
 std::optional<std::string> CgroupLeaf::remove() {
   if (path_.empty()) return std::nullopt;

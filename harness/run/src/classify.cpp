@@ -127,13 +127,12 @@ Verdict classify(const Supervision& run, const Options& options) {
       if (run.forks_refused > 0 && run.tasks_at_stop && *run.tasks_at_stop > run.processes_at_stop &&
           run.processes_at_stop < options.max_processes) {
         // pids.max counts threads: with fewer processes than the cap, threads filled the rest.
-        const std::string with_threads =
-            fmt::format("{} with {} threads", processes(run.processes_at_stop), run.processes_at_stop == 1 ? "its" : "their");
-        const std::string who = run.tasks_at_stop ? fmt::format("{} tasks ({})", *run.tasks_at_stop, with_threads) : with_threads;
         verdict.diagnosis = fmt::format(
-            "mmtest: {} killed: {} reached the limit of {} (--max-processes); in cgroup mode pids.max counts threads "
-            "too and refused {} new thread{} or process{}; raise the limit for a test with many threads",
-            name, who, options.max_processes, run.forks_refused, run.forks_refused == 1 ? "" : "s",
+            "mmtest: {} killed: {} tasks ({} with {} threads) reached the limit of {} (--max-processes); in cgroup mode "
+            "pids.max counts threads too and refused {} new thread{} or process{}; raise the limit for a test with many "
+            "threads",
+            name, *run.tasks_at_stop, processes(run.processes_at_stop), run.processes_at_stop == 1 ? "its" : "their",
+            options.max_processes, run.forks_refused, run.forks_refused == 1 ? "" : "s",
             run.forks_refused == 1 ? "" : "es");
         return verdict;
       }

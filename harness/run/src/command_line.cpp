@@ -22,15 +22,14 @@ namespace {
 // Raw text of every option, validated after all of them are read so the errors can say exactly
 // which option and value were wrong.
 struct RawOptions {
-  std::string name;
-  std::optional<std::string> memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
+  std::optional<std::string> name, memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent;
   bool core = false, allow_leaks = false, keep_tmp = false, measurements = false, no_measurements = false, gtest = false,
        version = false, pin_cpus = false, help = false;
 };
 
 // One option: its long name, its field, and the line of --help that describes it. A flag has a
-// `flag` field; an option taking a value has a `value` field (or `name`, for --name).
+// `flag` field, an option taking a value a `value` field.
 struct OptionSpec {
   const char* name;
   std::optional<std::string> RawOptions::* value = nullptr;
@@ -40,7 +39,7 @@ struct OptionSpec {
 };
 
 constexpr std::array kOptions{
-    OptionSpec{"name", nullptr, nullptr, "Test name used in the diagnosis and the record (default: COMMAND's basename)", "NAME"},
+    OptionSpec{"name", &RawOptions::name, nullptr, "Test name used in the diagnosis and the record (default: COMMAND's basename)", "NAME"},
     OptionSpec{"memory", &RawOptions::memory, nullptr,
                "Memory budget of the whole process tree: 512M, 2G, 1.5GiB, bytes (default: CTest's allocation, else none)", "SIZE"},
     OptionSpec{"timeout", &RawOptions::timeout, nullptr, "Wall-clock limit in seconds, fractions allowed (default: none)", "SECONDS"},
@@ -154,7 +153,6 @@ std::expected<std::size_t, EarlyExit> read_options(std::span<const std::string> 
   // "+": stop at the first word that is no option; ":": report a missing value as ':'.
   opterr = 0;
   optind = 0;  // glibc: start afresh (this parser may run more than once in a process)
-  std::vector<bool> seen(kOptions.size(), false);
   while (true) {
     const int word = optind == 0 ? 1 : optind;  // the word this call reads
     int index = -1;
@@ -186,12 +184,9 @@ std::expected<std::size_t, EarlyExit> read_options(std::span<const std::string> 
       raw.*spec.flag = value;
       continue;
     }
-    if (seen[static_cast<std::size_t>(found)]) {
-      return std::unexpected(usage_error(fmt::format("{} given more than once", full_name)));
-    }
-    seen[static_cast<std::size_t>(found)] = true;
-    if (spec.value != nullptr) raw.*spec.value = optarg;
-    else raw.name = optarg;
+    std::optional<std::string>& value = raw.*spec.value;
+    if (value) return std::unexpected(usage_error(fmt::format("{} given more than once", full_name)));
+    value = optarg;
   }
   return static_cast<std::size_t>(optind - 1);
 }
@@ -248,7 +243,7 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
   if (options.command.empty() || options.command.front().empty()) {
     return std::unexpected(usage_error("missing COMMAND after '--'"));
   }
-  options.name = raw.name.empty() ? basename_of(options.command.front()) : raw.name;
+  options.name = raw.name.value_or("").empty() ? basename_of(options.command.front()) : *raw.name;
 
   constexpr std::string_view kSize = "a size like 512M or 2G";
   constexpr std::string_view kSeconds = "seconds like 30 or 0.5";

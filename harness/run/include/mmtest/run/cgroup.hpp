@@ -56,14 +56,15 @@ struct CgroupLimits {
   std::optional<std::uint64_t> pids_max;
 };
 
-// One test's leaf cgroup: memory.max, memory.swap.max=0, memory.oom.group=1 (the kernel kills the
-// whole tree together), pids.max. Removed again on destruction once its processes are gone.
 // Removes the test cgroups that launchers killed with SIGKILL left below `parent`: a leaf
-// "mmtest-<pid>" whose pid no process has (or this launcher's own pid). Their processes (a test's grandchildren, which
-// the death signal of its main process does not reach) are killed with cgroup.kill first. Returns
-// one line per leaf removed, for a warning; a leaf that cannot be removed is left alone.
+// "mmtest-<pid>" whose pid no process has (or this launcher's own pid). Their processes (a test's
+// grandchildren, which the death signal of its main process does not reach) are killed with
+// cgroup.kill first. Returns one line per leaf removed, for a warning; a leaf that cannot be
+// removed is left alone.
 std::vector<std::string> remove_stale_leaves(const std::filesystem::path& parent, pid_t self);
 
+// One test's leaf cgroup: memory.max, memory.swap.max=0, memory.oom.group=1 (the kernel kills the
+// whole tree together), pids.max. Removed again on destruction once its processes are gone.
 class CgroupLeaf {
  public:
   static std::expected<CgroupLeaf, std::string> create(const std::filesystem::path& parent, std::string_view leaf_name,
