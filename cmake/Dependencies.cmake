@@ -38,6 +38,13 @@ endif()
 # (prometheus-cpp's core and push libraries). Without prometheus-cpp the tool is built without
 # those two options, says so here in one line, and refuses them with one line when asked.
 find_package(SQLite3 REQUIRED)
+# CMake 4.3's FindSQLite3 names its target SQLite3::SQLite3 and warns at every use of the older
+# SQLite::SQLite3, the only name before it: use the new name where it exists.
+if(TARGET SQLite3::SQLite3)
+  set(MMTEST_SQLITE_TARGET SQLite3::SQLite3)
+else()
+  set(MMTEST_SQLITE_TARGET SQLite::SQLite3)
+endif()
 find_package(pugixml 1.11 REQUIRED CONFIG)
 if(MMTEST_BUILD_TESTS)
   find_package(prometheus-cpp REQUIRED CONFIG COMPONENTS core push)  # Debian 12 ships no version file

@@ -12,7 +12,7 @@ set(record_script "${fixture}/record-and-exec")
 if(CASE STREQUAL "launcher" AND CMAKE_VERSION VERSION_LESS 3.29)
   # The test's SKIP_REGULAR_EXPRESSION matches this line.
   message("mmtest-test-skipped: TEST_LAUNCHER needs CMake 3.29 or later, this is CMake ${CMAKE_VERSION} "
-    "(scripts/debian13-check runs this test on CMake 3.31)")
+    "(scripts/debian-check trixie and sid run this test on CMake 3.31 and 4.x)")
   return()
 endif()
 

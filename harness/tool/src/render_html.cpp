@@ -3,6 +3,7 @@
 // small script draws the timeline and the stacked memory from it, putting names into the page
 // only as text (textContent), never as markup.
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 #include <nlohmann/json.hpp>
 
 #include "mmtest/tool/output.hpp"

@@ -1,6 +1,7 @@
 // JUnit XML, written with pugixml: one <testsuite> per input folder, one <testcase> per test with
 // mmtest's figures as <property> elements (CTest's own JUnit carries none).
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 #include <pugixml.hpp>
 #include <sstream>
 

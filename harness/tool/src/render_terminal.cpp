@@ -1,6 +1,7 @@
 // The terminal summary: failures and their one-line causes first, then the tables, in 80 columns.
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 
 #include "mmtest/tool/output.hpp"
 #include "mmtest/tool/render.hpp"

@@ -1,6 +1,7 @@
 #include "mmtest/tool/report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 
 #include "mmtest/tool/commands.hpp"
 #include "mmtest/tool/output.hpp"
