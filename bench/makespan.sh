@@ -20,7 +20,7 @@
 #                      max(Σ MiB × s / budget, Σ s / CPU budget, longest test)
 #   --runs N           repetitions of each configuration; the report quotes medians (default 3)
 #   --no-second-run    skip the one mmtest run that keeps the records and cost data of the run
-#                      before (mmtest-plan then orders the tests by their measured durations)
+#                      before (`mmtest plan` then orders the tests by their measured durations)
 #   --search-orders    also simulate CTest's scheduling for all 8! orders of the heavy tests
 #                      (light tests after them) and print how the makespans spread (~1 min of CPU)
 #   --memory-scale F   multiply every test's MiB and the budget by F (e.g. 0.5 on a small machine)
@@ -256,7 +256,7 @@ for mode in mmtest mmtest-timeouts plain; do
   cmake --build "$work/$mode" >"$work/$mode.build.log" 2>&1 || { cat "$work/$mode.build.log" >&2; exit 1; }
 done
 # The order mmtest plans for a first run, as CTest will sort it: `ctest -N` runs the hook, whose
-# mmtest-plan writes each test's cost into CTest's cost file (read back, then deleted).
+# `mmtest plan` writes each test's cost into CTest's cost file (read back, then deleted).
 for mode in mmtest mmtest-timeouts; do
   rm -rf "$work/$mode/mmtest-results" "$work/$mode/Testing/Temporary/CTestCostData.txt"
   (cd "$work/$mode" && MMTEST_MEMORY_BUDGET="${budget_mib}M" MMTEST_CPU_BUDGET="$cpu_budget" ctest -N) >"$work/$mode.plan.log" 2>&1 ||
@@ -266,7 +266,7 @@ for mode in mmtest mmtest-timeouts; do
     >"$work/$mode.order.json"
   rm -f "$work/$mode/Testing/Temporary/CTestCostData.txt"
   jq -e 'length == 32' "$work/$mode.order.json" >/dev/null ||
-    fail "mmtest-plan gave $(jq length "$work/$mode.order.json") costs in $work/$mode, expected 32"
+    fail "mmtest plan gave $(jq length "$work/$mode.order.json") costs in $work/$mode, expected 32"
 done
 
 # ---- runs ---------------------------------------------------------------------------------------
@@ -478,10 +478,10 @@ less than half the budget held during $(fmt '%.2f s' "$(stat mmtest .below_half)
 between the first start and the last end; first test started $(fmt '%.0f ms' "$(calc "$(stat mmtest .head) * 1000")") \
 after \`ctest\` did; \`ctest\` exited $(fmt '%.0f ms' "$(calc "$(stat mmtest .tail) * 1000")") after the last test ended.
 - CTest's greedy first-fit simulated with the declared durations and no overhead: $(fmt '%.2f s' "$sim_cost") \
-($(times_bound "$sim_cost")) in the order mmtest-plan chose for a first run (durations: the label timeouts), so the measured run spent \
+($(times_bound "$sim_cost")) in the order mmtest plan chose for a first run (durations: the label timeouts), so the measured run spent \
 $(fmt '%.2f s' "$(calc "$mm_wall - $sim_cost")") over its simulation; $(fmt '%.2f s' "$sim_area") ($(times_bound "$sim_area")) \
 in decreasing MiB × duration; $(fmt '%.2f s' "$sim_declared") ($(times_bound "$sim_declared")) in declaration order; \
-$(fmt '%.2f s' "$sim_timeouts") ($(times_bound "$sim_timeouts")) in the order mmtest-plan chose with the declared timeouts.
+$(fmt '%.2f s' "$sim_timeouts") ($(times_bound "$sim_timeouts")) in the order mmtest plan chose with the declared timeouts.
 EOF
 jq -r 'def two: (. * 100 | round) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)";
   (map(.start) | min) as $t0

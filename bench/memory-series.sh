@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
-g++ -std=c++23 -O2 -I"${root}/harness/run/include" "${root}/bench/memory-series.cpp" \
+g++ -std=c++23 -O2 -I"${root}/harness/run/include" -I"${root}/harness/common/include" "${root}/bench/memory-series.cpp" \
   "${root}/harness/run/src/sampling.cpp" -o "${work}/memory-series"
 echo "\`bench/memory-series.sh\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in 1 2 3 4 5; do

@@ -30,7 +30,7 @@
 #                     one record per test: (1) the history already holds them (each later ctest),
 #                     (2) the history is empty (the first ctest after a run nobody reported);
 #                     and the `mmtest plan` command the hook runs, with and without --history
-#                     (mmtest-plan is the planner without history), on the same manifest
+#                     (without it: the durations of the last run's records alone), on the same manifest
 #
 # Needs bash, cmake/ctest >= 3.25, hyperfine, jq (for reading hyperfine's JSON). No python.
 set -euo pipefail
@@ -55,8 +55,7 @@ while [ $# -gt 0 ]; do
 done
 tool="${build_dir}/harness/run/mmtest"
 launcher="${build_dir}/harness/run/mmtest-run"
-planner="${build_dir}/harness/run/mmtest-plan"
-for program in "${tool}" "${launcher}" "${planner}"; do
+for program in "${tool}" "${launcher}"; do
   [ -x "${program}" ] || { echo "bench/report.sh: ${program} not found; build ${build_dir} first (cmake --build ${build_dir})" >&2; exit 2; }
 done
 for command in hyperfine jq cmake ctest; do
@@ -129,7 +128,7 @@ ctest_history="${project}/build/mmtest/history.sqlite"
 time_it hook_steady --shell bash "$(hook)"
 time_it hook_first --shell bash --prepare "rm -f ${ctest_history}" "$(hook)"
 plan_args="--manifest ${project}/build/mmtest/manifest.cmake --budget-mib 8192 --cpus 2 --cost-data ${work}/cost.txt --records ${project}/build/mmtest-results"
-time_it plan_none -N "${planner} ${plan_args}"
+time_it plan_none -N "${tool} plan ${plan_args}"
 time_it plan_steady -N "${tool} plan ${plan_args} --history ${ctest_history}"
 time_it plan_first --prepare "rm -f ${work}/plan.sqlite" -N "${tool} plan ${plan_args} --history ${work}/plan.sqlite"
 
@@ -150,7 +149,7 @@ cat <<EOF
 |---|---:|
 | \`ctest -N\`, the history already holds the records | $(median_ms "${work}/hook_steady.json") ms |
 | \`ctest -N\`, empty history (first ctest after an unreported run) | $(median_ms "${work}/hook_first.json") ms |
-| \`mmtest-plan\` (the planner without history), as the hook runs it | $(median_ms "${work}/plan_none.json") ms |
+| \`mmtest plan\` without \`--history\` (the planner over the last run's records) | $(median_ms "${work}/plan_none.json") ms |
 | \`mmtest plan --history\`, history holds them | $(median_ms "${work}/plan_steady.json") ms |
 | \`mmtest plan --history\`, empty history | $(median_ms "${work}/plan_first.json") ms |
 EOF

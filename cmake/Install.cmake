@@ -20,7 +20,7 @@ set(mmtest_modules
   "${PROJECT_SOURCE_DIR}/cmake/MMTestOptional.cmake")
 
 # ---- Install tree --------------------------------------------------------------------------------
-install(TARGETS mmtest_run mmtest_plan mmtest_tool EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(TARGETS mmtest_run mmtest_tool EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT mmtestTargets NAMESPACE mmtest:: DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
 # The components, each in its own export set so that the package loads (and finds the
 # dependencies of) only what find_package(mmtest COMPONENTS ...) asks for.

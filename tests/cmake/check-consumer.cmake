@@ -44,7 +44,7 @@ mm_test_run(test COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" -j2 --outp
 # consumer.hello, consumer.sub.hello, the two cases of listener_test one per test, and the whole binary.
 mm_test_expect("${test_out}" "100% tests passed, 0 tests failed out of 5" "consumer ctest")
 mm_test_expect("${test_err}" "mmtest: memory budget [0-9]+ MiB" "budget line")
-# The hook found this way's mmtest-plan (mmtest::plan) and planned every test.
+# The hook found this way's mmtest tool (mmtest::tool) and planned every test with `mmtest plan`.
 mm_test_expect("${test_err}" "mmtest: start order of 5 tests" "planner line")
 # The tests really ran under the launcher this way of consuming provides.
 mm_test_run(show COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${build}" --show-only=json-v1)

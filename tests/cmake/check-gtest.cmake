@@ -107,7 +107,7 @@ mm_test_index("${json}" missing_NOT_BUILT not_built)
 
 # Run the real ones: all pass but the hog, which the launcher kills and explains.
 mm_test_run(run EXPECT_FAILURE COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${config_args} -R "^gt\\." -j4 --output-on-failure)
-# The hook found mmtest-plan (per configuration with a multi-config generator) and planned the
+# The hook found the mmtest tool (per configuration with a multi-config generator) and planned the
 # cases discovered by the ctest run before (8 of sample, the disabled one left out; 1 of fake);
 # `missing` has never been discovered.
 mm_test_expect("${run_err}" "mmtest: start order of 12 tests planned for the [0-9]+ MiB budget and [0-9]+ CPUs: largest first \\(durations: 0 measured, 12 from timeouts\\); the cases of 1 GoogleTest target not planned \\(not discovered yet\\)" "planner line")

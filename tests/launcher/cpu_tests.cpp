@@ -84,6 +84,33 @@ TEST_F(Cpus, WithoutPinCpusTheAllocationIsRecordedButTheTestMayUseEveryCpu) {
   EXPECT_TRUE(record["pinned_cpus"].is_null()) << record["pinned_cpus"];
 }
 
+TEST_F(Cpus, PinCpusToAnIdBeyondTheAllowedCpusPinsButSaysTheCpuIsShared) {
+  // A CPU budget above the CPUs this process may use gives CTest ids with no CPU of their own.
+  const std::vector<int> mine = my_cpus();
+  ASSERT_FALSE(mine.empty());
+  const std::uint32_t id = static_cast<std::uint32_t>(mine.size()) + 1;
+  const int expected = mine[id % mine.size()];
+  const auto record_path = dir_ / "beyond.json";
+  const auto command = helper("affinity");
+  const auto result = run(launcher({"--name", "beyond", "--pin-cpus", "--result", record_path.string()}, command),
+                          {.env = ctest_cpu(std::to_string(id))});
+
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  EXPECT_EQ(lines_starting_with(result.out, "affinity "), std::vector<std::string>{"affinity " + std::to_string(expected)});
+  const std::string warning = "--pin-cpus: CTest's CPU id " + std::to_string(id) + " is beyond the " +
+                              std::to_string(mine.size()) + " CPU" + (mine.size() == 1 ? "" : "s") +
+                              " this process may use (" + cpu_list(mine) + "): pinned to CPU " + std::to_string(expected) +
+                              ", which other ids stand for too, so tests pinned there share it; keep MMTEST_CPU_BUDGET "
+                              "(or the resource spec's mmtest_cpus) at most " + std::to_string(mine.size());
+  EXPECT_EQ(lines_starting_with(result.err, "mmtest: warning: "),
+            std::vector<std::string>{"mmtest: warning: beyond: " + warning})
+      << result.err;
+  const auto record = read_record(record_path);
+  EXPECT_EQ(record["outcome"], "passed");
+  EXPECT_EQ(record["warnings"], nlohmann::json::array({warning}));
+  EXPECT_EQ(record["pinned_cpus"], nlohmann::json::array({expected}));
+}
+
 TEST_F(Cpus, PinCpusWithoutAnAllocationWarnsAndRunsUnpinned) {
   const std::vector<int> mine = my_cpus();
   const auto record_path = dir_ / "unallocated.json";

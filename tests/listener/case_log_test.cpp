@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "mmtest/run/cases.hpp"
+#include "mmtest/record/case_log.hpp"
 
 namespace mmtest::gtest_detail {
 namespace {
@@ -43,10 +43,10 @@ TEST(CaseLogLines, read_back_by_the_launcher_give_the_same_figures) {
   const std::string text = program_line(42, std::nullopt, 64) + start_line(42, figures.name, 1000) + end_line(42, figures) +
                            start_line(42, "Next.Case", 700) +
                            guard_line(42, std::string("Next.Case"), 9000, 8000, 8300);
-  const run::CaseLog log = run::parse_case_log(text);
+  const record::CaseLog log = record::parse_case_log(text);
 
   ASSERT_EQ(log.finished.size(), 1u);
-  const run::CaseResult& read = log.finished[0];
+  const record::CaseResult& read = log.finished[0];
   EXPECT_EQ(read.name, figures.name);
   EXPECT_EQ(read.outcome, "failed");
   EXPECT_DOUBLE_EQ(read.wall_seconds, 0.5);

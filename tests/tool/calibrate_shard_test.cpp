@@ -125,7 +125,7 @@ TEST(Shard, weights_are_seconds_times_cpus_or_memory_share) {
   tests[1] = {.name = "declared", .number = 2, .memory_mib = 100, .cpus = 1, .timeout_seconds = 75};
   tests[2] = {.name = "big", .number = 3, .memory_mib = 4096, .cpus = 1, .timeout_seconds = 0};
   tests[3] = {.name = "wide", .number = 4, .memory_mib = 0, .cpus = 4, .timeout_seconds = 30};
-  run::History history;
+  plan::MeasuredDurations history;
   history["measured"] = {2.0, "2026-11-22T10:00:00.000Z"};
   history["big"] = {10.0, "2026-11-22T10:00:00.000Z"};
   // Budget 8192 MiB over 4 CPUs: 2048 MiB per CPU.

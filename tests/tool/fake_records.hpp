@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "mmtest/run/record.hpp"
+#include "mmtest/record/record.hpp"
 
 namespace mmtest::tool::testing {
 
@@ -64,13 +64,13 @@ inline nlohmann::json fake_record(const Fake& fake) {
           {"peak_memory_bytes", fake.peak_mib * kMiB},
           {"memory_limit_bytes", fake.limit_mib ? json(*fake.limit_mib * kMiB) : json(nullptr)},
           {"leaked_processes", leaked},
-          {"started_at", run::rfc3339(started)},
-          {"finished_at", run::rfc3339(finished)},
+          {"started_at", record::rfc3339(started)},
+          {"finished_at", record::rfc3339(finished)},
           {"memory_samples", samples},
           {"cases", cases}};
 }
 
-inline run::Record fake(const Fake& fake) { return run::parse_record_json(fake_record(fake).dump()).value(); }
+inline record::Record fake(const Fake& fake) { return record::parse_record_json(fake_record(fake).dump()).value(); }
 
 inline void write_fake(const std::filesystem::path& directory, const Fake& fake) {
   std::filesystem::create_directories(directory);

@@ -8,19 +8,19 @@
 
 #include <gtest/gtest.h>
 
-#include "../unit/temp_directory.hpp"
+#include "temp_directory.hpp"
 #include "fake_records.hpp"
 
 namespace mmtest::tool {
 namespace {
 
-using run::testing::TempDirectory;
+using mmtest::test_support::TempDirectory;
 using testing::fake;
 using testing::Fake;
 using testing::kMiB;
 
-std::vector<run::Record> runs_of(const std::string& prefix, std::size_t count, double day = 0) {
-  std::vector<run::Record> records;
+std::vector<record::Record> runs_of(const std::string& prefix, std::size_t count, double day = 0) {
+  std::vector<record::Record> records;
   for (std::size_t i = 0; i < count; ++i) records.push_back(fake({.name = prefix + std::to_string(i), .day = day}));
   return records;
 }
@@ -146,7 +146,7 @@ TEST(History, an_unwritable_path_is_one_line_naming_it) {
   if (::geteuid() == 0) {
     // root writes anywhere: a path below a regular file cannot be created by anyone.
     TempDirectory directory;
-    run::testing::write_text(directory / "file", "x");
+    mmtest::test_support::write_text(directory / "file", "x");
     const auto refused = HistoryDb::open(directory / "file" / "history.sqlite");
     ASSERT_FALSE(refused);
     EXPECT_TRUE(refused.error().starts_with("history " + (directory / "file" / "history.sqlite").string() + ": cannot create "))
@@ -170,7 +170,7 @@ TEST(History, medians_of_the_last_runs_give_the_planner_steady_durations) {
   const double walls[] = {1, 9, 1, 1, 9};
   for (int day = 0; day < 5; ++day) ASSERT_TRUE(db->ingest(std::vector{fake({.name = "flaky", .wall = walls[day], .day = double(day)})}));
   ASSERT_TRUE(db->ingest(std::vector{fake({.name = "killed", .wall = 60, .outcome = "interrupted"})}));
-  const run::History history = db->median_durations(kPlannerRuns);
+  const plan::MeasuredDurations history = db->median_durations(kPlannerRuns);
   ASSERT_TRUE(history.contains("flaky"));
   EXPECT_DOUBLE_EQ(history.at("flaky").wall_seconds, 1.0);
   EXPECT_FALSE(history.contains("killed"));  // interrupted by ctest or a person: not the test's duration

@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "../unit/temp_directory.hpp"
+#include "temp_directory.hpp"
 #include "fake_records.hpp"
 #include "mmtest/tool/output.hpp"
 
 namespace mmtest::tool {
 namespace {
 
-using run::testing::TempDirectory;
-using run::testing::write_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 using testing::Fake;
 using testing::kMiB;
 using testing::write_fake;
@@ -134,7 +134,7 @@ TEST(Model, corrupt_records_are_named_and_skipped) {
 }
 
 TEST(FailedCases, names_the_failed_cases_with_their_leaked_series_and_counts_the_rest) {
-  run::Record record;
+  record::Record record;
   EXPECT_EQ(failed_cases_summary(record), "");  // not a GoogleTest program
   record.cases = {{.name = "A.passes", .outcome = "passed", .leaked_series = 0},
                   {.name = "Orders.Leak", .outcome = "failed", .leaked_series = 104},

@@ -9,13 +9,13 @@
 #include <pugixml.hpp>
 #include <sstream>
 
-#include "../unit/temp_directory.hpp"
+#include "temp_directory.hpp"
 #include "fake_records.hpp"
 
 namespace mmtest::tool {
 namespace {
 
-using run::testing::TempDirectory;
+using mmtest::test_support::TempDirectory;
 using testing::Fake;
 using testing::kMiB;
 using testing::write_fake;

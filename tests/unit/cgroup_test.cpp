@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <string>
 
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 #include "expect_contains.hpp"
 #include "temp_directory.hpp"
 
@@ -16,9 +16,9 @@ namespace mmtest::run {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_text;
-using testing::TempDirectory;
-using testing::write_text;
+using mmtest::test_support::read_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 // ---- cgroup_v2_path ------------------------------------------------------------------------------
 

@@ -638,11 +638,11 @@ TEST(Diagnosis, is_always_one_line) {
 
 // Finished cases A.Small (+1 MiB) and Metrics.Register (+300 MiB), then Book.Replay started at
 // 400 MiB and did not end.
-CaseLog three_cases() {
-  CaseLog cases;
+record::CaseLog three_cases() {
+  record::CaseLog cases;
   cases.finished.push_back({"A.Small", "passed", 0.1, 90 * kMiB, 95 * kMiB, 1 * kMiB, 0});
   cases.finished.push_back({"Metrics.Register", "passed", 0.2, 100 * kMiB, 400 * kMiB, 300 * kMiB, 0});
-  cases.running = RunningCase{"Book.Replay", 400 * kMiB};
+  cases.running = record::RunningCase{"Book.Replay", 400 * kMiB};
   return cases;
 }
 
@@ -713,7 +713,7 @@ TEST(ClassifyCases, an_interruption_and_a_crash_name_the_running_case) {
 TEST(ClassifyCases, the_memory_guard_stop_is_explained_with_its_figures) {
   Supervision run = exited(120);
   run.cases = three_cases();
-  run.cases.guard = MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 70 * kMiB};
+  run.cases.guard = record::MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 70 * kMiB};
   Options options = options_named("unit_tests");
   options.memory_limit_bytes = 512 * kMiB;
   const Verdict verdict = classify(run, options);
@@ -755,7 +755,7 @@ TEST(ClassifyCases, without_a_case_log_the_diagnoses_keep_their_shapes) {
 TEST(ClassifyCases, no_biggest_growth_when_no_case_grew) {
   Supervision run = exited(1);
   run.cases.finished.push_back({"A.Flat", "failed", 0.1, kMiB, kMiB, 0, 0});
-  run.cases.running = RunningCase{"A.Exits", kMiB};
+  run.cases.running = record::RunningCase{"A.Exits", kMiB};
   EXPECT_EQ(classify(run, options_named("t")).diagnosis, "mmtest: t failed with exit code 1 while running A.Exits");
 }
 

@@ -165,8 +165,8 @@ std::set<std::string> real_diagnoses() {
   return lines;
 }
 
-CaseResult finished_case(const std::string& name, double growth_gib) {
-  CaseResult result;
+record::CaseResult finished_case(const std::string& name, double growth_gib) {
+  record::CaseResult result;
   result.name = name;
   result.outcome = "passed";
   result.growth_bytes = static_cast<std::int64_t>(gib(growth_gib));
@@ -186,7 +186,7 @@ std::set<std::string> real_case_diagnoses() {
   options.timeout = 600s;
   const auto with_cases = [](Supervision run) {
     run.cases.finished = {finished_case("Metrics.Register", 1.2), finished_case("Orders.Parse", 0.01)};
-    run.cases.running = RunningCase{"OrderBook.Replay", gib(1.5)};
+    run.cases.running = record::RunningCase{"OrderBook.Replay", gib(1.5)};
     return run;
   };
   {  // the launcher's memory kill: the running case grew 0.81 GiB so far, less than Metrics.Register
@@ -221,7 +221,7 @@ std::set<std::string> real_case_diagnoses() {
   {  // the listener's memory guard, once with the running case the biggest grower
     Supervision run = with_cases({});
     run.exit_code = 120;
-    run.cases.guard = MemoryGuardStop{"OrderBook.Replay", gib(1.85), gib(1.8), static_cast<std::int64_t>(gib(0.35))};
+    run.cases.guard = record::MemoryGuardStop{"OrderBook.Replay", gib(1.85), gib(1.8), static_cast<std::int64_t>(gib(0.35))};
     add(classify(run, options));
     run.cases.guard->case_growth_bytes = static_cast<std::int64_t>(gib(1.3));
     add(classify(run, options));

@@ -1,4 +1,4 @@
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 #include <signal.h>
 
@@ -10,8 +10,8 @@
 namespace mmtest::run {
 namespace {
 
-using testing::TempDirectory;
-using testing::write_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 TEST(SystemErrorMessage, names_the_call_and_the_errno_text) {
   EXPECT_EQ(system_error_message("setrlimit(RLIMIT_CORE, 0)", EPERM),

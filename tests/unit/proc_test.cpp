@@ -33,6 +33,7 @@ TEST(ParseProcStat, reads_pid_comm_state_ppid_and_rss) {
   EXPECT_EQ(info->state, 'R');
   EXPECT_EQ(info->ppid, 4242);
   EXPECT_EQ(info->rss_bytes, 300 * kPageBytes);
+  EXPECT_EQ(info->start_time_ticks, 987654u);  // field 22
   EXPECT_TRUE(info->is_live());
 }
 

@@ -1,4 +1,4 @@
-#include "mmtest/run/record.hpp"
+#include "mmtest/run/make_record.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -15,9 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::read_text;
-using testing::TempDirectory;
-using testing::write_text;
+using mmtest::test_support::read_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
@@ -29,22 +29,22 @@ RecordContext context() {
           std::nullopt};
 }
 
-// ---- rfc3339 -------------------------------------------------------------------------------------
+// ---- record::rfc3339 -------------------------------------------------------------------------------------
 
 TEST(Rfc3339, formats_utc_with_milliseconds) {
-  EXPECT_EQ(rfc3339(kStarted + 123ms), "2026-11-22T10:47:26.123Z");
-  EXPECT_EQ(rfc3339(kStarted), "2026-11-22T10:47:26.000Z");
+  EXPECT_EQ(record::rfc3339(kStarted + 123ms), "2026-11-22T10:47:26.123Z");
+  EXPECT_EQ(record::rfc3339(kStarted), "2026-11-22T10:47:26.000Z");
 }
 
 TEST(Rfc3339, pads_every_field) {
   // 2001-02-03T04:05:06.007Z
-  EXPECT_EQ(rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{981173106}} + 7ms),
+  EXPECT_EQ(record::rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{981173106}} + 7ms),
             "2001-02-03T04:05:06.007Z");
-  EXPECT_EQ(rfc3339(std::chrono::system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(record::rfc3339(std::chrono::system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
 }
 
 TEST(Rfc3339, truncates_below_a_millisecond) {
-  EXPECT_EQ(rfc3339(kStarted + 999999us), "2026-11-22T10:47:26.999Z");
+  EXPECT_EQ(record::rfc3339(kStarted + 999999us), "2026-11-22T10:47:26.999Z");
 }
 
 // ---- make_record ---------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ TEST(MakeRecord, a_failed_run_with_every_figure_set) {
   verdict.diagnosis = "mmtest: order_book failed with exit code 3";
 
   const json record = make_record(options, run, verdict, context());
-  EXPECT_EQ(record["schema_version"], kRecordSchemaVersion);
+  EXPECT_EQ(record["schema_version"], record::kRecordSchemaVersion);
   EXPECT_EQ(record["schema_version"], 3);
   EXPECT_EQ(record["name"], "order_book");
   EXPECT_EQ(record["command"], json::array({"./order_book", "--gtest_brief=1"}));
@@ -192,7 +192,7 @@ TEST(MakeRecord, hyphenated_outcomes_are_spelled_as_documented) {
   EXPECT_EQ(make_record(options, Supervision{}, verdict, context())["outcome"], "process-limit");
 }
 
-// ---- RecordFile ----------------------------------------------------------------------------------
+// ---- record::RecordFile ----------------------------------------------------------------------------------
 
 std::vector<std::string> names_in(const std::filesystem::path& directory) {
   std::vector<std::string> names;
@@ -204,7 +204,7 @@ std::vector<std::string> names_in(const std::filesystem::path& directory) {
 TEST(RecordFile, commit_writes_the_json_and_leaves_no_temporary_file) {
   TempDirectory directory;
   const auto path = directory / "record.json";
-  auto file = RecordFile::open(path);
+  auto file = record::RecordFile::open(path);
   ASSERT_TRUE(file.has_value()) << file.error();
   const json record = {{"name", "t"}, {"peak_memory_bytes", 123}, {"signal", nullptr}};
   const auto committed = file->commit(record);
@@ -217,7 +217,7 @@ TEST(RecordFile, the_old_record_stays_whole_until_commit_replaces_it) {
   TempDirectory directory;
   const auto path = directory / "record.json";
   write_text(path, R"({"name": "old"})");
-  auto file = RecordFile::open(path);
+  auto file = record::RecordFile::open(path);
   ASSERT_TRUE(file.has_value()) << file.error();
   EXPECT_EQ(read_text(path), R"({"name": "old"})");  // opening does not truncate the record
   const std::string temporary = "record.json.tmp." + std::to_string(::getpid());
@@ -232,7 +232,7 @@ TEST(RecordFile, destruction_without_commit_removes_the_temporary_and_keeps_the_
   const auto path = directory / "record.json";
   write_text(path, "{}");
   {
-    auto file = RecordFile::open(path);
+    auto file = record::RecordFile::open(path);
     ASSERT_TRUE(file.has_value()) << file.error();
     EXPECT_EQ(names_in(directory.path()).size(), 2u);
   }
@@ -242,18 +242,18 @@ TEST(RecordFile, destruction_without_commit_removes_the_temporary_and_keeps_the_
 
 TEST(RecordFile, destruction_without_commit_and_without_an_old_record_leaves_nothing) {
   TempDirectory directory;
-  { ASSERT_TRUE(RecordFile::open(directory / "record.json").has_value()); }
+  { ASSERT_TRUE(record::RecordFile::open(directory / "record.json").has_value()); }
   EXPECT_TRUE(names_in(directory.path()).empty());
 }
 
 TEST(RecordFile, a_moved_from_file_does_not_remove_the_temporary) {
   TempDirectory directory;
   const auto path = directory / "record.json";
-  auto opened = RecordFile::open(path);
+  auto opened = record::RecordFile::open(path);
   ASSERT_TRUE(opened.has_value()) << opened.error();
-  std::optional<RecordFile> moved;
+  std::optional<record::RecordFile> moved;
   {
-    RecordFile source = std::move(*opened);
+    record::RecordFile source = std::move(*opened);
     moved.emplace(std::move(source));
   }  // the moved-from objects are destroyed here
   ASSERT_TRUE(moved->commit({{"name", "t"}}).has_value());
@@ -263,21 +263,21 @@ TEST(RecordFile, a_moved_from_file_does_not_remove_the_temporary) {
 TEST(RecordFile, open_creates_missing_parent_directories) {
   TempDirectory directory;
   const auto path = directory / "a" / "b" / "record.json";
-  auto file = RecordFile::open(path);
+  auto file = record::RecordFile::open(path);
   ASSERT_TRUE(file.has_value()) << file.error();
   ASSERT_TRUE(file->commit(json::object()).has_value());
   EXPECT_TRUE(std::filesystem::is_regular_file(path));
 }
 
 TEST(RecordFile, open_fails_clearly_where_nothing_can_be_written) {
-  const auto file = RecordFile::open("/proc/x/record.json");
+  const auto file = record::RecordFile::open("/proc/x/record.json");
   ASSERT_FALSE(file.has_value());
   EXPECT_NE(file.error().find("/proc/x"), std::string::npos) << file.error();
   EXPECT_GT(file.error().size(), std::string("/proc/x").size() + 2) << "the error says why: " << file.error();
 }
 
 TEST(RecordFile, open_fails_naming_the_file_when_its_directory_refuses_it) {
-  const auto file = RecordFile::open("/proc/self/record.json");
+  const auto file = record::RecordFile::open("/proc/self/record.json");
   ASSERT_FALSE(file.has_value());
   EXPECT_NE(file.error().find("/proc/self/record.json"), std::string::npos) << file.error();
 }
@@ -341,8 +341,8 @@ TEST(MakeRecord, cases_carry_each_finished_case_and_the_unfinished_one) {
   run.exit_code = 120;
   run.cases.finished.push_back({"Metrics.Register", "failed", 0.5, 10 * kMiB, 300 * kMiB, 250 * kMiB, 101});
   run.cases.finished.push_back({"Metrics.Shrink", "passed", 0.25, 260 * kMiB, std::nullopt, -5 * std::int64_t{kMiB}, 0});
-  run.cases.running = RunningCase{"Book.Replay", 255 * kMiB};
-  run.cases.guard = MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 215 * std::int64_t{kMiB}};
+  run.cases.running = record::RunningCase{"Book.Replay", 255 * kMiB};
+  run.cases.guard = record::MemoryGuardStop{"Book.Replay", 470 * kMiB, 460 * kMiB, 215 * std::int64_t{kMiB}};
   const json record = make_record(options, run, classify(run, options), context());
 
   ASSERT_EQ(record["cases"].size(), 3u);
@@ -398,7 +398,7 @@ json written_record() {
 }
 
 TEST(ParseRecord, reads_back_what_make_record_writes) {
-  const auto record = parse_record_json(written_record().dump(2));
+  const auto record = record::parse_record_json(written_record().dump(2));
   ASSERT_TRUE(record) << record.error();
   EXPECT_EQ(record->schema_version, 3);
   EXPECT_EQ(record->name, "order_book");
@@ -428,8 +428,8 @@ TEST(ParseRecord, reads_back_the_cases_of_a_googletest_program) {
   run.exit_code = 1;
   run.cases.finished.push_back({"Metrics.Register", "failed", 0.5, 10 * kMiB, 300 * kMiB, 250 * kMiB, 101});
   run.cases.finished.push_back({"Metrics.Shrink", "passed", 0.25, 260 * kMiB, std::nullopt, -5 * std::int64_t{kMiB}, 0});
-  run.cases.running = RunningCase{"Book.Replay", 255 * kMiB};
-  const auto record = parse_record_json(make_record(options, run, classify(run, options), context()).dump());
+  run.cases.running = record::RunningCase{"Book.Replay", 255 * kMiB};
+  const auto record = record::parse_record_json(make_record(options, run, classify(run, options), context()).dump());
   ASSERT_TRUE(record) << record.error();
   ASSERT_EQ(record->cases.size(), 3u);
   EXPECT_EQ(record->cases[0].name, "Metrics.Register");
@@ -453,7 +453,7 @@ TEST(ParseRecord, tolerates_unknown_fields_and_older_records_without_optional_on
   document.erase("memory_samples");                       // schema 2 had none
   document.erase("cpu_wait_seconds");
   document["schema_version"] = 2;
-  const auto record = parse_record_json(document.dump());
+  const auto record = record::parse_record_json(document.dump());
   ASSERT_TRUE(record) << record.error();
   EXPECT_TRUE(record->memory_samples.empty());
   EXPECT_FALSE(record->cpu_wait_seconds);
@@ -462,35 +462,35 @@ TEST(ParseRecord, tolerates_unknown_fields_and_older_records_without_optional_on
 
 TEST(ParseRecord, names_what_is_wrong) {
   const std::string full = written_record().dump();
-  EXPECT_EQ(parse_record_json(full.substr(0, full.size() / 2)).error(), "not JSON (truncated or corrupt)");
-  EXPECT_EQ(parse_record_json("").error(), "empty file");
-  EXPECT_EQ(parse_record_json("[1]").error(), "not a JSON object");
+  EXPECT_EQ(record::parse_record_json(full.substr(0, full.size() / 2)).error(), "not JSON (truncated or corrupt)");
+  EXPECT_EQ(record::parse_record_json("").error(), "empty file");
+  EXPECT_EQ(record::parse_record_json("[1]").error(), "not a JSON object");
   json no_name = written_record();
   no_name.erase("name");
-  EXPECT_EQ(parse_record_json(no_name.dump()).error(), "'name' is missing");
+  EXPECT_EQ(record::parse_record_json(no_name.dump()).error(), "'name' is missing");
   json text_peak = written_record();
   text_peak["peak_memory_bytes"] = "300M";
-  EXPECT_EQ(parse_record_json(text_peak.dump()).error(), "'peak_memory_bytes' is not a whole number");
+  EXPECT_EQ(record::parse_record_json(text_peak.dump()).error(), "'peak_memory_bytes' is not a whole number");
   json bad_time = written_record();
   bad_time["started_at"] = "yesterday";
-  EXPECT_EQ(parse_record_json(bad_time.dump()).error(), "'started_at' is not an RFC 3339 UTC time: 'yesterday'");
+  EXPECT_EQ(record::parse_record_json(bad_time.dump()).error(), "'started_at' is not an RFC 3339 UTC time: 'yesterday'");
   json bad_samples = written_record();
   bad_samples["memory_samples"] = json::array({json::array({0.1})});
-  EXPECT_EQ(parse_record_json(bad_samples.dump()).error(), "'memory_samples' holds a point that is not [seconds, bytes]");
+  EXPECT_EQ(record::parse_record_json(bad_samples.dump()).error(), "'memory_samples' holds a point that is not [seconds, bytes]");
   json bad_cases = written_record();
   bad_cases["cases"] = "A.b";
-  EXPECT_EQ(parse_record_json(bad_cases.dump()).error(), "'cases' is not an array");
+  EXPECT_EQ(record::parse_record_json(bad_cases.dump()).error(), "'cases' is not an array");
   bad_cases["cases"] = json::array({{{"name", "A.b"}}});
-  EXPECT_EQ(parse_record_json(bad_cases.dump()).error(), "'cases' holds an element without a string 'name' and 'outcome'");
+  EXPECT_EQ(record::parse_record_json(bad_cases.dump()).error(), "'cases' holds an element without a string 'name' and 'outcome'");
 }
 
 TEST(ParseRfc3339, is_the_inverse_of_rfc3339) {
-  EXPECT_DOUBLE_EQ(parse_rfc3339(rfc3339(kStarted + 123ms)).value_or(-1), 1795344446.123);
-  EXPECT_DOUBLE_EQ(parse_rfc3339("1970-01-01T00:00:00Z").value_or(-1), 0.0);
-  EXPECT_DOUBLE_EQ(parse_rfc3339("2001-02-03T04:05:06.5Z").value_or(-1), 981173106.5);
-  EXPECT_FALSE(parse_rfc3339("2001-02-30T04:05:06Z"));
-  EXPECT_FALSE(parse_rfc3339("2001-02-03 04:05:06Z"));
-  EXPECT_FALSE(parse_rfc3339("2001-02-03T04:05:06+01:00"));
+  EXPECT_DOUBLE_EQ(record::parse_rfc3339(record::rfc3339(kStarted + 123ms)).value_or(-1), 1795344446.123);
+  EXPECT_DOUBLE_EQ(record::parse_rfc3339("1970-01-01T00:00:00Z").value_or(-1), 0.0);
+  EXPECT_DOUBLE_EQ(record::parse_rfc3339("2001-02-03T04:05:06.5Z").value_or(-1), 981173106.5);
+  EXPECT_FALSE(record::parse_rfc3339("2001-02-30T04:05:06Z"));
+  EXPECT_FALSE(record::parse_rfc3339("2001-02-03 04:05:06Z"));
+  EXPECT_FALSE(record::parse_rfc3339("2001-02-03T04:05:06+01:00"));
 }
 
 TEST(ReadRecordDirectory, skips_and_names_every_file_that_is_not_a_record) {
@@ -500,13 +500,34 @@ TEST(ReadRecordDirectory, skips_and_names_every_file_that_is_not_a_record) {
   write_text(directory / "b.json", full.substr(0, 40));
   write_text(directory / "c.json.tmp.77", full);
   bool missing = true;
-  const RecordSet set = read_record_directory(directory.path(), &missing);
+  const record::RecordSet set = record::read_record_directory(directory.path(), &missing);
   EXPECT_FALSE(missing);
   ASSERT_EQ(set.records.size(), 1u);
   ASSERT_EQ(set.problems.size(), 1u);
   EXPECT_EQ(set.problems[0], (directory / "b.json").string() + ": not JSON (truncated or corrupt)");
-  read_record_directory(directory / "none", &missing);
+  record::read_record_directory(directory / "none", &missing);
   EXPECT_TRUE(missing);
+}
+
+TEST(ReadRecordDirectory, a_folder_that_cannot_be_listed_is_named_not_taken_for_an_empty_one) {
+  // A path that exists but is no directory cannot be listed, even by root (who reads any mode).
+  TempDirectory directory;
+  write_text(directory / "results", "not a folder");
+  bool missing = true;
+  const auto listed = record::list_record_files(directory / "results", &missing);
+  ASSERT_FALSE(listed.has_value());
+  EXPECT_FALSE(missing);
+  EXPECT_EQ(listed.error(), "cannot read the records folder " + (directory / "results").string() + ": Not a directory");
+  const record::RecordSet set = record::read_record_directory(directory / "results");
+  EXPECT_TRUE(set.records.empty());
+  ASSERT_TRUE(set.unreadable.has_value());
+  EXPECT_EQ(*set.unreadable, listed.error());
+  // A folder that does not exist is no error: nothing has run there yet.
+  const auto none = record::list_record_files(directory / "none", &missing);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(missing);
+  EXPECT_FALSE(record::read_record_directory(directory / "none").unreadable.has_value());
 }
 
 TEST(ReadRecordDirectory, many_files_read_on_several_threads_keep_file_order_and_every_problem) {
@@ -528,9 +549,9 @@ TEST(ReadRecordDirectory, many_files_read_on_several_threads_keep_file_order_and
       expected_names.push_back(fmt::format("test_{}", i));
     }
   }
-  const RecordSet set = read_record_directory(directory.path());
+  const record::RecordSet set = record::read_record_directory(directory.path());
   std::vector<std::string> names;
-  for (const Record& read : set.records) names.push_back(read.name);
+  for (const record::Record& read : set.records) names.push_back(read.name);
   EXPECT_EQ(names, expected_names);
   EXPECT_EQ(set.problems, expected_problems);
 }

@@ -12,8 +12,8 @@ namespace mmtest::run {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDirectory;
-using testing::write_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 // Directories a/, b/, c/ holding programs named "tool" in various states.
 class ResolveExecutable : public ::testing::Test {

@@ -12,8 +12,8 @@ namespace mmtest::run {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDirectory;
-using testing::write_text;
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 // The directory is removed even when an assertion fails halfway.
 struct RemoveAfterwards {

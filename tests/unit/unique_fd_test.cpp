@@ -1,4 +1,4 @@
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
 #include <fcntl.h>
 

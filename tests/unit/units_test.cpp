@@ -1,4 +1,4 @@
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 
 #include <gtest/gtest.h>
 

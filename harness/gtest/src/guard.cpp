@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 #include "process_memory.hpp"
 
 namespace mmtest::gtest_detail {
@@ -12,8 +12,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string signed_size(std::int64_t bytes) {
-  return bytes < 0 ? "-" + run::format_bytes(static_cast<std::uint64_t>(-bytes))
-                   : "+" + run::format_bytes(static_cast<std::uint64_t>(bytes));
+  return bytes < 0 ? "-" + mmtest::format_bytes(static_cast<std::uint64_t>(-bytes))
+                   : "+" + mmtest::format_bytes(static_cast<std::uint64_t>(bytes));
 }
 
 }  // namespace
@@ -29,7 +29,7 @@ void TopGrowers::add(const std::string& name, std::int64_t growth_bytes) {
 
 std::string blame_table(const BlameFacts& facts, std::size_t rows) {
   std::string text = fmt::format("mmtest: memory guard: stopped {} at {}, over its binary limit {} ({})", facts.program,
-                                 run::format_bytes(facts.rss_bytes), run::format_bytes(facts.limit_bytes),
+                                 mmtest::format_bytes(facts.rss_bytes), mmtest::format_bytes(facts.limit_bytes),
                                  facts.limit_origin);
   if (facts.running_case) {
     text += fmt::format(", {} {}", facts.running_case_ended ? "at the end of" : "while running", *facts.running_case);

@@ -25,7 +25,7 @@
 #include "case_log.hpp"
 #include "guard.hpp"
 #include "mmtest/gtest.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 #include "process_memory.hpp"
 #include "series.hpp"
 #include "settings.hpp"
@@ -320,8 +320,8 @@ void State::test_end(const ::testing::TestInfo& info) {
     ADD_FAILURE_AT(info.file() != nullptr ? info.file() : "unknown file", info.line()) << fmt::format(
         "mmtest: this test grew the program's memory by {} (RSS {} at its start, {} at its end), over its limit {} ({}); "
         "free what it keeps, or allow it with mmtest::allow_memory_growth()",
-        run::format_bytes(static_cast<std::uint64_t>(growth_bytes)), run::format_bytes(case_rss_start_bytes_),
-        run::format_bytes(rss_end_bytes), run::format_bytes(*growth_limit), origin);
+        mmtest::format_bytes(static_cast<std::uint64_t>(growth_bytes)), mmtest::format_bytes(case_rss_start_bytes_),
+        mmtest::format_bytes(rss_end_bytes), mmtest::format_bytes(*growth_limit), origin);
   }
 
   CaseFigures figures;

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 
 namespace mmtest::gtest_detail {
 namespace {
@@ -22,7 +22,7 @@ std::expected<std::optional<std::uint64_t>, std::string> limit_from(const Getenv
     *off = true;
     return std::nullopt;
   }
-  const auto bytes = run::parse_size(*text);
+  const auto bytes = mmtest::parse_size(*text);
   if (!bytes) {
     return std::unexpected(fmt::format("environment variable {} expects a size like 64M or 1G, or off, got '{}' (needs {})",
                                        name, *text, bytes.error()));
@@ -56,7 +56,7 @@ std::expected<Settings, std::string> read_settings(const Getenv& getenv, std::st
     settings.binary_limit_origin = fmt::format("{}={}", kBinaryLimitVariable, *value_of(getenv, kBinaryLimitVariable));
   } else if (!binary_off) {
     if (const auto budget_text = value_of(getenv, kMemoryBytesVariable)) {
-      const auto budget = run::parse_count(*budget_text);
+      const auto budget = mmtest::parse_count(*budget_text);
       if (!budget || *budget == 0) {
         return std::unexpected(fmt::format("environment variable {} (set by mmtest-run) expects a number of bytes above "
                                            "zero, got '{}'",
@@ -64,7 +64,7 @@ std::expected<Settings, std::string> read_settings(const Getenv& getenv, std::st
       }
       settings.binary_limit_bytes = *budget / 100 * kDefaultBinaryLimitPercent + *budget % 100 * kDefaultBinaryLimitPercent / 100;
       settings.binary_limit_origin =
-          fmt::format("{}% of its budget {} from mmtest-run", kDefaultBinaryLimitPercent, run::format_bytes(*budget));
+          fmt::format("{}% of its budget {} from mmtest-run", kDefaultBinaryLimitPercent, mmtest::format_bytes(*budget));
     }
   }
   return settings;

@@ -9,13 +9,16 @@
 #include <string>
 #include <string_view>
 
+#include "mmtest/record/environment.hpp"
+
 namespace mmtest::gtest_detail {
 
 inline constexpr std::string_view kCaseGrowthLimitVariable = "MMTEST_CASE_GROWTH_LIMIT";
 inline constexpr std::string_view kBinaryLimitVariable = "MMTEST_BINARY_MEMORY_LIMIT";
-inline constexpr std::string_view kTestNameVariable = "MMTEST_RUN_TEST_NAME";
-inline constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTES";
-inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
+// Set by mmtest-run for the test it starts; one definition for both sides.
+using record::kCasesFileVariable;
+using record::kMemoryBytesVariable;
+using record::kTestNameVariable;
 
 // Without MMTEST_BINARY_MEMORY_LIMIT the guard stops the program at this share of the budget
 // mmtest-run gave it: the rest is the margin in which the guard, sampling every 1 to 20 ms, acts

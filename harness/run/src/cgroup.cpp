@@ -13,7 +13,7 @@
 #include <utility>
 #include <fmt/format.h>
 
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 namespace mmtest::run {
 namespace {

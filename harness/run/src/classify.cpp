@@ -7,8 +7,8 @@
 
 #include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
-#include "mmtest/run/format.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/common/units.hpp"
 
 namespace mmtest::run {
 namespace {
@@ -58,7 +58,7 @@ std::string over_budget_clause(const Supervision& run, const Options& options) {
 
 // " while running Suite.Case": the test case mmtest's GoogleTest listener said was running when the
 // run ended (or when its memory guard fired); nothing for other programs.
-std::string while_running(const CaseLog& cases) {
+std::string while_running(const record::CaseLog& cases) {
   if (cases.guard && cases.guard->case_name) return fmt::format(" while running {}", *cases.guard->case_name);
   if (cases.running) return fmt::format(" while running {}", cases.running->name);
   return "";
@@ -67,7 +67,7 @@ std::string while_running(const CaseLog& cases) {
 // "; biggest growth: Metrics.Register +1.20 GiB": the test case that grew the program's memory most.
 // The running case competes with its growth so far: what the guard measured, else the memory at
 // the stop (`memory_now`, tree RSS) minus the program's RSS when that case started.
-std::string biggest_growth_clause(const CaseLog& cases, std::optional<std::uint64_t> memory_now) {
+std::string biggest_growth_clause(const record::CaseLog& cases, std::optional<std::uint64_t> memory_now) {
   std::optional<std::int64_t> running_growth;
   if (cases.running) {
     if (cases.guard && cases.guard->case_name == cases.running->name && cases.guard->case_growth_bytes) {
@@ -76,7 +76,7 @@ std::string biggest_growth_clause(const CaseLog& cases, std::optional<std::uint6
       running_growth = static_cast<std::int64_t>(*memory_now) - static_cast<std::int64_t>(cases.running->rss_start_bytes);
     }
   }
-  const auto biggest = biggest_growth(cases, running_growth);
+  const auto biggest = record::biggest_growth(cases, running_growth);
   if (!biggest) return "";
   return fmt::format("; biggest growth: {} +{}{}", biggest->name,
                      format_bytes(static_cast<std::uint64_t>(biggest->growth_bytes)), biggest->running ? " (running)" : "");

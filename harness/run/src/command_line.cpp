@@ -10,7 +10,7 @@
 
 #include "mmtest/run/ctest_resources.hpp"
 #include "mmtest/run/options.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 
 #ifndef MMTEST_VERSION
 #define MMTEST_VERSION "unknown"

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <fmt/format.h>
 
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 namespace mmtest::run {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 
 namespace mmtest::run {
 namespace {

@@ -24,21 +24,23 @@
 
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include "mmtest/run/cases.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/common/units.hpp"
+#include "mmtest/record/case_log.hpp"
+#include "mmtest/record/environment.hpp"
 #include "mmtest/run/cgroup.hpp"
 #include "mmtest/run/classify.hpp"
 #include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
-#include "mmtest/run/format.hpp"
 #include "mmtest/run/gtest_report.hpp"
 #include "mmtest/run/limits.hpp"
+#include "mmtest/run/make_record.hpp"
 #include "mmtest/run/options.hpp"
-#include "mmtest/run/record.hpp"
 #include "mmtest/run/spawn.hpp"
 #include "mmtest/run/supervisor.hpp"
 #include "mmtest/run/tmpdir.hpp"
-#include "mmtest/run/units.hpp"
 
 extern char** environ;
 
@@ -105,6 +107,20 @@ std::optional<std::vector<int>> pin_to_allocated_cpus(const Options& options, st
     return std::nullopt;
   }
   std::vector<int> cpus = cpus_for_ids(options.allocated_cpus, *allowed);
+  // Ids beyond the CPUs allowed here (a CPU budget above them, or a resource spec of another
+  // machine) wrap around onto CPUs other ids stand for: pinned, but sharing, which is said.
+  std::vector<std::uint32_t> beyond;
+  for (const std::uint32_t id : options.allocated_cpus) {
+    if (id >= allowed->size()) beyond.push_back(id);
+  }
+  if (!beyond.empty()) {
+    warnings.push_back(fmt::format(
+        "--pin-cpus: CTest's CPU id{} {} {} beyond the {} CPU{} this process may use ({}): pinned to {} {}, which other "
+        "ids stand for too, so tests pinned there share it; keep MMTEST_CPU_BUDGET (or the resource spec's mmtest_cpus) "
+        "at most {}",
+        beyond.size() == 1 ? "" : "s", fmt::join(beyond, ", "), beyond.size() == 1 ? "is" : "are", allowed->size(), allowed->size() == 1 ? "" : "s",
+        format_cpu_list(*allowed), cpus.size() == 1 ? "CPU" : "CPUs", format_cpu_list(cpus), allowed->size()));
+  }
   if (auto pinned = pin_to(cpus); !pinned) {
     warnings.push_back(fmt::format("--pin-cpus: not pinned: {}", pinned.error()));
     return std::nullopt;
@@ -120,11 +136,11 @@ std::optional<std::filesystem::path> gtest_report_path(const Options& options, c
   return tmpdir / kGtestReportFile;
 }
 
-// What the test learns about its run (docs/launcher.md, "What the test is told"). A value inherited
-// from an outer mmtest-run is never passed on: each run sets its own, or none.
-constexpr std::string_view kTestNameVariable = "MMTEST_RUN_TEST_NAME";
-constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTES";
-constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
+// What the test learns about its run (mmtest/record/environment.hpp). A value inherited from an
+// outer mmtest-run is never passed on: each run sets its own, or none.
+using record::kCasesFileVariable;
+using record::kMemoryBytesVariable;
+using record::kTestNameVariable;
 
 std::vector<std::string> child_environment(const Options& options, const Environment& environment,
                                            const std::filesystem::path& tmpdir,
@@ -154,7 +170,7 @@ void print_measurements(const Supervision& run) {
 
 // Writes the record, prints measurements, warnings and the diagnosis, then exits as the contract says.
 [[noreturn]] void report_and_exit(const Options& options, const Supervision& run, const Verdict& verdict,
-                                  RecordContext context, std::optional<RecordFile>& record) {
+                                  RecordContext context, std::optional<record::RecordFile>& record) {
   context.finished_at = std::chrono::system_clock::now();
   if (record) {
     if (auto committed = record->commit(make_record(options, run, verdict, context)); !committed) {
@@ -181,9 +197,9 @@ int run(int argc, char** argv) {
 
   // ---- prepare: everything that can fail as a usage error happens before the test starts ----
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return usage_error(system_error_message("prctl(PR_SET_CHILD_SUBREAPER, 1)"));
-  std::optional<RecordFile> record;
+  std::optional<record::RecordFile> record;
   if (options.result_path) {
-    auto opened = RecordFile::open(*options.result_path);
+    auto opened = record::RecordFile::open(*options.result_path);
     if (!opened) return usage_error(fmt::format("--result: cannot write '{}': {}", options.result_path->string(), opened.error()));
     record.emplace(std::move(*opened));
   }
@@ -242,7 +258,7 @@ int run(int argc, char** argv) {
   request.executable = *executable;
   request.argv = options.command;
   const auto gtest_report = gtest_report_path(options, environment, *tmpdir);
-  const std::filesystem::path cases_file = *tmpdir / kCasesFile;
+  const std::filesystem::path cases_file = *tmpdir / record::kCasesFile;
   request.environment = child_environment(options, environment, *tmpdir, gtest_report, cases_file);
   request.limits = resource_limits(options);
   request.cgroup_procs_fd = cgroup_procs.get();
@@ -268,7 +284,7 @@ int run(int argc, char** argv) {
   // A missing or unreadable report (the test removed it, or is no GoogleTest program) changes nothing.
   if (gtest_report) result.reported_all_skipped = gtest_report_says_all_skipped(read_small_file(gtest_report->string()).text);
   // Written only by a GoogleTest program running mmtest's listener; absent for anything else.
-  result.cases = parse_case_log(read_small_file(cases_file.string()).text);
+  result.cases = record::parse_case_log(read_small_file(cases_file.string()).text);
   if (!options.keep_tmp) {
     if (auto problem = remove_test_tmpdir(*tmpdir)) result.warnings.push_back(*problem);
   }

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "mmtest/run/exit_codes.hpp"
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 namespace mmtest::run {
 namespace {

@@ -12,10 +12,10 @@
 #include <fmt/format.h>
 
 #include "mmtest/run/cpu.hpp"
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 #include "mmtest/run/process_tree.hpp"
 #include "mmtest/run/sampling.hpp"
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
 namespace mmtest::run {
 namespace {

@@ -8,7 +8,7 @@
 #include <cctype>
 #include <fmt/format.h>
 
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 namespace mmtest::run {
 

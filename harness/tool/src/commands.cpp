@@ -14,12 +14,13 @@
 #include <functional>
 #include <optional>
 
-#include "mmtest/run/schedule.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/plan/plan.hpp"
+#include "mmtest/common/units.hpp"
 #include "mmtest/tool/calibrate.hpp"
 #include "mmtest/tool/history.hpp"
 #include "mmtest/tool/model.hpp"
 #include "mmtest/tool/output.hpp"
+#include "mmtest/tool/plan_command.hpp"
 #include "mmtest/tool/push.hpp"
 #include "mmtest/tool/render.hpp"
 #include "mmtest/tool/report.hpp"
@@ -54,28 +55,6 @@ std::filesystem::path history_path(const std::string& given, const std::filesyst
     return from_environment;
   }
   return default_history_path(build_dir);
-}
-
-// ---- mmtest plan ----------------------------------------------------------------------------------
-
-int plan_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  run::PlanHooks hooks;
-  hooks.program = "mmtest plan";
-  hooks.history = [](const std::filesystem::path& database,
-                     std::span<const std::filesystem::path> records) -> std::expected<run::History, std::string> {
-    auto db = HistoryDb::open(database);
-    if (!db) return std::unexpected(db.error());
-    // The records of the last run, before this run overwrites them (the problems are the
-    // report's to tell; a record that cannot be read is not history).
-    std::vector<run::Record> all;
-    for (const auto& directory : records) {
-      run::RecordSet set = run::read_record_directory(directory);
-      std::ranges::move(set.records, std::back_inserter(all));
-    }
-    if (auto added = db->ingest(all); !added) return std::unexpected(added.error());
-    return db->median_durations(kPlannerRuns);
-  };
-  return run::run_plan(args, out, err, hooks);
 }
 
 // ---- mmtest report --------------------------------------------------------------------------------
@@ -128,7 +107,7 @@ int report_command(ReportArgs& args, std::ostream& out, std::ostream& err, bool 
   else if (args.color == "auto") options.style.color = stdout_is_terminal && std::getenv("NO_COLOR") == nullptr;
   else return usage_error(err, program, fmt::format("--color: expected auto, always or never, got '{}'", args.color));
   if (!args.budget.empty()) {
-    auto bytes = run::parse_size(args.budget);
+    auto bytes = mmtest::parse_size(args.budget);
     if (!bytes) {
       return usage_error(err, program, fmt::format("--budget: expected a size like 512M or 2G, got '{}' ({})", args.budget, bytes.error()));
     }
@@ -185,7 +164,8 @@ int calibrate_command(const CalibrateArgs& args, std::ostream& out, std::ostream
   }
   // The last run counts too, whether or not anyone reported it.
   if (auto input = resolve_input(args.dir); input) {
-    run::RecordSet set = run::read_record_directory(input->records);
+    record::RecordSet set = record::read_record_directory(input->records);
+    if (set.unreadable) err << fmt::format("{}: {}\n", program, *set.unreadable);
     if (auto added = history->ingest(set.records); !added) {
       err << fmt::format("{}: {}\n", program, added.error());
       return exit_code::kHistoryUnusable;
@@ -353,7 +333,7 @@ int shard_command(const ShardArgs& args, std::ostream& out, std::ostream& err) {
 
   // Read the history without adding to it: every runner must see the same history to compute the
   // same split, whatever records its build directory holds.
-  run::History durations;
+  plan::MeasuredDurations durations;
   const std::filesystem::path path = history_path(args.history, args.dir);
   if (std::filesystem::exists(path, error)) {
     auto history = HistoryDb::open(path);
@@ -413,7 +393,7 @@ int run_tool(std::span<const std::string> args, std::ostream& out, std::ostream&
   ShardArgs shard_args;
   CLI::App* shard = app.add_subcommand("shard", "This CI runner's share of the tests, for ctest -I");
   add_shard_options(*shard, shard_args);
-  // plan keeps mmtest-plan's own parser (harness/run/src/schedule.cpp): everything after the word
+  // plan keeps its own parser (plan_command.cpp): everything after the word
   // goes to it, --help included.
   CLI::App* plan = app.add_subcommand("plan", "The start-order planner the ctest-time hook runs");
   plan->prefix_command();

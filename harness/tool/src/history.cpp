@@ -8,8 +8,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
-#include "mmtest/run/format.hpp"
-#include "mmtest/run/record.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/common/statistics.hpp"
+#include "mmtest/record/record.hpp"
 
 namespace mmtest::tool {
 namespace {
@@ -90,7 +91,7 @@ std::string error_of(sqlite3* db, const std::filesystem::path& path, std::string
 
 bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
 
-std::string now_rfc3339() { return run::rfc3339(std::chrono::system_clock::now()); }
+std::string now_rfc3339() { return record::rfc3339(std::chrono::system_clock::now()); }
 
 // Test hook (history_test): SIGKILL this process after that many rows of an ingest, inside its
 // transaction, to prove a writer killed mid-ingest leaves the database as it was.
@@ -118,20 +119,13 @@ PRAGMA user_version = 1;
 
 std::filesystem::path default_history_path(const std::filesystem::path& build_dir) {
   // MMTEST_HISTORY given at configure time: MMTest.cmake leaves the path there.
-  const run::FileText configured = run::read_small_file((build_dir / "mmtest" / "history-path").string());
+  const mmtest::FileText configured = mmtest::read_small_file((build_dir / "mmtest" / "history-path").string());
   if (configured.ok) {
     std::string path = configured.text;
     while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
     if (!path.empty()) return path;
   }
   return build_dir / "mmtest" / "history.sqlite";
-}
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::ranges::sort(values);
-  const std::size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 std::expected<HistoryDb, std::string> HistoryDb::open(const std::filesystem::path& path) {
@@ -201,14 +195,14 @@ int HistoryDb::schema_version() {
   return sqlite3_column_int(statement.get(), 0);
 }
 
-std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::Record> records) {
-  std::vector<const run::Record*> pointers;
+std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record::Record> records) {
+  std::vector<const record::Record*> pointers;
   pointers.reserve(records.size());
-  for (const run::Record& record : records) pointers.push_back(&record);
+  for (const record::Record& record : records) pointers.push_back(&record);
   return ingest(pointers);
 }
 
-std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::Record* const> records) {
+std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record::Record* const> records) {
   if (!exec(db_, "BEGIN IMMEDIATE")) return std::unexpected(error_of(db_, path_, "cannot lock"));
   Statement insert(db_,
                    "INSERT OR IGNORE INTO results (name, started_at, finished_at, outcome, wall_seconds, "
@@ -223,8 +217,8 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const run::R
   const auto kill_after = kill_after_rows();
   std::size_t added = 0;
   std::size_t rows = 0;
-  for (const run::Record* const pointer : records) {
-    const run::Record& record = *pointer;
+  for (const record::Record* const pointer : records) {
+    const record::Record& record = *pointer;
     insert.text(1, record.name);
     insert.text(2, record.started_at);
     insert.text(3, record.finished_at);
@@ -278,7 +272,7 @@ std::vector<PastRun> HistoryDb::earlier_runs(const std::string& name, const std:
   return runs;
 }
 
-std::vector<std::vector<PastRun>> HistoryDb::earlier_runs(std::span<const run::Record* const> records, std::size_t count) {
+std::vector<std::vector<PastRun>> HistoryDb::earlier_runs(std::span<const record::Record* const> records, std::size_t count) {
   std::vector<std::vector<PastRun>> runs(records.size());
   Statement query(db_, kEarlierRuns);
   if (!query.ok()) return runs;
@@ -314,8 +308,8 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
   return tests;
 }
 
-run::History HistoryDb::median_durations(std::size_t last_runs) {
-  run::History history;
+plan::MeasuredDurations HistoryDb::median_durations(std::size_t last_runs) {
+  plan::MeasuredDurations history;
   const std::string sql = fmt::format(
       "SELECT name, wall_seconds, finished_at FROM ("
       "  SELECT name, wall_seconds, finished_at,"
@@ -330,7 +324,7 @@ run::History HistoryDb::median_durations(std::size_t last_runs) {
   std::vector<double> walls;
   std::string latest;
   const auto flush = [&] {
-    if (!walls.empty()) history.emplace(name, run::Measurement{median(walls), latest});
+    if (!walls.empty()) history.emplace(name, plan::Measurement{median(walls), latest});
     walls.clear();
     latest.clear();
   };
@@ -364,7 +358,7 @@ std::string HistoryDb::integrity_check() {
   return result;
 }
 
-std::optional<Growth> judge_growth(const run::Record& current, std::span<const PastRun> earlier) {
+std::optional<Growth> judge_growth(const record::Record& current, std::span<const PastRun> earlier) {
   std::vector<double> peaks;
   std::vector<double> walls;
   for (const PastRun& run : earlier) {

@@ -1,7 +1,7 @@
 // mmtest SUBCOMMAND ...: what to do with mmtest's records after (and before) a ctest run.
 //
 //   mmtest report [DIR...]   summary on the terminal; --junit/--trace/--html/--prometheus FILE, --push URL
-//   mmtest plan ...          the start-order planner the ctest-time hook runs (mmtest-plan's options + --history)
+//   mmtest plan ...          the start-order planner the ctest-time hook runs
 //
 // Exit-code contract (docs/tool.md; each mapping has a test):
 //   0  done

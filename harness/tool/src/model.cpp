@@ -8,7 +8,7 @@
 #include <queue>
 #include <unordered_map>
 
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 #include "mmtest/tool/output.hpp"
 
 namespace mmtest::tool {
@@ -21,7 +21,7 @@ std::size_t outcome_rank(std::string_view outcome) {
   return std::size(kOutcomes);
 }
 
-MemoryFit fit_of(const run::Record& record) {
+MemoryFit fit_of(const record::Record& record) {
   if (!record.memory_limit_bytes || *record.memory_limit_bytes == 0) return MemoryFit::undeclared;
   const std::uint64_t limit = *record.memory_limit_bytes;
   const std::uint64_t peak = record.peak_memory_bytes;
@@ -128,19 +128,19 @@ std::vector<std::size_t> top_by(const std::vector<TestResult>& tests, std::size_
 }  // namespace
 
 std::vector<std::size_t> RunModel::top_by_memory(std::size_t count) const {
-  return top_by(tests, count, [](const run::Record& record) { return record.peak_memory_bytes; });
+  return top_by(tests, count, [](const record::Record& record) { return record.peak_memory_bytes; });
 }
 
 std::vector<std::size_t> RunModel::top_by_wall(std::size_t count) const {
-  return top_by(tests, count, [](const run::Record& record) { return record.wall_seconds; });
+  return top_by(tests, count, [](const record::Record& record) { return record.wall_seconds; });
 }
 
-std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record) {
+std::vector<std::pair<double, std::uint64_t>> memory_steps(const record::Record& record) {
   std::vector<std::pair<double, std::uint64_t>> steps;
   if (record.memory_samples.empty()) {
     steps.emplace_back(0.0, record.peak_memory_bytes);
   } else {
-    for (const run::MemoryPoint& point : record.memory_samples) {
+    for (const record::MemoryPoint& point : record.memory_samples) {
       const double at = steps.empty() ? 0.0 : std::clamp(point.seconds, steps.back().first, record.wall_seconds);
       if (!steps.empty() && at == steps.back().first) {
         steps.back().second = std::max(steps.back().second, point.bytes);
@@ -153,10 +153,10 @@ std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& re
   return steps;
 }
 
-std::string failed_cases_summary(const run::Record& record, std::size_t named) {
+std::string failed_cases_summary(const record::Record& record, std::size_t named) {
   std::vector<std::string> names;
   std::size_t failed = 0;
-  for (const run::RecordedCase& test_case : record.cases) {
+  for (const record::RecordedCase& test_case : record.cases) {
     if (test_case.outcome != "failed") continue;
     if (++failed > named) continue;
     names.push_back(test_case.leaked_series.value_or(0) > 0
@@ -191,7 +191,7 @@ namespace {
 // hook writes: {"version": ..., "local": [{"<resource>": [{"id": ..., "slots": ...}, ...]}]}), or
 // an empty array when the file, the group or the resource is missing.
 nlohmann::json spec_resource(const std::filesystem::path& resource_spec, const char* resource) {
-  const run::FileText file = run::read_small_file(resource_spec.string());
+  const mmtest::FileText file = mmtest::read_small_file(resource_spec.string());
   if (!file.ok) return nlohmann::json::array();
   const auto spec = nlohmann::json::parse(file.text, nullptr, false);
   if (!spec.is_object()) return nlohmann::json::array();
@@ -223,9 +223,10 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
   model.inputs = std::move(inputs);
   std::unordered_map<std::string, std::size_t> by_name;
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
-    run::RecordSet set = run::read_record_directory(model.inputs[i].records);
+    record::RecordSet set = record::read_record_directory(model.inputs[i].records);
+    if (set.unreadable) model.unreadable_folders.push_back(std::move(*set.unreadable));
     for (std::string& problem : set.problems) model.problems.push_back(std::move(problem));
-    for (run::Record& record : set.records) {
+    for (record::Record& record : set.records) {
       const auto [it, inserted] = by_name.try_emplace(record.name, model.tests.size());
       if (!inserted) {
         ++model.duplicates;

@@ -6,17 +6,17 @@
 #include <cerrno>
 #include <fmt/format.h>
 
-#include "mmtest/run/format.hpp"
-#include "mmtest/run/unique_fd.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/common/unique_fd.hpp"
+#include "mmtest/common/units.hpp"
 
 namespace mmtest::tool {
 
 std::expected<void, std::string> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   std::filesystem::path temporary = path;
   temporary += fmt::format(".tmp.{}", ::getpid());
-  run::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) return std::unexpected(run::system_error_message(fmt::format("open({})", temporary.string())));
+  mmtest::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return std::unexpected(mmtest::system_error_message(fmt::format("open({})", temporary.string())));
   std::string_view rest = content;
   while (!rest.empty()) {
     const ssize_t written = ::write(fd.get(), rest.data(), rest.size());
@@ -24,19 +24,19 @@ std::expected<void, std::string> write_file_atomically(const std::filesystem::pa
     if (written <= 0) {
       const int error = written < 0 ? errno : ENOSPC;
       ::unlink(temporary.c_str());
-      return std::unexpected(run::system_error_message(fmt::format("write({})", temporary.string()), error));
+      return std::unexpected(mmtest::system_error_message(fmt::format("write({})", temporary.string()), error));
     }
     rest.remove_prefix(static_cast<std::size_t>(written));
   }
   if (::close(fd.release()) != 0) {
     const int error = errno;
     ::unlink(temporary.c_str());
-    return std::unexpected(run::system_error_message(fmt::format("close({})", temporary.string()), error));
+    return std::unexpected(mmtest::system_error_message(fmt::format("close({})", temporary.string()), error));
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temporary.c_str());
-    return std::unexpected(run::system_error_message(fmt::format("rename({}, {})", temporary.string(), path.string()), error));
+    return std::unexpected(mmtest::system_error_message(fmt::format("rename({}, {})", temporary.string(), path.string()), error));
   }
   return {};
 }
@@ -56,6 +56,6 @@ std::uint64_t suggested_memory_bytes(std::uint64_t peak_bytes) {
   return (wanted + step - 1) / step * step;
 }
 
-std::string mib(std::uint64_t bytes) { return run::format_bytes(bytes); }
+std::string mib(std::uint64_t bytes) { return mmtest::format_bytes(bytes); }
 
 }  // namespace mmtest::tool

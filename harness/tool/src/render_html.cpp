@@ -63,7 +63,7 @@ nlohmann::json page_data(const RunModel& model) {
   using nlohmann::json;
   json tests = json::array();
   for (const TestResult& test : model.tests) {
-    const run::Record& record = test.record;
+    const record::Record& record = test.record;
     json steps = json::array();
     for (const auto& [at, bytes] : memory_steps(record)) steps.push_back(json::array({at, bytes}));
     tests.push_back({{"name", record.name},
@@ -247,7 +247,7 @@ std::string render_html(const RunModel& model) {
     table_header(html, {"test", "outcome", "peak", "MEMORY", "suggested", "wall"});
     for (const std::size_t i : rows) {
       const TestResult& test = model.tests[i];
-      const run::Record& record = test.record;
+      const record::Record& record = test.record;
       html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                           escape(record.name), escape(record.outcome), escape(mib(record.peak_memory_bytes)),
                           escape(record.memory_limit_bytes ? mib(*record.memory_limit_bytes) : "-"),
@@ -273,7 +273,7 @@ std::string render_html(const RunModel& model) {
     table_header(html, {"test", "processes"});
     for (const TestResult* test : leakers) {
       std::vector<std::string> processes;
-      for (const run::RecordedProcess& process : test->record.leaked_processes) {
+      for (const record::RecordedProcess& process : test->record.leaked_processes) {
         processes.push_back(escape(fmt::format("{} (pid {})", process.command, process.pid)));
       }
       html += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escape(test->record.name), fmt::join(processes, ", "));

@@ -37,7 +37,7 @@ std::string render_junit(const RunModel& model) {
     suite_of[i].append_attribute("name") = model.inputs[i].given.string().c_str();
   }
   for (const TestResult& test : model.tests) {
-    const run::Record& record = test.record;
+    const record::Record& record = test.record;
     pugi::xml_node testcase = suite_of[test.input].append_child("testcase");
     testcase.append_attribute("name") = record.name.c_str();
     testcase.append_attribute("classname") = "mmtest";

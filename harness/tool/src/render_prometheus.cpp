@@ -22,7 +22,7 @@ std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model) {
   auto& leaked = BuildGauge().Name("mmtest_test_leaked_processes").Help("Processes the test left running").Register(*registry);
   auto& grown = BuildGauge().Name("mmtest_test_regression").Help("1 when the test grew against its history (label what: memory or time)").Register(*registry);
   for (const TestResult& test : model.tests) {
-    const run::Record& record = test.record;
+    const record::Record& record = test.record;
     const prometheus::Labels labels{{"test", record.name}};
     peak.Add(labels).Set(static_cast<double>(record.peak_memory_bytes));
     if (record.memory_limit_bytes) limit.Add(labels).Set(static_cast<double>(*record.memory_limit_bytes));

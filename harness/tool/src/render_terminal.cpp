@@ -90,7 +90,7 @@ std::string seconds(double value) {
   return fmt::format("{:.2f} s", value);
 }
 
-std::string limit_of(const run::Record& record) {
+std::string limit_of(const record::Record& record) {
   return record.memory_limit_bytes ? mib(*record.memory_limit_bytes) : std::string("-");
 }
 
@@ -116,6 +116,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     w.line(fmt::format("  {} record{} of a test already read counted once (the latest kept)", model.duplicates,
                        model.duplicates == 1 ? "" : "s"));
   }
+  for (const std::string& folder : model.unreadable_folders) w.text() += wrap(folder, 2, style.width);
   for (const std::string& problem : model.problems) w.text() += wrap("skipped record: " + problem, 2, style.width);
 
   // ---- failures first ----
@@ -158,7 +159,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     w.heading(title);
     w.line(fmt::format("  {} {:>11} {:>11} {:>9}  {}", fit("test", name_width), "peak", "MEMORY", "wall", "outcome"));
     for (const std::size_t i : rows) {
-      const run::Record& record = model.tests[i].record;
+      const record::Record& record = model.tests[i].record;
       w.line(fmt::format("  {} {:>11} {:>11} {:>9}  {}", fit(record.name, name_width), mib(record.peak_memory_bytes),
                          limit_of(record), seconds(record.wall_seconds), record.outcome.substr(0, 7)));
     }
@@ -184,7 +185,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     w.heading(fmt::format("{} ({})", title, rows.size()));
     w.line(fmt::format("  {} {:>11} {:>11} {:>9}", fit("test", name_width), "peak", "MEMORY", "suggest"));
     for (std::size_t i = 0; i < rows.size() && i < style.list; ++i) {
-      const run::Record& record = rows[i]->record;
+      const record::Record& record = rows[i]->record;
       w.line(fmt::format("  {} {:>11} {:>11} {:>9}", fit(record.name, name_width), mib(record.peak_memory_bytes),
                          limit_of(record), cmake_size(rows[i]->suggested_memory_bytes.value_or(0))));
     }
@@ -203,7 +204,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     w.heading(fmt::format("Leaked processes ({} test{})", leakers.size(), leakers.size() == 1 ? "" : "s"));
     for (const TestResult* test : leakers) {
       std::vector<std::string> processes;
-      for (const run::RecordedProcess& process : test->record.leaked_processes) {
+      for (const record::RecordedProcess& process : test->record.leaked_processes) {
         processes.push_back(fmt::format("{} (pid {})", process.command.empty() ? "?" : process.command, process.pid));
       }
       w.line(fmt::format("  {}", fit(test->record.name, style.width - 2)));

@@ -24,7 +24,7 @@ std::string render_trace(const RunModel& model) {
                       {"args", {{"name", "lane " + std::to_string(lane + 1)}}}});
   }
   for (const TestResult& test : model.tests) {
-    const run::Record& record = test.record;
+    const record::Record& record = test.record;
     json args = {{"outcome", record.outcome},
                  {"peak_memory_bytes", record.peak_memory_bytes},
                  {"memory_limit_bytes", record.memory_limit_bytes ? json(*record.memory_limit_bytes) : json(nullptr)},

@@ -10,7 +10,7 @@
 namespace mmtest::tool {
 
 std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& history) {
-  std::vector<const run::Record*> records;
+  std::vector<const record::Record*> records;
   records.reserve(model.tests.size());
   for (const TestResult& test : model.tests) records.push_back(&test.record);
   if (auto added = history.ingest(records); !added) return std::unexpected(added.error());
@@ -42,6 +42,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     inputs.push_back(std::move(*input));
   }
   RunModel model = build_model(inputs, {options.budget_bytes});
+  for (const std::string& folder : model.unreadable_folders) err << fmt::format("mmtest report: {}\n", folder);
   for (const std::string& problem : model.problems) err << fmt::format("mmtest report: skipped record {}\n", problem);
   if (model.tests.empty()) {
     std::vector<std::string> where;

@@ -47,7 +47,7 @@ std::expected<std::vector<ShardTest>, std::string> parse_ctest_tests(std::string
   return tests;
 }
 
-void weigh(std::vector<ShardTest>& tests, const run::History& history, std::uint64_t budget_mib,
+void weigh(std::vector<ShardTest>& tests, const plan::MeasuredDurations& history, std::uint64_t budget_mib,
            std::size_t machine_cpus) {
   const double memory_per_cpu =
       budget_mib > 0 && machine_cpus > 0 ? static_cast<double>(budget_mib) / static_cast<double>(machine_cpus) : 0;

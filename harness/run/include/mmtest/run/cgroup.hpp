@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
 namespace mmtest::run {
 

@@ -17,6 +17,8 @@ struct ProcessInfo {
   pid_t ppid = 0;
   char state = '?';             // R, S, D, T, Z, X, ...
   std::uint64_t rss_bytes = 0;  // resident set, shared pages included
+  std::uint64_t start_time_ticks = 0;  // when it started, in clock ticks after boot: with the pid,
+                                       // tells this process from a later one given the same pid
   std::string comm;             // kernel's short name (at most 15 characters)
 
   bool is_live() const { return state != 'Z' && state != 'X' && state != 'x'; }

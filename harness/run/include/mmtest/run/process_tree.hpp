@@ -27,6 +27,12 @@ TreeSnapshot snapshot_tree(pid_t supervisor, Scan scan = Scan::complete);
 
 // Sends signal_number to every live process in the snapshot, then SIGCONT so that a stopped
 // process acts on it. Returns how many processes were signalled.
+//
+// A pid read from /proc can be reaped and given to an unrelated process before the signal is
+// sent. So each process is signalled through a pidfd, which stays bound to the process it was
+// opened for, and only after checking, with the pidfd open, that the pid still has the start
+// time the snapshot saw: a process that ended meanwhile is skipped, never a stranger signalled.
+// Kernels without pidfd_open (before 5.3) get kill(2), as before.
 std::size_t signal_each(const TreeSnapshot& tree, int signal_number);
 
 }  // namespace mmtest::run

@@ -8,7 +8,7 @@
 
 #include "mmtest/run/limits.hpp"
 #include "mmtest/run/options.hpp"
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
 namespace mmtest::run {
 

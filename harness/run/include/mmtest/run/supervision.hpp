@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "mmtest/run/cases.hpp"
+#include "mmtest/record/case_log.hpp"
 #include "mmtest/run/sampling.hpp"
 
 namespace mmtest::run {
@@ -54,7 +54,7 @@ struct Supervision {
   // What a GoogleTest program running mmtest's listener wrote about its test cases (the per-case
   // file in the TMPDIR, read by main() after the run): which case was running when the run ended,
   // each finished case's figures, and whether its own memory guard stopped it.
-  CaseLog cases;
+  record::CaseLog cases;
 
   std::chrono::nanoseconds wall_time{0};
   double cpu_seconds = 0;

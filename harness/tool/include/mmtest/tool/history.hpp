@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "mmtest/run/record.hpp"
-#include "mmtest/run/schedule.hpp"
+#include "mmtest/record/record.hpp"
+#include "mmtest/plan/plan.hpp"
 
 struct sqlite3;
 
@@ -53,18 +53,18 @@ class HistoryDb {
   ~HistoryDb();
 
   // Adds the records not yet there, in one transaction; returns how many were new.
-  std::expected<std::size_t, std::string> ingest(std::span<const run::Record> records);
-  std::expected<std::size_t, std::string> ingest(std::span<const run::Record* const> records);
+  std::expected<std::size_t, std::string> ingest(std::span<const record::Record> records);
+  std::expected<std::size_t, std::string> ingest(std::span<const record::Record* const> records);
 
   // The runs of `name` that started before `before` (RFC 3339), newest first, at most `count`.
   std::vector<PastRun> earlier_runs(const std::string& name, const std::string& before, std::size_t count);
   // The same for each record's name and start, in one read transaction with one prepared query:
   // a report's 10,000 lookups.
-  std::vector<std::vector<PastRun>> earlier_runs(std::span<const run::Record* const> records, std::size_t count);
+  std::vector<std::vector<PastRun>> earlier_runs(std::span<const record::Record* const> records, std::size_t count);
 
   // Each test's median wall time over its last `last_runs` runs, leaving out runs that never ran
   // (harness-error) or were interrupted: what the planner simulates with.
-  run::History median_durations(std::size_t last_runs);
+  plan::MeasuredDurations median_durations(std::size_t last_runs);
 
   // Every test's last `count` runs, newest first (calibration, sharding).
   std::vector<std::pair<std::string, std::vector<PastRun>>> recent_runs(std::size_t count);
@@ -94,9 +94,9 @@ struct Growth {
   double median_wall_seconds = 0;
   std::size_t earlier_runs = 0;
 };
-std::optional<Growth> judge_growth(const run::Record& current, std::span<const PastRun> earlier);
+std::optional<Growth> judge_growth(const record::Record& current, std::span<const PastRun> earlier);
 
-double median(std::vector<double> values);
+
 
 // The planner's duration of a test: the median wall time of its last this many runs.
 inline constexpr std::size_t kPlannerRuns = 5;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "mmtest/run/record.hpp"
+#include "mmtest/record/record.hpp"
 
 namespace mmtest::tool {
 
@@ -42,7 +42,7 @@ struct Regression {
 };
 
 struct TestResult {
-  run::Record record;
+  record::Record record;
   std::size_t input = 0;         // index into RunModel::inputs
   double start_seconds = 0;      // since the run's first start
   double end_seconds = 0;
@@ -64,6 +64,7 @@ struct RunModel {
   std::vector<Input> inputs;
   std::vector<TestResult> tests;          // by start time, then name
   std::vector<std::string> problems;      // "<file>: <why>" for every record skipped
+  std::vector<std::string> unreadable_folders;  // "cannot read the records folder <dir>: <why>"
   std::size_t duplicates = 0;             // records of a name already taken from a later run
   double run_started_unix = 0;            // first start
   double run_seconds = 0;                 // first start to last end
@@ -90,12 +91,12 @@ inline constexpr const char* kOutcomes[] = {"passed", "skipped", "failed", "sign
 // A test's measured memory over [start, end] as steps (seconds since the test started, bytes):
 // with memory_samples, each point's value from its time until the next point, the first from 0;
 // without, its peak over the whole run. Always ends with {wall_seconds, 0}.
-std::vector<std::pair<double, std::uint64_t>> memory_steps(const run::Record& record);
+std::vector<std::pair<double, std::uint64_t>> memory_steps(const record::Record& record);
 
 // The failed GoogleTest cases of a record (its `cases`), at most `named` of them by name, each
 // with the series it leaked: "failed test cases: A.b (104 leaked series), C.d and 5 more".
 // Empty when none failed.
-std::string failed_cases_summary(const run::Record& record, std::size_t named = 3);
+std::string failed_cases_summary(const record::Record& record, std::size_t named = 3);
 
 // Resolves a command-line argument: a build directory when it holds mmtest-results/ or
 // mmtest/, else a records folder. The error is one line naming the path and what to do.

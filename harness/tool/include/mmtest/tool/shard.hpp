@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mmtest/run/schedule.hpp"
+#include "mmtest/plan/plan.hpp"
 
 namespace mmtest::tool {
 
@@ -38,7 +38,7 @@ inline constexpr double kUnknownTestSeconds = 60;
 // declared timeout; then each test's weight: seconds × max(cpus, memory_mib ÷ (budget_mib ÷
 // machine_cpus)), i.e. a test holding more than its CPUs' share of the memory budget keeps that
 // much more of a runner busy.
-void weigh(std::vector<ShardTest>& tests, const run::History& history, std::uint64_t budget_mib,
+void weigh(std::vector<ShardTest>& tests, const plan::MeasuredDurations& history, std::uint64_t budget_mib,
            std::size_t machine_cpus);
 
 // Shard (0-based) of every test: heaviest first, each to the lightest shard so far (ties: the

@@ -1,8 +1,8 @@
-#include "mmtest/run/cases.hpp"
+#include "mmtest/record/case_log.hpp"
 
 #include <nlohmann/json.hpp>
 
-namespace mmtest::run {
+namespace mmtest::record {
 namespace {
 
 using nlohmann::json;
@@ -93,4 +93,4 @@ std::optional<BiggestGrowth> biggest_growth(const CaseLog& log, std::optional<st
   return biggest;
 }
 
-}  // namespace mmtest::run
+}  // namespace mmtest::record

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-namespace mmtest::run {
+namespace mmtest {
 
 // Owns one file descriptor; closes it on destruction. Move-only, never throws.
 class UniqueFd {
@@ -32,4 +32,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace mmtest::run
+}  // namespace mmtest

@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 #include <thread>
 
-#include "mmtest/run/format.hpp"
-#include "mmtest/run/record.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/record/record.hpp"
 
-namespace mmtest::run {
+namespace mmtest::record {
 namespace {
 
 using nlohmann::json;
@@ -227,16 +227,30 @@ std::expected<Record, std::string> parse_record_json(std::string_view text) {
 
 #undef MMTEST_TAKE
 
-RecordSet read_record_directory(const std::filesystem::path& directory, bool* missing) {
-  RecordSet set;
-  std::error_code error;
-  if (missing != nullptr) *missing = !std::filesystem::is_directory(directory, error);
+std::expected<std::vector<std::filesystem::path>, std::string> list_record_files(const std::filesystem::path& directory,
+                                                                                 bool* missing) {
   std::vector<std::filesystem::path> files;
-  for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(directory, error);
+  if (missing != nullptr) *missing = error == std::errc::no_such_file_or_directory;
+  if (error == std::errc::no_such_file_or_directory) return files;
+  for (const std::filesystem::directory_iterator end; !error && it != end; it.increment(error)) {
     std::error_code type_error;
     if (it->path().extension() == ".json" && it->is_regular_file(type_error)) files.push_back(it->path());
   }
+  if (error) return std::unexpected(fmt::format("cannot read the records folder {}: {}", directory.string(), error.message()));
   std::ranges::sort(files);
+  return files;
+}
+
+RecordSet read_record_directory(const std::filesystem::path& directory, bool* missing) {
+  RecordSet set;
+  auto listed = list_record_files(directory, missing);
+  if (!listed) {
+    set.unreadable = std::move(listed.error());
+    return set;
+  }
+  const std::vector<std::filesystem::path>& files = *listed;
 
   // Each file is read and parsed on its own, so the files are shared among one thread per CPU
   // (a suite's 10,000 records are most of `mmtest report`'s time); the results keep file order.
@@ -272,4 +286,4 @@ RecordSet read_record_directory(const std::filesystem::path& directory, bool* mi
   return set;
 }
 
-}  // namespace mmtest::run
+}  // namespace mmtest::record

@@ -1,4 +1,4 @@
-#include "mmtest/run/format.hpp"
+#include "mmtest/common/format.hpp"
 
 #include <fcntl.h>
 #include <string.h>
@@ -7,9 +7,9 @@
 #include <csignal>
 #include <fmt/format.h>
 
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
-namespace mmtest::run {
+namespace mmtest {
 
 std::string system_error_message(std::string_view call, int errno_value) {
   return fmt::format("{}: {}", call, ::strerrordesc_np(errno_value) ? ::strerrordesc_np(errno_value) : "unknown error");
@@ -42,4 +42,4 @@ FileText read_small_file(const std::string& path) {
   return result;
 }
 
-}  // namespace mmtest::run
+}  // namespace mmtest

@@ -1,9 +1,9 @@
-#include "mmtest/run/cases.hpp"
+#include "mmtest/record/case_log.hpp"
 
 #include <gtest/gtest.h>
 #include <string>
 
-namespace mmtest::run {
+namespace mmtest::record {
 namespace {
 
 constexpr std::int64_t kMiB = std::int64_t{1} << 20;
@@ -114,4 +114,4 @@ TEST(BiggestGrowth, none_when_nothing_grew) {
 }
 
 }  // namespace
-}  // namespace mmtest::run
+}  // namespace mmtest::record

@@ -1,4 +1,4 @@
-#include "mmtest/run/record.hpp"
+#include "mmtest/run/make_record.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,23 +8,10 @@
 #include <fmt/format.h>
 
 #include "mmtest/run/cpu.hpp"
-#include "mmtest/run/format.hpp"
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/format.hpp"
+#include "mmtest/common/units.hpp"
 
 namespace mmtest::run {
-
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-  // Calendar arithmetic in <chrono>, not gmtime_r(): glibc loads /etc/localtime on the first call
-  // of any of its time conversions, which every test would pay for.
-  using namespace std::chrono;
-  const auto milliseconds_since_epoch = floor<milliseconds>(time);
-  const auto day = floor<days>(milliseconds_since_epoch);
-  const year_month_day date{day};
-  const hh_mm_ss clock{milliseconds_since_epoch - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
-                     clock.minutes().count(), clock.seconds().count(), clock.subseconds().count());
-}
 
 nlohmann::json make_record(const Options& options, const Supervision& run, const Verdict& verdict,
                            const RecordContext& context) {
@@ -39,7 +26,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
   else if (run.term_signal) signal = signal_name(*run.term_signal);
 
   json cases = json::array();
-  for (const CaseResult& result : run.cases.finished) {
+  for (const record::CaseResult& result : run.cases.finished) {
     cases.push_back({{"name", result.name},
                      {"outcome", result.outcome},
                      {"wall_seconds", result.wall_seconds},
@@ -75,7 +62,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
   if (options.timeout) timeout_seconds = to_seconds(*options.timeout);
 
   return json{
-      {"schema_version", kRecordSchemaVersion},
+      {"schema_version", record::kRecordSchemaVersion},
       {"name", options.name},
       {"command", options.command},
       {"outcome", to_string(verdict.outcome)},
@@ -101,47 +88,10 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"warnings", run.warnings},
       {"cases", cases},
       {"memory_guard", memory_guard},
-      {"started_at", rfc3339(context.started_at)},
-      {"finished_at", rfc3339(context.finished_at)},
+      {"started_at", record::rfc3339(context.started_at)},
+      {"finished_at", record::rfc3339(context.finished_at)},
       {"memory_samples", samples},
   };
-}
-
-std::expected<RecordFile, std::string> RecordFile::open(const std::filesystem::path& path) {
-  std::error_code error;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
-  if (error) return std::unexpected(fmt::format("cannot create {}: {}", path.parent_path().string(), error.message()));
-  std::filesystem::path temporary = path;
-  temporary += fmt::format(".tmp.{}", ::getpid());
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) return std::unexpected(system_error_message(fmt::format("open({})", temporary.string())));
-  return RecordFile(path, std::move(temporary), std::move(fd));
-}
-
-RecordFile::RecordFile(RecordFile&& other) noexcept
-    : path_(std::move(other.path_)), temporary_(std::move(other.temporary_)), fd_(std::move(other.fd_)) {
-  other.temporary_.clear();
-}
-
-RecordFile::~RecordFile() {
-  if (!temporary_.empty()) ::unlink(temporary_.c_str());
-}
-
-std::expected<void, std::string> RecordFile::commit(const nlohmann::json& record) {
-  const std::string text = record.dump(2) + "\n";
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const ssize_t written = ::write(fd_.get(), rest.data(), rest.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return std::unexpected(system_error_message(fmt::format("write({})", temporary_.string())));
-    rest.remove_prefix(static_cast<std::size_t>(written));
-  }
-  fd_.reset();
-  if (::rename(temporary_.c_str(), path_.c_str()) != 0) {
-    return std::unexpected(system_error_message(fmt::format("rename({}, {})", temporary_.string(), path_.string())));
-  }
-  temporary_.clear();
-  return {};
 }
 
 }  // namespace mmtest::run

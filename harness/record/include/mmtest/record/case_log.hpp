@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mmtest::run {
+namespace mmtest::record {
 
 // The per-case results file: mmtest-run points MMTEST_RUN_CASES_FILE at it, in the test's private
 // TMPDIR, and a GoogleTest program running mmtest's listener (mmtest::gtest) appends one JSON
@@ -70,4 +70,4 @@ struct BiggestGrowth {
 };
 std::optional<BiggestGrowth> biggest_growth(const CaseLog& log, std::optional<std::int64_t> running_growth_bytes);
 
-}  // namespace mmtest::run
+}  // namespace mmtest::record

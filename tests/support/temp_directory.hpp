@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace mmtest::run::testing {
+namespace mmtest::test_support {
 
 // A fresh directory under /tmp, removed with everything inside when the test ends.
 class TempDirectory {
@@ -46,4 +46,4 @@ inline std::string read_text(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-}  // namespace mmtest::run::testing
+}  // namespace mmtest::test_support

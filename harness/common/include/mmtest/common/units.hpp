@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace mmtest::run {
+namespace mmtest {
 
 // Parses a memory size: plain bytes ("1048576") or a number with a binary unit K, M, G or T,
 // optionally followed by "i" and/or "B", case-insensitive ("512M", "2g", "1.5GiB", "300MiB", "64kb").
@@ -29,4 +29,4 @@ std::string format_seconds(std::chrono::nanoseconds duration);
 
 double to_seconds(std::chrono::nanoseconds duration);
 
-}  // namespace mmtest::run
+}  // namespace mmtest

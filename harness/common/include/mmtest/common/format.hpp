@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace mmtest::run {
+namespace mmtest {
 
 // "setrlimit(RLIMIT_CORE, 0): Operation not permitted": a failed call, its arguments and errno.
 std::string system_error_message(std::string_view call, int errno_value = errno);
@@ -21,4 +21,4 @@ struct FileText {
 };
 FileText read_small_file(const std::string& path);
 
-}  // namespace mmtest::run
+}  // namespace mmtest

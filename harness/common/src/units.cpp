@@ -1,10 +1,10 @@
-#include "mmtest/run/units.hpp"
+#include "mmtest/common/units.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
-namespace mmtest::run {
+namespace mmtest {
 namespace {
 
 constexpr std::uint64_t kMaxSizeBytes = std::uint64_t{1} << 62;
@@ -129,4 +129,4 @@ std::string format_seconds(std::chrono::nanoseconds duration) {
   return text + " s";
 }
 
-}  // namespace mmtest::run
+}  // namespace mmtest

@@ -1,33 +1,27 @@
 #pragma once
 
+// The record: the JSON file mmtest-run writes for each run of a test (docs/launcher.md, "The
+// record"), and everything that reads it back (the mmtest tool, the planner). This library is the
+// contract between the two sides: it depends on neither.
+
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "mmtest/run/classify.hpp"
-#include "mmtest/run/options.hpp"
-#include "mmtest/run/supervision.hpp"
-#include "mmtest/run/unique_fd.hpp"
+#include "mmtest/common/unique_fd.hpp"
 
-namespace mmtest::run {
+namespace mmtest::record {
 
 // 3: memory_samples added (2: the four CPU fields added). Readers accept every version.
 inline constexpr int kRecordSchemaVersion = 3;
 
-struct RecordContext {
-  std::chrono::system_clock::time_point started_at;
-  std::chrono::system_clock::time_point finished_at;
-  std::string limit_mode;          // "sample" or "cgroup"
-  std::string limit_mode_reason;   // why that mode was chosen
-  std::string tmpdir;
-  std::optional<std::vector<int>> pinned_cpus;  // the CPUs the test ran on when --pin-cpus took effect
-};
-
-// ---- the reading side: what mmtest (report, plan, history) takes from a record ---------------------
+// ---- reading: what mmtest (report, plan, history) takes from a record -----------------------------
 
 struct RecordedProcess {
   long pid = 0;
@@ -90,21 +84,27 @@ std::optional<double> parse_rfc3339(std::string_view text);
 // The record in `text`, or why it is not one ("not JSON: ...", "'outcome' is missing", ...).
 std::expected<Record, std::string> parse_record_json(std::string_view text);
 
-// Every "*.json" file directly in `directory`, parsed, in file-name order. A file that cannot be read
-// or is not a record goes to `problems` as "<path>: <why>" and is skipped.
+// The "*.json" files directly in `directory`, sorted by name: the one walk of a records folder,
+// for every reader. A directory that does not exist holds none (`missing` is set, so callers can
+// say so); one that exists but cannot be listed (not a directory, no permission, an I/O error) is
+// an error, "cannot read the records folder <dir>: <why>", never an empty folder.
+std::expected<std::vector<std::filesystem::path>, std::string> list_record_files(const std::filesystem::path& directory,
+                                                                                 bool* missing = nullptr);
+
+// Every record of list_record_files(directory), parsed, in file-name order. A file that cannot be
+// read or is not a record goes to `problems` as "<path>: <why>" and is skipped; a folder that
+// cannot be listed sets `unreadable`.
 struct RecordSet {
   std::vector<Record> records;
   std::vector<std::string> problems;
+  std::optional<std::string> unreadable;
 };
-// A missing directory gives no records and no problem; `missing` is set so callers can say so.
 RecordSet read_record_directory(const std::filesystem::path& directory, bool* missing = nullptr);
-
-// The JSON result record (docs/launcher.md, "The record").
-nlohmann::json make_record(const Options& options, const Supervision& run, const Verdict& verdict,
-                           const RecordContext& context);
 
 // "2026-11-22T10:47:26.123Z"
 std::string rfc3339(std::chrono::system_clock::time_point time);
+
+// ---- writing --------------------------------------------------------------------------------------
 
 // The record file, opened before the test starts so that an unwritable path is a usage error and
 // a record can always be written at the end: the JSON goes into "<path>.tmp.<pid>", which is then
@@ -127,4 +127,4 @@ class RecordFile {
   UniqueFd fd_;
 };
 
-}  // namespace mmtest::run
+}  // namespace mmtest::record

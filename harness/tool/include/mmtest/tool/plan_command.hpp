@@ -1,0 +1,15 @@
+#pragma once
+
+#include <ostream>
+#include <span>
+#include <string>
+
+namespace mmtest::tool {
+
+// `mmtest plan`'s whole command line (the arguments after "plan"): the summary line goes to
+// `out`, errors to `err`. Exit code: 0 done (also when there is nothing to plan), 1 manifest
+// unreadable or cost file not written, 2 usage error (nothing read or written). See
+// docs/tool.md, "mmtest plan".
+int plan_command(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+
+}  // namespace mmtest::tool
