@@ -18,6 +18,13 @@ set(mmtest_modules
   "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake"
   # Not included by the package: there to be copied into projects that adopt mmtest optionally.
   "${PROJECT_SOURCE_DIR}/cmake/MMTestOptional.cmake")
+# The private parts the three modules above include, from internal/ beside them: the same
+# relative place in the source tree, the build tree and the install.
+set(mmtest_internal_modules "")
+foreach(part IN ITEMS Defaults Size Quote Records Resources Hints Limits Labels Command Hook
+    Calibration AddTest GTest)
+  list(APPEND mmtest_internal_modules "${PROJECT_SOURCE_DIR}/cmake/internal/${part}.cmake")
+endforeach()
 
 # ---- Install tree --------------------------------------------------------------------------------
 install(TARGETS mmtest_run mmtest_tool EXPORT mmtestTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
@@ -48,6 +55,7 @@ install(FILES
   "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
   ${mmtest_modules}
   DESTINATION "${MMTEST_INSTALL_CMAKEDIR}")
+install(FILES ${mmtest_internal_modules} DESTINATION "${MMTEST_INSTALL_CMAKEDIR}/internal")
 
 # ---- Build tree: find_package(mmtest) with mmtest_DIR=<this build directory> ---------------------
 export(EXPORT mmtestTargets NAMESPACE mmtest:: FILE "${PROJECT_BINARY_DIR}/mmtestTargets.cmake")
@@ -61,4 +69,8 @@ file(COPY_FILE "${PROJECT_BINARY_DIR}/mmtest-package/mmtestConfigVersion.cmake"
 foreach(module IN LISTS mmtest_modules)
   get_filename_component(module_name "${module}" NAME)
   configure_file("${module}" "${PROJECT_BINARY_DIR}/${module_name}" COPYONLY)
+endforeach()
+foreach(module IN LISTS mmtest_internal_modules)
+  get_filename_component(module_name "${module}" NAME)
+  configure_file("${module}" "${PROJECT_BINARY_DIR}/internal/${module_name}" COPYONLY)
 endforeach()

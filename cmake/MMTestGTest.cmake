@@ -23,7 +23,9 @@ include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
-include("${CMAKE_CURRENT_LIST_DIR}/MMTestRuntime.cmake")
+# The record file names and the RESOURCE_GROUPS of a test, the same functions add_mm_test uses.
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Records.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Resources.cmake")
 
 # _mm_gtest_list(<exe> <wrappers> <workdir> <timeout> <list_file> <caller>): runs discovery, under
 # the target's test launcher and emulator (<wrappers>) as the tests run, and writes one
@@ -76,12 +78,7 @@ function(_mm_gtest_add_tests)
   endif()
   file(STRINGS "${arg_LIST_FILE}" cases)
 
-  # Each CPU a group of its own: CTest hands out distinct CPU ids (see MMTest.cmake).
-  if(arg_CPUS EQUAL 1)
-    set(cpu_group "mmtest_cpus:1")
-  else()
-    set(cpu_group "${arg_CPUS},mmtest_cpus:1")
-  endif()
+  _mm_resource_groups(resource_groups "${arg_MEMORY_MIB}" "${arg_CPUS}" 0)
   foreach(case IN LISTS cases)
     set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
     _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
@@ -102,7 +99,7 @@ function(_mm_gtest_add_tests)
       "--timeout=${timeout}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
       ${arg_LAUNCHER_ARGS_LIST} -- ${arg_WRAPPERS_LIST} "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
     set_tests_properties("${name}" PROPERTIES
-      RESOURCE_GROUPS "mmtest_memory_mib:${arg_MEMORY_MIB};${cpu_group}"
+      RESOURCE_GROUPS "${resource_groups}"
       TIMEOUT "${ctest_timeout}"
       WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")

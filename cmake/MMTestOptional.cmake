@@ -1,4 +1,6 @@
 # Distributed with mmtest; meant to be copied into a project that adopts mmtest optionally.
+# Generated from cmake/MMTestOptional.cmake.in with the defaults of cmake/internal/Defaults.cmake
+# by `cmake -P cmake/internal/WriteOptional.cmake`: edit those two, not the generated file.
 #[=======================================================================[.rst:
 MMTestOptional
 --------------
@@ -28,9 +30,9 @@ with GoogleTest's sharding variables), or CMake's ``gtest_discover_tests`` with
 
 - ``LABELS``, known ones only, as with mmtest (the built-in labels and those given to
   ``mm_register_labels``);
-- CTest's ``TIMEOUT``: the ``TIMEOUT`` argument, else the largest timeout of the labels (``unit``
-  60, ``integration`` 300, ``performance``/``chaos``/``operational`` 900, ``slow`` 1800, ``soak``
-  7200 s, or a registered one), else ``MMTEST_DEFAULT_TIMEOUT``, else 300 s;
+- CTest's ``TIMEOUT``: the ``TIMEOUT`` argument, else the largest timeout of the labels, in
+  seconds (``unit`` 60, ``integration`` 300, ``performance``/``chaos``/``operational`` 900, ``slow`` 1800, ``soak`` 7200,
+  or a registered one), else ``MMTEST_DEFAULT_TIMEOUT``, else 300 s;
 - ``RUN_SERIAL`` for ``performance``; ``WORKING_DIRECTORY``, ``ENVIRONMENT``, ``WILL_FAIL``,
   ``PROCESSORS`` and ``PROPERTIES`` as given (list values stay whole);
 - ``CASE_TIMEOUTS`` of ``mm_gtest_discover_tests``: the ``TIMEOUT`` of the matching cases;
@@ -76,6 +78,7 @@ function(mm_register_labels)
   endforeach()
 endfunction()
 
+# mmtest's built-in labels and their timeouts.
 mm_register_labels(unit TIMEOUT 60)
 mm_register_labels(integration TIMEOUT 300)
 mm_register_labels(performance chaos operational TIMEOUT 900)

@@ -5,7 +5,7 @@
 #   -DGENERATOR=<generator> [-DCONFIG=<config>: a multi-config generator; ctest gets -C <config>]
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
-include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/MMTestRuntime.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/internal/Records.cmake")  # _mm_result_file
 file(REMOVE_RECURSE "${WORK}")
 # The launcher leaves a GTEST_OUTPUT of the caller's alone, and then cannot tell a skipped case.
 unset(ENV{GTEST_OUTPUT})

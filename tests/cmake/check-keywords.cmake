@@ -1,12 +1,18 @@
 # cmake -P driver: the keywords of add_mm_test(), mm_gtest_discover_tests(), mm_gtest_add_shards()
 # and mm_register_labels() are written down more than once. Their cmake_parse_arguments() lists in
-# MMTest.cmake are the reference; MMTestOptional.cmake's copies of the commands must parse the
-# same keywords the same way (a call that configures with mmtest must configure without it),
-# and MMTest.cmake's _MM_KEYWORDS_<command> lists, which the misspelling hints search, must name
-# them all.
+# MMTest.cmake's parts (cmake/internal/) are the reference; MMTestOptional.cmake's copies of the
+# commands must parse the same keywords the same way (a call that configures with mmtest must
+# configure without it), and the _MM_KEYWORDS_<command> lists, which the misspelling hints
+# search, must name them all.
 #   -DMMTEST_CMAKE_DIR=<mmtest's cmake/ directory>
 cmake_minimum_required(VERSION 3.25)
-file(READ "${MMTEST_CMAKE_DIR}/MMTest.cmake" real)
+# MMTest.cmake and every part it includes, as one text.
+file(GLOB parts "${MMTEST_CMAKE_DIR}/internal/*.cmake")
+set(real "")
+foreach(file "${MMTEST_CMAKE_DIR}/MMTest.cmake" ${parts})
+  file(READ "${file}" text)
+  string(APPEND real "${text}\n")
+endforeach()
 file(READ "${MMTEST_CMAKE_DIR}/MMTestOptional.cmake" fallback)
 
 # parse_lists(<text> <file> <function> <out>): sets <out>_options, <out>_one_value and
@@ -32,7 +38,7 @@ endfunction()
 
 set(failures "")
 foreach(command add_mm_test mm_gtest_discover_tests mm_gtest_add_shards mm_register_labels)
-  parse_lists("${real}" MMTest.cmake ${command} real)
+  parse_lists("${real}" "MMTest.cmake (with internal/)" ${command} real)
   parse_lists("${fallback}" MMTestOptional.cmake ${command} copy)
   set(all "")
   foreach(kind options one_value multi_value)
@@ -44,7 +50,7 @@ foreach(command add_mm_test mm_gtest_discover_tests mm_gtest_add_shards mm_regis
     endforeach()
     foreach(keyword IN LISTS copy_${kind})
       if(NOT keyword IN_LIST real_${kind})
-        string(APPEND failures "\n  ${command}: MMTestOptional.cmake has the ${kind} keyword ${keyword}, MMTest.cmake has not")
+        string(APPEND failures "\n  ${command}: MMTestOptional.cmake has the ${kind} keyword ${keyword}, mmtest's ${command} has not")
       endif()
     endforeach()
   endforeach()
@@ -52,7 +58,7 @@ foreach(command add_mm_test mm_gtest_discover_tests mm_gtest_add_shards mm_regis
     continue()
   endif()
   if(NOT real MATCHES "set\\(_MM_KEYWORDS_${command}([^)]*)\\)")
-    string(APPEND failures "\n  MMTest.cmake has no set(_MM_KEYWORDS_${command} ...)")
+    string(APPEND failures "\n  MMTest.cmake and internal/ have no set(_MM_KEYWORDS_${command} ...)")
     continue()
   endif()
   string(STRIP "${CMAKE_MATCH_1}" hint_keywords)

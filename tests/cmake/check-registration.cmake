@@ -4,7 +4,7 @@
 #   -DMMTEST_MODULE=<MMTest.cmake> -DMMTEST_RUN=<mmtest-run> -DWORK=<dir> -DGENERATOR=<generator>
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
-include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/MMTestRuntime.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/internal/Records.cmake")  # _mm_result_file
 file(REMOVE_RECURSE "${WORK}")
 mm_test_run(configure COMMAND ${CMAKE_COMMAND} -S "${CMAKE_CURRENT_LIST_DIR}/registration" -B "${WORK}"
   -G "${GENERATOR}" "-DMMTEST_MODULE=${MMTEST_MODULE}" "-DMMTEST_RUN=${MMTEST_RUN}")
@@ -116,7 +116,7 @@ expect(tag_only "argv=.*--timeout=300\\|.*" "LABELS=tagonly")
 expect(project_defaults "argv=.*--memory=64M\\|--timeout=42\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:1")
 
 # The fast path registers exactly what the general path did for the same shape, and is taken:
-# its add_test() is on another line of MMTest.cmake (json-v1's backtrace of each test).
+# its add_test() is on another line of cmake/internal/AddTest.cmake (json-v1's backtrace of each test).
 function(add_test_line name out)
   mm_test_index("${json}" "${name}" i)
   string(JSON node GET "${json}" tests ${i} backtrace)

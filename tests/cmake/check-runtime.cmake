@@ -1,8 +1,11 @@
-# cmake -P: unit tests of cmake/MMTestRuntime.cmake: the size grammar, the cgroup limit walk on
-# fake /proc and /sys trees, result file names and quoting.   -DWORK=<scratch dir>
+# cmake -P: unit tests of cmake/MMTestRuntime.cmake and the parts it shares with configure time
+# (cmake/internal/): the size grammar, the cgroup limit walk on fake /proc and /sys trees, result
+# file names and quoting.   -DWORK=<scratch dir>
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/support.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/MMTestRuntime.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/internal/Records.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/internal/Quote.cmake")
 
 # ---- Sizes: <text> <MiB rounded up> <MiB rounded down>; "-" marks an error -----------------------
 set(cases

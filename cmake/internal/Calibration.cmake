@@ -1,0 +1,43 @@
+# Distributed with mmtest. Private part of MMTest.cmake: the calibration file that
+# `mmtest calibrate --write` writes, read once per configure, and mm_calibrated(), its one line.
+
+include_guard(GLOBAL)
+
+# _mm_read_calibration(): includes MMTEST_CALIBRATION_FILE (relative to the top source directory)
+# when it exists, and reconfigures when it changes. A missing file is no calibration: the first
+# runs of a project have none yet.
+function(_mm_read_calibration)
+  set_property(GLOBAL PROPERTY _MM_CALIBRATION_READ "${MMTEST_CALIBRATION_FILE}")
+  get_filename_component(file "${MMTEST_CALIBRATION_FILE}" ABSOLUTE BASE_DIR "${CMAKE_SOURCE_DIR}")
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  if(EXISTS "${file}")
+    set(_MM_CALIBRATION_FILE "${file}")
+    include("${file}")
+  endif()
+endfunction()
+
+function(mm_calibrated name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "MEMORY;TIMEOUT" "")
+  set(caller "mm_calibrated(${name})")
+  if(DEFINED _MM_CALIBRATION_FILE)
+    string(APPEND caller " in ${_MM_CALIBRATION_FILE}")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS "', '" unparsed)
+    message(FATAL_ERROR "${caller}: unknown argument '${unparsed}'; expected MEMORY <size> and TIMEOUT <seconds>")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
+    message(FATAL_ERROR "${caller}: ${missing} needs a value")
+  endif()
+  if(DEFINED arg_MEMORY)
+    _mm_size_to_mib("${arg_MEMORY}" ROUND_UP memory_mib error)
+    if(error)
+      message(FATAL_ERROR "${caller}: MEMORY ${error}")
+    endif()
+  endif()
+  if(DEFINED arg_TIMEOUT)
+    _mm_check_seconds("${caller}" TIMEOUT "${arg_TIMEOUT}")
+  endif()
+  set_property(GLOBAL PROPERTY "_MM_CALIBRATED_${name}" "${arg_MEMORY}|${arg_TIMEOUT}")
+endfunction()

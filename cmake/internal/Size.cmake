@@ -1,0 +1,111 @@
+# Distributed with mmtest. The size grammar (documented in MMTestRuntime.cmake), apart from the
+# rest of the ctest-time runtime: configure needs it for every MEMORY and budget, and should not
+# load the machine probing with it. MMTest.cmake includes it at configure time, MMTestRuntime.cmake
+# when ctest runs; mmtest-run --memory reads the same grammar.
+
+include_guard(GLOBAL)
+
+# _mm_size_to_mib(<size> <ROUND_UP|ROUND_DOWN> <out_mib> <out_error>)
+#
+# Parses <size> in the size grammar and stores it in MiB in <out_mib>, rounded up (a test's need)
+# or down (a budget). On a malformed, zero or too-big size, <out_mib> is empty and <out_error>
+# says why in words that complete "expects a size like 512M or 2G, got '<size>'" style messages.
+# 64-bit integer arithmetic only: the integer part is bounded before any multiplication.
+function(_mm_size_to_mib size rounding out_mib out_error)
+  # CTest keeps resource slots in an int; 2^31 MiB (2 PiB) is far beyond any machine.
+  set(_MM_MAX_MIB 2147483648)
+  set(${out_mib} "" PARENT_SCOPE)
+  string(TOUPPER "${size}" upper)
+  # A fraction needs a unit (K, M, G, T): bytes are whole. Same rule as mmtest-run.
+  set(matched FALSE)
+  if(upper MATCHES "^([0-9]+)(\\.([0-9]+))?(([KMGT])I?)?B?$")
+    set(matched TRUE)
+    if(NOT "${CMAKE_MATCH_2}" STREQUAL "" AND "${CMAKE_MATCH_5}" STREQUAL "")
+      set(matched FALSE)
+    endif()
+  endif()
+  if(NOT matched)
+    set(${out_error} "expects a size like 512M or 2G, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(int_digits "${CMAKE_MATCH_1}")
+  set(frac_digits "${CMAKE_MATCH_3}")
+  set(unit "${CMAKE_MATCH_5}")
+
+  # Leading zeros would not change the value, but keep math(EXPR) away from any radix guessing.
+  string(REGEX REPLACE "^0+" "" int_digits "${int_digits}")
+  if(int_digits STREQUAL "")
+    set(int_digits 0)
+  endif()
+  # Nine fraction digits are more precision than a byte count of any real budget needs.
+  string(SUBSTRING "${frac_digits}" 0 9 frac_digits)
+  string(LENGTH "${frac_digits}" frac_len)
+  string(REPEAT "0" ${frac_len} frac_zeros)
+  set(frac_scale "1${frac_zeros}")
+  string(REGEX REPLACE "^0+" "" frac_value "${frac_digits}")
+  if(frac_value STREQUAL "")
+    set(frac_value 0)
+  endif()
+
+  if(int_digits STREQUAL "0" AND frac_value STREQUAL "0")
+    set(${out_error} "expects a size above zero, like 512M or 2G, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+
+  set(too_big_error "expects at most 2^31 MiB (2048T), got '${size}'")
+  string(LENGTH "${int_digits}" int_len)
+  if(int_len GREATER 16)
+    set(${out_error} "${too_big_error}" PARENT_SCOPE)
+    return()
+  endif()
+
+  set(shift_B 0)
+  set(shift_K 10)
+  set(shift_M 20)
+  set(shift_G 30)
+  set(shift_T 40)
+  if(unit STREQUAL "")
+    set(unit B)
+  endif()
+  set(shift ${shift_${unit}})
+
+  if(shift GREATER_EQUAL 20)
+    # Whole MiB per unit: mib = int * per_unit + frac * per_unit / frac_scale.
+    math(EXPR per_unit "1 << (${shift} - 20)")
+    if(int_digits GREATER ${_MM_MAX_MIB})
+      set(${out_error} "${too_big_error}" PARENT_SCOPE)
+      return()
+    endif()
+    math(EXPR frac_num "${frac_value} * ${per_unit}")
+    math(EXPR mib "${int_digits} * ${per_unit} + ${frac_num} / ${frac_scale}")
+    math(EXPR remainder "${frac_num} % ${frac_scale}")
+  else()
+    # Bytes or KiB: bytes = int * per_unit + frac * per_unit / frac_scale, then to MiB.
+    math(EXPR per_unit "1 << ${shift}")
+    math(EXPR max_int "(${_MM_MAX_MIB} << 20) >> ${shift}")
+    if(int_digits GREATER max_int)
+      set(${out_error} "${too_big_error}" PARENT_SCOPE)
+      return()
+    endif()
+    math(EXPR frac_num "${frac_value} * ${per_unit}")
+    math(EXPR bytes "${int_digits} * ${per_unit} + ${frac_num} / ${frac_scale}")
+    math(EXPR remainder "(${frac_num} % ${frac_scale}) + (${bytes} % 1048576)")
+    math(EXPR mib "${bytes} >> 20")
+  endif()
+
+  if(rounding STREQUAL "ROUND_UP" AND remainder GREATER 0)
+    math(EXPR mib "${mib} + 1")
+  endif()
+  if(mib GREATER ${_MM_MAX_MIB})
+    set(${out_error} "${too_big_error}" PARENT_SCOPE)
+    return()
+  endif()
+  if(mib EQUAL 0)
+    set(${out_error} "expects at least 1 MiB, got '${size}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(${out_mib} "${mib}" PARENT_SCOPE)
+  set(${out_error} "" PARENT_SCOPE)
+endfunction()
+
+# _mm_cgroup_levels(<v1_controller> <out>)
