@@ -5,7 +5,7 @@ MMTestRuntime
 
 The part of :module:`MMTest` that runs when ctest starts: the test-time memory and CPU budgets,
 the resource spec and the start-order plan. The size grammar it shares with configure time lives
-in ``internal/Size.cmake``, which both include.
+in ``internal/Units.cmake``, which both include.
 
 This file has two uses:
 
@@ -26,8 +26,9 @@ Size grammar
 A size is a decimal number, optionally with a fraction, then an optional unit ``K``, ``M``,
 ``G`` or ``T`` with an optional ``i`` and an optional ``B``; case does not matter and units
 are binary (``1K`` = 1024 bytes). No unit means bytes. Examples: ``536870912``, ``512M``,
-``2G``, ``1.5GiB``, ``300MiB``, ``64kb``. The launcher ``mmtest-run --memory`` reads the
-same grammar.
+``2G``, ``1.5GiB``, ``300MiB``, ``64kb``. No spaces; at most ``2048T`` (2^31 MiB). The
+launcher ``mmtest-run --memory`` reads the same grammar: both are tested against one table of
+cases, ``tests/conformance/units.txt``.
 
 The budget
 ^^^^^^^^^^
@@ -59,7 +60,7 @@ cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
 # The size grammar, in a file of its own so that configure loads it without the rest of this one.
-include("${CMAKE_CURRENT_LIST_DIR}/internal/Size.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Units.cmake")
 
 # The constants live in functions: this file's variables would only be seen by the directory that
 # included it first.

@@ -13,15 +13,9 @@ endmacro()
 
 # _mm_check_seconds(<caller> <keyword> <value>): positive seconds, fractions allowed.
 function(_mm_check_seconds caller keyword value)
-  if(NOT value MATCHES "^([0-9]+)(\\.[0-9]+)?$")
-    message(FATAL_ERROR "${caller}: ${keyword} expects seconds like 60 or 2.5, got '${value}'")
-  endif()
-  string(LENGTH "${CMAKE_MATCH_1}" whole_len)
-  if(whole_len GREATER 9)
-    message(FATAL_ERROR "${caller}: ${keyword} expects at most 999999999 seconds, got '${value}'")
-  endif()
-  if(NOT value MATCHES "[1-9]")
-    message(FATAL_ERROR "${caller}: ${keyword} expects seconds above zero, got '${value}'")
+  _mm_seconds_error("${value}" error)
+  if(error)
+    message(FATAL_ERROR "${caller}: ${keyword} ${error}")
   endif()
 endfunction()
 

@@ -53,14 +53,14 @@ TEST(ParseSize, plain_numbers_are_bytes) {
 TEST(ParseSize, fractions_with_a_unit_are_scaled) {
   EXPECT_EQ(size_of("0.5K"), 512u);
   EXPECT_EQ(size_of("2.25M"), 2 * kMiB + kMiB / 4);
-  EXPECT_EQ(size_of("0.001G"), 1073742u);  // 1073741.824 rounds to the nearest byte
+  EXPECT_EQ(size_of("0.001G"), 1073742u);  // 1073741.824 bytes, rounded up to a whole byte
+  EXPECT_EQ(size_of("1.1K"), 1127u);       // 1126.4 bytes, rounded up, not to the nearest
 }
 
-TEST(ParseSize, surrounding_and_inner_whitespace_is_ignored) {
-  EXPECT_EQ(size_of("  512M "), 512 * kMiB);
-  EXPECT_EQ(size_of("\t2G\n"), 2 * kGiB);
-  EXPECT_EQ(size_of("512 M"), 512 * kMiB);
-  EXPECT_EQ(size_of(" 4096 "), 4096u);
+TEST(ParseSize, refuses_whitespace_anywhere_as_the_cmake_side_does) {
+  for (const std::string_view spaced : {"  512M ", "\t2G\n", "512 M", " 4096 ", "4096 "}) {
+    EXPECT_FALSE(parse_size(spaced).has_value()) << "'" << spaced << "'";
+  }
 }
 
 TEST(ParseSize, rejects_unknown_units_signs_exponents_and_empty_numbers) {
@@ -84,22 +84,21 @@ TEST(ParseSize, rejects_a_fraction_of_a_byte) {
   EXPECT_FALSE(parse_size("1.5B").has_value());
 }
 
-TEST(ParseSize, rejects_sizes_above_two_to_the_62) {
-  EXPECT_EQ(size_of("4194303T"), (std::uint64_t{1} << 62) - kTiB);  // just below the cap
-  EXPECT_FALSE(parse_size("4194305T").has_value());
-  EXPECT_FALSE(parse_size("4611686018427387905").has_value());       // 2^62 + 1 bytes
+TEST(ParseSize, rejects_sizes_above_2048_tib) {
+  constexpr std::uint64_t kCap = std::uint64_t{1} << 51;  // 2^31 MiB: what CTest's slots can count
+  EXPECT_EQ(size_of("2048T"), kCap);
+  EXPECT_EQ(size_of("2047.5T"), kCap - kTiB / 2);
+  EXPECT_FALSE(parse_size("2049T").has_value());
+  EXPECT_FALSE(parse_size("2048.001T").has_value());
+  EXPECT_FALSE(parse_size("2251799813685249").has_value());  // 2^51 + 1 bytes
   EXPECT_FALSE(parse_size("99999999999999999999").has_value());
-  EXPECT_FALSE(parse_size("16777216T").has_value());                  // 2^64: would wrap in a uint64
+  EXPECT_FALSE(parse_size("16777216T").has_value());         // 2^64: would wrap in a uint64
+  EXPECT_NE(parse_size("2049T").error().find("2048T"), std::string::npos) << parse_size("2049T").error();
 }
 
-// Byte counts above 2^53 would come back rounded if they went through a double.
+// A 16-digit byte count is read exactly, as an integer.
 TEST(ParseSize, plain_byte_counts_are_exact) {
-  EXPECT_EQ(size_of("9007199254740993"), 9007199254740993u);  // 2^53 + 1
-}
-
-// 2^62 - 1 has 19 digits and is below the documented cap.
-TEST(ParseSize, accepts_the_largest_size_below_the_cap) {
-  EXPECT_EQ(size_of("4611686018427387903"), (std::uint64_t{1} << 62) - 1);
+  EXPECT_EQ(size_of("2251799813685247"), (std::uint64_t{1} << 51) - 1);
 }
 
 // ---- parse_seconds -------------------------------------------------------------------------------
@@ -117,17 +116,17 @@ TEST(ParseSeconds, accepts_whole_and_fractional_seconds) {
   EXPECT_EQ(seconds_of("0.001"), 1ms);
   EXPECT_EQ(seconds_of("0.000000001"), 1ns);
   EXPECT_EQ(seconds_of("0"), 0ns);
-  EXPECT_EQ(seconds_of(" 30\n"), 30s);
 }
 
-TEST(ParseSeconds, accepts_up_to_a_billion_seconds) {
-  EXPECT_EQ(seconds_of("1000000000"), std::chrono::seconds{1'000'000'000});
-  EXPECT_FALSE(parse_seconds("1000000000.5").has_value());
+TEST(ParseSeconds, accepts_up_to_999999999_seconds) {
+  EXPECT_EQ(seconds_of("999999999"), std::chrono::seconds{999'999'999});
+  EXPECT_EQ(seconds_of("999999999.5"), std::chrono::seconds{999'999'999} + 500ms);
+  EXPECT_FALSE(parse_seconds("1000000000").has_value());
   EXPECT_FALSE(parse_seconds("1000000001").has_value());
 }
 
 TEST(ParseSeconds, rejects_signs_exponents_units_and_non_numbers) {
-  for (const std::string_view bad : {"-1", "+1", "1e3", "inf", "nan", "", " ", "1.", ".5", "5s", "1m", "1:30", "abc"}) {
+  for (const std::string_view bad : {"-1", "+1", "1e3", "inf", "nan", "", " ", " 30\n", "30 ", "1.", ".5", "5s", "1m", "1:30", "abc"}) {
     const auto parsed = parse_seconds(bad);
     EXPECT_FALSE(parsed.has_value()) << "'" << bad << "' gave " << parsed.value_or(0ns).count() << " ns";
     if (!parsed) {

@@ -1,110 +1,112 @@
 #include "mmtest/common/units.hpp"
 
-#include <cctype>
-#include <cmath>
 #include <fmt/format.h>
 
 namespace mmtest {
 namespace {
 
-constexpr std::uint64_t kMaxSizeBytes = std::uint64_t{1} << 62;
+// 2^31 MiB (2048T): the most the CMake side can hand CTest, whose resource slots are an int.
+constexpr std::uint64_t kMaxSizeBytes = std::uint64_t{1} << 51;
+constexpr std::uint64_t kMaxSeconds = 999'999'999;
+// Fraction digits beyond these change nothing a size or a duration can hold (CMake keeps as many).
+constexpr std::size_t kFractionDigits = 9;
+constexpr std::uint64_t kFractionScale = 1'000'000'000;
 
-// "digits[.digits]": the whole part exactly as an integer, the fraction as a double.
+// "digits[.digits]": the whole part and up to nine fraction digits, both exactly, as integers
+// (a double would round 2^53 + 1 and 0.1 alike). No sign, no exponent, no space.
 struct Decimal {
   std::uint64_t whole = 0;
-  double fraction = 0;
+  std::uint64_t fraction_nanos = 0;  // the fraction × 10^9, truncated
   bool has_fraction = false;
 };
 
-// Reads a decimal from the front of text; no sign, no exponent.
-std::expected<Decimal, std::string> read_decimal(std::string_view& text) {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// A fraction of 10^9 times a unit of up to 2^40 bytes needs 70 bits on the way.
+__extension__ typedef unsigned __int128 Wide;
+
+// Reads a decimal from the front of text; `limit` bounds the whole part.
+std::expected<Decimal, std::string> read_decimal(std::string_view& text, std::uint64_t limit, std::string_view too_big) {
   std::size_t i = 0;
   Decimal result;
   std::size_t whole_digits = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+  while (i < text.size() && is_digit(text[i])) {
     const auto digit = static_cast<std::uint64_t>(text[i] - '0');
-    if (result.whole > (kMaxSizeBytes - digit) / 10) return std::unexpected("a smaller number");
+    if (result.whole > (limit - digit) / 10) return std::unexpected(std::string(too_big));
     result.whole = result.whole * 10 + digit;
     ++i;
     ++whole_digits;
   }
+  if (whole_digits == 0) return std::unexpected("a number");
   if (i < text.size() && text[i] == '.') {
     ++i;
-    double scale = 0.1;
     std::size_t fraction_digits = 0;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      result.fraction += (text[i] - '0') * scale;
-      scale /= 10;
+    std::uint64_t scale = kFractionScale;
+    while (i < text.size() && is_digit(text[i])) {
+      if (fraction_digits < kFractionDigits) {
+        scale /= 10;
+        result.fraction_nanos += static_cast<std::uint64_t>(text[i] - '0') * scale;
+      }
       ++i;
       ++fraction_digits;
     }
     if (fraction_digits == 0) return std::unexpected("a digit after the decimal point");
     result.has_fraction = true;
   }
-  if (whole_digits == 0) return std::unexpected("a number");
   text.remove_prefix(i);
   return result;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
 }
 
 }  // namespace
 
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
-  std::string_view rest = trim(text);
-  auto number = read_decimal(rest);
+  constexpr std::string_view kTooBig = "a size of at most 2048T";
+  std::string_view rest = text;
+  auto number = read_decimal(rest, kMaxSizeBytes, kTooBig);
   if (!number) return std::unexpected(number.error());
-  rest = trim(rest);
 
-  double multiplier = 1;
-  bool has_unit = false;
+  std::uint64_t unit_bytes = 1;
   if (!rest.empty()) {
-    switch (std::tolower(static_cast<unsigned char>(rest.front()))) {
-      case 'k': multiplier = 0x1p10; break;
-      case 'm': multiplier = 0x1p20; break;
-      case 'g': multiplier = 0x1p30; break;
-      case 't': multiplier = 0x1p40; break;
-      case 'b': break;
+    switch (rest.front()) {
+      case 'k': case 'K': unit_bytes = std::uint64_t{1} << 10; break;
+      case 'm': case 'M': unit_bytes = std::uint64_t{1} << 20; break;
+      case 'g': case 'G': unit_bytes = std::uint64_t{1} << 30; break;
+      case 't': case 'T': unit_bytes = std::uint64_t{1} << 40; break;
+      case 'b': case 'B': break;
       default: return std::unexpected("a unit K, M, G or T");
     }
-    has_unit = multiplier != 1;
+    const bool has_unit = unit_bytes != 1;
     if (has_unit) rest.remove_prefix(1);
-    if (has_unit && !rest.empty() && std::tolower(static_cast<unsigned char>(rest.front())) == 'i') {
-      rest.remove_prefix(1);
-    }
-    if (!rest.empty() && std::tolower(static_cast<unsigned char>(rest.front())) == 'b') rest.remove_prefix(1);
+    if (has_unit && !rest.empty() && (rest.front() == 'i' || rest.front() == 'I')) rest.remove_prefix(1);
+    if (!rest.empty() && (rest.front() == 'b' || rest.front() == 'B')) rest.remove_prefix(1);
     if (!rest.empty()) return std::unexpected("nothing after the unit");
   }
-  if (number->has_fraction && !has_unit) return std::unexpected("whole bytes");
+  if (number->has_fraction && unit_bytes == 1) return std::unexpected("whole bytes");
 
-  // Exact integer arithmetic for the whole part; the fraction of a unit is rounded to a byte.
-  const auto unit_bytes = static_cast<std::uint64_t>(multiplier);
-  if (number->whole > kMaxSizeBytes / unit_bytes) return std::unexpected("a size below 4 EiB");
-  const std::uint64_t bytes =
-      number->whole * unit_bytes + static_cast<std::uint64_t>(std::llround(number->fraction * multiplier));
-  if (bytes > kMaxSizeBytes) return std::unexpected("a size below 4 EiB");
-  return bytes;
+  // Exact: the fraction of a unit in bytes, rounded up as the CMake side rounds MEMORY up.
+  if (number->whole > kMaxSizeBytes / unit_bytes) return std::unexpected(std::string(kTooBig));
+  const Wide fraction_bytes = (Wide{number->fraction_nanos} * unit_bytes + kFractionScale - 1) / kFractionScale;
+  const Wide bytes = Wide{number->whole} * unit_bytes + fraction_bytes;
+  if (bytes > kMaxSizeBytes) return std::unexpected(std::string(kTooBig));
+  return static_cast<std::uint64_t>(bytes);
 }
 
 std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text) {
-  std::string_view rest = trim(text);
-  auto number = read_decimal(rest);
+  constexpr std::string_view kTooBig = "at most 999999999 seconds";
+  std::string_view rest = text;
+  auto number = read_decimal(rest, kMaxSeconds, kTooBig);
   if (!number) return std::unexpected(number.error());
   if (!rest.empty()) return std::unexpected("plain seconds");
-  constexpr std::uint64_t kMaxSeconds = 1'000'000'000;
-  if (number->whole > kMaxSeconds || (number->whole == kMaxSeconds && number->fraction > 0)) {
-    return std::unexpected("at most 1000000000 seconds");
-  }
-  return std::chrono::seconds{number->whole} + std::chrono::nanoseconds{std::llround(number->fraction * 1e9)};
+  return std::chrono::seconds{number->whole} + std::chrono::nanoseconds{number->fraction_nanos};
 }
 
 std::expected<std::uint64_t, std::string> parse_count(std::string_view text) {
-  std::string_view rest = trim(text);
-  auto number = read_decimal(rest);
+  // Counts are not part of the CMake side's grammar: surrounding blanks (an environment
+  // variable's trailing newline) are forgiven, as they always were.
+  std::string_view rest = text;
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\n')) rest.remove_prefix(1);
+  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t' || rest.back() == '\n')) rest.remove_suffix(1);
+  auto number = read_decimal(rest, ~std::uint64_t{0}, "a smaller number");
   if (!number || number->has_fraction || !rest.empty()) return std::unexpected("a whole number");
   return number->whole;
 }

@@ -8,17 +8,22 @@
 
 namespace mmtest {
 
+// The size and seconds grammar. The CMake module checks the same grammar at configure time
+// (cmake/internal/Units.cmake); tests/conformance/units.txt is the one table of cases both are
+// tested against. No space anywhere, no sign, no exponent.
+
 // Parses a memory size: plain bytes ("1048576") or a number with a binary unit K, M, G or T,
 // optionally followed by "i" and/or "B", case-insensitive ("512M", "2g", "1.5GiB", "300MiB", "64kb").
-// Fractions are allowed with a unit. Rejects signs, exponents, empty numbers and sizes above 2^62.
-// The error is a short phrase suitable after "expected a size like 512M or 2G, got '...'".
+// Fractions are allowed with a unit and rounded up to a whole byte. At most 2^51 bytes (2048T, the
+// 2^31 MiB CTest's resource slots can count). The error is a short phrase suitable after
+// "expected a size like 512M or 2G, got '...'".
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
 
-// Parses a duration in seconds: a non-negative decimal number, fraction allowed ("0.5", "600").
-// Rejects signs, exponents, "inf"/"nan" and values above 10^9 seconds.
+// Parses a duration in seconds: a non-negative decimal number, fraction allowed ("0.5", "600";
+// nanoseconds kept). At most 999999999 seconds.
 std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text);
 
-// Parses a non-negative integer count ("1024").
+// Parses a non-negative integer count ("1024", blanks around it forgiven), exactly, up to 2^64 - 1.
 std::expected<std::uint64_t, std::string> parse_count(std::string_view text);
 
 // "812.0 MiB" below 1 GiB, "2.31 GiB" above; "0 B" .. "1023 B" and KiB for small values.

@@ -1,7 +1,9 @@
-# Distributed with mmtest. The size grammar (documented in MMTestRuntime.cmake), apart from the
-# rest of the ctest-time runtime: configure needs it for every MEMORY and budget, and should not
-# load the machine probing with it. MMTest.cmake includes it at configure time, MMTestRuntime.cmake
-# when ctest runs; mmtest-run --memory reads the same grammar.
+# Distributed with mmtest. The size and seconds grammar (documented in MMTestRuntime.cmake), apart
+# from the rest of the ctest-time runtime: configure needs it for every MEMORY, TIMEOUT and budget,
+# and should not load the machine probing with it. MMTest.cmake includes it at configure time,
+# MMTestRuntime.cmake when ctest runs. mmtest-run and the mmtest tool read the same grammar in C++
+# (harness/common/src/units.cpp); tests/conformance/units.txt is the one table of cases both are
+# tested against, so that neither accepts what the other refuses.
 
 include_guard(GLOBAL)
 
@@ -108,4 +110,26 @@ function(_mm_size_to_mib size rounding out_mib out_error)
   set(${out_error} "" PARENT_SCOPE)
 endfunction()
 
-# _mm_cgroup_levels(<v1_controller> <out>)
+# _mm_seconds_error(<value> <out_error>)
+#
+# Checks <value> in the seconds grammar: a decimal number of seconds, fraction allowed ("60",
+# "2.5"), at most 999999999 whole seconds, and above zero (every use is a timeout). <out_error> is
+# empty when it is one, else words that complete "<KEYWORD> <error>".
+function(_mm_seconds_error value out_error)
+  if(NOT value MATCHES "^([0-9]+)(\\.[0-9]+)?$")
+    set(${out_error} "expects seconds like 60 or 2.5, got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  # Leading zeros count for nothing: 0000000060 is 60 seconds, as mmtest-run reads it.
+  string(REGEX REPLACE "^0+" "" whole "${CMAKE_MATCH_1}")
+  string(LENGTH "${whole}" whole_len)
+  if(whole_len GREATER 9)
+    set(${out_error} "expects at most 999999999 seconds, got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  if(NOT value MATCHES "[1-9]")
+    set(${out_error} "expects seconds above zero, got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(${out_error} "" PARENT_SCOPE)
+endfunction()
