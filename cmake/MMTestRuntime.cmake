@@ -37,9 +37,11 @@ The budget in MiB is, first found wins:
 
 1. the environment variable ``MMTEST_MEMORY_BUDGET`` when ``ctest`` starts, used exactly;
 2. the cache variable ``MMTEST_MEMORY_BUDGET`` of the build tree, used exactly;
-3. the smallest of: every cgroup memory limit on the path of the ``ctest`` process
+3. the smallest of: what every cgroup memory limit on the path of the ``ctest`` process leaves
    (cgroup v2 ``memory.max``, cgroup v1 ``memory.limit_in_bytes``, from its own cgroup up to the
-   root) and ``MemAvailable`` of ``/proc/meminfo``, minus a safety reserve of 10 % of that figure,
+   root, each less what that cgroup's processes already use: ``memory.current`` or
+   ``memory.usage_in_bytes`` without the inactive file cache of ``memory.stat``) and
+   ``MemAvailable`` of ``/proc/meminfo``, minus a safety reserve of 10 % of that figure,
    at least 256 MiB and at most 2048 MiB. The reserve keeps room for ``ctest`` itself, the
    launchers, the page cache and whatever else the machine runs.
 
@@ -152,40 +154,80 @@ function(_mm_cgroup_levels v1_controller out)
   set(${out} "${levels}" PARENT_SCOPE)
 endfunction()
 
-# _mm_cgroup_limit_mib(<out_mib> <out_where>)
+# _mm_cgroup_limit_mib(<out_free_mib> <out_where> <out_limit_mib> <out_used_mib>)
 #
-# The smallest cgroup memory limit on the path of this process, v2 and v1, in MiB, and the file
-# it came from. Empty when no limit applies or no cgroup is mounted.
-function(_mm_cgroup_limit_mib out_mib out_where)
+# What the cgroups on the path of this process leave for the tests, v2 and v1: at each level with
+# a memory limit, the limit minus what the level's processes already use (their working set:
+# v2 memory.current, v1 memory.usage_in_bytes, less the inactive file cache of memory.stat, which
+# the kernel reclaims before it would kill anything), and of all levels the one that leaves least.
+# <out_free_mib> is that in MiB, <out_where> the limit's file, <out_limit_mib> and <out_used_mib>
+# its two parts (used 0 where the usage files are missing). All empty when no limit applies or no
+# cgroup is mounted.
+function(_mm_cgroup_limit_mib out_free_mib out_where out_limit_mib out_used_mib)
   _mm_runtime_constants()
   set(best "")
   set(best_where "")
+  set(best_limit "")
+  set(best_used "")
   _mm_cgroup_levels(memory levels)
   foreach(level IN LISTS levels)
     if(level MATCHES "^v2\\|(.*)$")
-      set(file "${CMAKE_MATCH_1}/memory.max")
+      set(dir "${CMAKE_MATCH_1}")
+      set(file "${dir}/memory.max")
+      set(usage_file "${dir}/memory.current")
+      set(inactive_key "inactive_file")
     else()
       string(SUBSTRING "${level}" 3 -1 dir)
       set(file "${dir}/memory.limit_in_bytes")
+      set(usage_file "${dir}/memory.usage_in_bytes")
+      set(inactive_key "total_inactive_file")
     endif()
     if(NOT EXISTS "${file}")
       continue()
     endif()
     file(STRINGS "${file}" value LIMIT_COUNT 1)
     # "max" (v2) and 2^63 rounded to a page (v1) mean no limit.
-    if(value MATCHES "^[0-9]+$")
-      string(LENGTH "${value}" value_len)
-      if(value_len LESS 19 OR value STRLESS "4611686018427387904")
-        math(EXPR value_mib "${value} >> 20")
-        if(value_mib LESS ${_MM_CGROUP_UNLIMITED_MIB} AND (best STREQUAL "" OR value_mib LESS best))
-          set(best "${value_mib}")
-          set(best_where "${file}")
+    if(NOT value MATCHES "^[0-9]+$")
+      continue()
+    endif()
+    string(LENGTH "${value}" value_len)
+    if(value_len GREATER_EQUAL 19 AND NOT value STRLESS "4611686018427387904")
+      continue()
+    endif()
+    math(EXPR limit_mib "${value} >> 20")
+    if(limit_mib GREATER_EQUAL ${_MM_CGROUP_UNLIMITED_MIB})
+      continue()
+    endif()
+    set(used_bytes 0)
+    if(EXISTS "${usage_file}")
+      file(STRINGS "${usage_file}" usage LIMIT_COUNT 1)
+      if(usage MATCHES "^[0-9]+$")
+        set(used_bytes "${usage}")
+        if(EXISTS "${dir}/memory.stat")
+          file(STRINGS "${dir}/memory.stat" inactive REGEX "^${inactive_key} [0-9]+$" LIMIT_COUNT 1)
+          if(inactive MATCHES " ([0-9]+)$" AND CMAKE_MATCH_1 LESS_EQUAL used_bytes)
+            math(EXPR used_bytes "${used_bytes} - ${CMAKE_MATCH_1}")
+          endif()
         endif()
       endif()
     endif()
+    # Rounded up: what is in use is never counted as free.
+    math(EXPR used_mib "(${used_bytes} + 1048575) >> 20")
+    math(EXPR free_mib "${limit_mib} - ${used_mib}")
+    if(free_mib LESS 0)
+      set(free_mib 0)
+    endif()
+    if(best STREQUAL "" OR free_mib LESS best)
+      set(best "${free_mib}")
+      set(best_where "${file}")
+      set(best_limit "${limit_mib}")
+      set(best_used "${used_mib}")
+    endif()
   endforeach()
-  set(${out_mib} "${best}" PARENT_SCOPE)
+  set(${out_free_mib} "${best}" PARENT_SCOPE)
   set(${out_where} "${best_where}" PARENT_SCOPE)
+  set(${out_limit_mib} "${best_limit}" PARENT_SCOPE)
+  set(${out_used_mib} "${best_used}" PARENT_SCOPE)
 endfunction()
 
 # _mm_cgroup_cpu_quota(<out_millicpus> <out_where>)
@@ -313,16 +355,17 @@ function(_mm_find_budget cache_budget out_mib out_source)
   endif()
 
   _mm_mem_available_mib(available_mib)
-  _mm_cgroup_limit_mib(cgroup_mib cgroup_where)
+  _mm_cgroup_limit_mib(cgroup_mib cgroup_where cgroup_limit_mib cgroup_used_mib)
   set(detected_mib "${available_mib}")
   set(detail "MemAvailable ${available_mib} MiB")
   if(cgroup_mib STREQUAL "")
     set(cgroup_detail "no cgroup memory limit")
   else()
-    set(cgroup_detail "cgroup limit ${cgroup_mib} MiB in ${cgroup_where}")
+    # A cgroup's limit is not what is free in it: what its processes use already is taken off.
+    set(cgroup_detail "cgroup limit ${cgroup_limit_mib} MiB in ${cgroup_where}, ${cgroup_used_mib} MiB in use")
     if(cgroup_mib LESS available_mib)
       set(detected_mib "${cgroup_mib}")
-      set(detail "cgroup limit ${cgroup_mib} MiB in ${cgroup_where}")
+      set(detail "${cgroup_detail}")
       set(cgroup_detail "MemAvailable ${available_mib} MiB")
     endif()
   endif()

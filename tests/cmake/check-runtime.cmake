@@ -44,12 +44,16 @@ function(fake name cgroup mountinfo)
     file(WRITE "${root}/sys${path}" "${content}\n")
   endforeach()
 endfunction()
+# expect_limit(<name> <free MiB> <limit file> [<limit MiB> <used MiB>])
 function(expect_limit name want_mib want_where)
   set(_MM_PROC_SELF "${WORK}/${name}/proc")
   set(_MM_SYSROOT "${WORK}/${name}/sys")
-  _mm_cgroup_limit_mib(mib where)
+  _mm_cgroup_limit_mib(mib where limit used)
   if(NOT "${mib}" STREQUAL "${want_mib}")
-    message(FATAL_ERROR "cgroup case ${name}: expected '${want_mib}' MiB, got '${mib}' (${where})")
+    message(FATAL_ERROR "cgroup case ${name}: expected '${want_mib}' MiB free, got '${mib}' (${where}: limit ${limit}, used ${used})")
+  endif()
+  if(ARGC GREATER 3 AND (NOT "${limit}" STREQUAL "${ARGV3}" OR NOT "${used}" STREQUAL "${ARGV4}"))
+    message(FATAL_ERROR "cgroup case ${name}: expected limit ${ARGV3} MiB and ${ARGV4} MiB in use, got ${limit} and ${used}")
   endif()
   if(NOT want_where STREQUAL "" AND NOT where MATCHES "${want_where}$")
     message(FATAL_ERROR "cgroup case ${name}: expected the limit from ${want_where}, got ${where}")
@@ -86,6 +90,28 @@ fake(hybrid "4:memory:/a\n0::/a\n"
   "/sys/fs/cgroup/memory/a/memory.limit_in_bytes=3221225472"
   "/sys/fs/cgroup/unified/a/memory.max=2147483648")
 expect_limit(hybrid 2048 "/unified/a/memory.max")
+
+# Usage is taken off each limit (issue 18): the job's parent has the larger limit but leaves less.
+# v2: memory.current less memory.stat's inactive_file (reclaimable page cache).
+fake(v2_used "0::/ci/job\n" "${v2_mount}"
+  "/sys/fs/cgroup/ci/job/memory.max=4294967296"
+  "/sys/fs/cgroup/ci/job/memory.current=1610612736"
+  "/sys/fs/cgroup/ci/job/memory.stat=anon 1073741824\nfile 536870912\ninactive_file 536870912\nactive_file 0"
+  "/sys/fs/cgroup/ci/memory.max=5368709120"
+  "/sys/fs/cgroup/ci/memory.current=3221225472")
+# job: 4096 - (1536 - 512) = 3072 MiB; ci: 5120 - 3072 = 2048 MiB, the least: ci wins.
+expect_limit(v2_used 2048 "/ci/memory.max" 5120 3072)
+# v1: memory.usage_in_bytes less total_inactive_file; used rounds up to whole MiB.
+fake(v1_used "4:memory:/runner/abc\n" "${v1_mounts}"
+  "/sys/fs/cgroup/memory/runner/abc/memory.limit_in_bytes=2147483648"
+  "/sys/fs/cgroup/memory/runner/abc/memory.usage_in_bytes=314572801"
+  "/sys/fs/cgroup/memory/runner/abc/memory.stat=cache 104857600\ntotal_inactive_file 104857600")
+expect_limit(v1_used 1847 "/runner/abc/memory.limit_in_bytes" 2048 201)
+# More in use than the limit (the kernel is reclaiming): nothing is free, never a negative figure.
+fake(v2_over "0::/a\n" "${v2_mount}"
+  "/sys/fs/cgroup/a/memory.max=1073741824"
+  "/sys/fs/cgroup/a/memory.current=1207959552")
+expect_limit(v2_over 0 "/a/memory.max" 1024 1152)
 
 # ---- CPU quotas on fake trees ----------------------------------------------------------------------
 function(expect_quota name want_millicpus want_where)
