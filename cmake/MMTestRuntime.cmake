@@ -552,6 +552,78 @@ function(_mm_gpu_ids out_list)
   set(${out_list} "${ids}" PARENT_SCOPE)
 endfunction()
 
+# _mm_given_resource_spec(<out>)
+#
+# The file given to this ctest with --resource-spec-file, as an absolute path (relative to ctest's
+# working directory), or empty. CTest then schedules by that file and never reads the spec the
+# hook would write. (A resourceSpecFile set in a test preset does not show on the command line and
+# is not seen here: give the file with --resource-spec-file to have mmtest plan against it.)
+function(_mm_given_resource_spec out)
+  if(NOT DEFINED _MM_PROC_SELF)
+    set(_MM_PROC_SELF "/proc/self")
+  endif()
+  _mm_ctest_arguments(arguments)
+  set(given "")
+  set(take_next FALSE)
+  foreach(argument IN LISTS arguments)
+    if(take_next)
+      set(given "${argument}")
+      set(take_next FALSE)
+    elseif(argument STREQUAL "--resource-spec-file")
+      set(take_next TRUE)
+    endif()
+  endforeach()
+  if(NOT given STREQUAL "" AND NOT IS_ABSOLUTE "${given}")
+    file(REAL_PATH "${_MM_PROC_SELF}/cwd" cwd)
+    get_filename_component(given "${given}" ABSOLUTE BASE_DIR "${cwd}")
+  endif()
+  set(${out} "${given}" PARENT_SCOPE)
+endfunction()
+
+# _mm_read_resource_spec(<file> <out_memory_mib> <out_cpus> <out_gpus>)
+#
+# What a resource spec file gives mmtest's tests: the most mmtest_memory_mib slots of any one id
+# (a test's memory comes from one id), the number of mmtest_cpus ids and of gpus ids. A file that
+# cannot be read, is not a version 1 spec or lacks mmtest_memory_mib or mmtest_cpus stops ctest
+# with one line: CTest would run none of mmtest's tests with it.
+function(_mm_read_resource_spec file out_memory_mib out_cpus out_gpus)
+  set(what "mmtest: the resource spec ${file} given to ctest (--resource-spec-file)")
+  if(NOT EXISTS "${file}" OR IS_DIRECTORY "${file}")
+    message(FATAL_ERROR "${what} does not exist")
+  endif()
+  file(READ "${file}" text)
+  string(JSON major ERROR_VARIABLE error GET "${text}" version major)
+  if(error OR NOT major EQUAL 1)
+    message(FATAL_ERROR "${what} is not a version 1 resource spec (${error})")
+  endif()
+  string(JSON memory_ids ERROR_VARIABLE error LENGTH "${text}" local 0 mmtest_memory_mib)
+  if(error OR memory_ids EQUAL 0)
+    message(FATAL_ERROR "${what} has no mmtest_memory_mib resource: CTest would run none of mmtest's "
+      "tests; add one, e.g. \"mmtest_memory_mib\": [ { \"id\": \"0\", \"slots\": 4096 } ]")
+  endif()
+  set(memory_mib 0)
+  math(EXPR last "${memory_ids} - 1")
+  foreach(i RANGE 0 ${last})
+    string(JSON slots ERROR_VARIABLE error GET "${text}" local 0 mmtest_memory_mib ${i} slots)
+    if(NOT error AND slots GREATER memory_mib)
+      set(memory_mib "${slots}")
+    endif()
+  endforeach()
+  string(JSON cpus ERROR_VARIABLE error LENGTH "${text}" local 0 mmtest_cpus)
+  if(error OR cpus EQUAL 0)
+    message(FATAL_ERROR "${what} has no mmtest_cpus resource: CTest would run none of mmtest's tests "
+      "(each holds one id of it per CPU it uses); add one id per CPU, e.g. \"mmtest_cpus\": "
+      "[ { \"id\": \"0\", \"slots\": 1 }, { \"id\": \"1\", \"slots\": 1 } ]")
+  endif()
+  string(JSON gpus ERROR_VARIABLE error LENGTH "${text}" local 0 gpus)
+  if(error)
+    set(gpus 0)
+  endif()
+  set(${out_memory_mib} "${memory_mib}" PARENT_SCOPE)
+  set(${out_cpus} "${cpus}" PARENT_SCOPE)
+  set(${out_gpus} "${gpus}" PARENT_SCOPE)
+endfunction()
+
 # _mm_write_resource_spec(<file> <memory_mib> <cpu_count> <gpu_ids>)
 #
 # Writes CTest's resource spec atomically: two ctest runs in one build tree must never read a
@@ -591,15 +663,32 @@ endfunction()
 # GoogleTest case lists up to date and plans the start order.
 macro(_mm_ctest_prepare)
   cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY" "RECORDS;GTEST_FILES" ${ARGN})
-  _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
-  _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
-  _mm_gpu_ids(_mm_gpu_ids)
-  list(LENGTH _mm_gpu_ids _mm_gpu_count)
-  _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_cpu_count}" "${_mm_gpu_ids}")
-  # CTest reads this variable after the whole test list, unless --resource-spec-file was given.
-  set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
-  message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), "
-    "${_mm_cpu_count} CPU(s) (${_mm_cpu_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
+  _mm_given_resource_spec(_mm_given_spec)
+  if(_mm_given_spec STREQUAL "")
+    _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
+    _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
+    _mm_gpu_ids(_mm_gpu_ids)
+    list(LENGTH _mm_gpu_ids _mm_gpu_count)
+    set(_mm_budget_fix "raise MMTEST_MEMORY_BUDGET")
+    set(_mm_cpu_fix "raise MMTEST_CPU_BUDGET")
+    _mm_write_resource_spec("${_mm_prep_SPEC_FILE}" "${_mm_budget_mib}" "${_mm_cpu_count}" "${_mm_gpu_ids}")
+    # CTest reads this variable after the whole test list, unless --resource-spec-file was given.
+    set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
+    message("mmtest: memory budget ${_mm_budget_mib} MiB (${_mm_budget_source}), "
+      "${_mm_cpu_count} CPU(s) (${_mm_cpu_source}), ${_mm_gpu_count} GPU(s); resource spec ${_mm_prep_SPEC_FILE}")
+  else()
+    # The spec CTest schedules by is the user's: plan against it, name the tests it can never
+    # run, and keep a copy where `mmtest report` and `mmtest shard` read the run's spec.
+    _mm_read_resource_spec("${_mm_given_spec}" _mm_budget_mib _mm_cpu_count _mm_gpu_count)
+    set(_mm_budget_source "the resource spec ${_mm_given_spec} given to ctest")
+    set(_mm_cpu_source "${_mm_budget_source}")
+    set(_mm_budget_fix "raise mmtest_memory_mib in ${_mm_given_spec}")
+    set(_mm_cpu_fix "add mmtest_cpus ids to ${_mm_given_spec}")
+    file(COPY_FILE "${_mm_given_spec}" "${_mm_prep_SPEC_FILE}")
+    message("mmtest: memory budget ${_mm_budget_mib} MiB, ${_mm_cpu_count} CPU(s), ${_mm_gpu_count} GPU(s) from "
+      "the resource spec ${_mm_given_spec} given to ctest (--resource-spec-file), not measured; copied to "
+      "${_mm_prep_SPEC_FILE} for mmtest report")
+  endif()
   _mm_check_parallel_level(${_mm_cpu_count})
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
@@ -669,12 +758,12 @@ function(_mm_need name memory_mib gpus)
   if(cpus GREATER _mm_cpu_count)
     message("mmtest: ${name} needs ${cpus} CPUs but the CPU budget is ${_mm_cpu_count} "
       "(${_mm_cpu_source}): it cannot run here and CTest will report it as Not Run; "
-      "lower its PROCESSORS or raise MMTEST_CPU_BUDGET")
+      "lower its PROCESSORS or ${_mm_cpu_fix}")
   endif()
   if(memory_mib GREATER _mm_budget_mib)
     message("mmtest: ${name} needs ${memory_mib} MiB but the memory budget is ${_mm_budget_mib} MiB "
       "(${_mm_budget_source}): it cannot run here and CTest will report it as Not Run; "
-      "lower its MEMORY or raise MMTEST_MEMORY_BUDGET")
+      "lower its MEMORY or ${_mm_budget_fix}")
   endif()
   if(gpus GREATER _mm_gpu_count)
     message("mmtest: ${name} needs ${gpus} GPU(s) but ${_mm_gpu_count} were found: it cannot run here "

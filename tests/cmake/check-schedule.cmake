@@ -245,3 +245,46 @@ foreach(h IN LISTS heavies)
     endif()
   endforeach()
 endforeach()
+
+# ---- 6. A resource spec given to ctest is the budget: planned against, named, copied ------------
+# `ctest --resource-spec-file FILE` makes CTest schedule by FILE, so the hook must plan against it
+# (not against the measured or MMTEST_MEMORY_BUDGET budget), name the tests that cannot fit it and
+# leave a copy where `mmtest report` and `mmtest shard` read the run's spec.
+set(given "${WORK}/given-spec.json")
+file(WRITE "${given}" [=[{ "version": { "major": 1, "minor": 0 }, "local": [ {
+  "mmtest_memory_mib": [ { "id": "0", "slots": 1200 } ],
+  "mmtest_cpus": [ { "id": "0", "slots": 1 }, { "id": "1", "slots": 1 }, { "id": "2", "slots": 1 } ],
+  "gpus": [] } ] }
+]=])
+run_ctest(given 5000M -N --resource-spec-file "${given}")
+mm_test_expect("${given_err}" "mmtest: memory budget 1200 MiB, 3 CPU\\(s\\), 0 GPU\\(s\\) from the resource spec ${given} given to ctest \\(--resource-spec-file\\), not measured" "budget line of a given spec")
+mm_test_expect_not("${given_err}" "environment variable MMTEST_MEMORY_BUDGET=5000M" "the environment's budget, which CTest does not use")
+mm_test_expect("${given_err}" "mmtest: test 'huge' needs 4096 MiB but the memory budget is 1200 MiB \\(the resource spec ${given} given to ctest\\): it cannot run here and CTest will report it as Not Run; lower its MEMORY or raise mmtest_memory_mib in ${given}" "too-big line against the given spec")
+mm_test_expect("${given_err}" "mmtest: start order of [0-9]+ tests planned for the 1200 MiB budget and 3 CPUs" "planner line against the given spec")
+file(READ "${given}" given_text)
+file(READ "${WORK}/mmtest/resource-spec.json" copied_text)
+if(NOT copied_text STREQUAL given_text)
+  message(FATAL_ERROR "the run's spec is not the one CTest used:\n${copied_text}")
+endif()
+# Relative to the directory ctest runs in, as CTest reads it.
+mm_test_run(relative ENV MMTEST_CPU_BUDGET=16 WORKING_DIRECTORY "${WORK}"
+  COMMAND ${CMAKE_CTEST_COMMAND} -N --resource-spec-file given-spec.json)
+mm_test_expect("${relative_err}" "from the resource spec ${given} given to ctest" "a relative path")
+# A spec CTest would run none of mmtest's tests with stops ctest with one line.
+file(WRITE "${WORK}/no-cpus.json" [=[{ "version": { "major": 1, "minor": 0 }, "local": [ {
+  "mmtest_memory_mib": [ { "id": "0", "slots": 1200 } ] } ] }
+]=])
+set(MM_EXPECT EXPECT_FAILURE)
+run_ctest(no_cpus 5000M -N --resource-spec-file "${WORK}/no-cpus.json")
+unset(MM_EXPECT)
+if(no_cpus_rc EQUAL 0)
+  message(FATAL_ERROR "a resource spec without mmtest_cpus must stop ctest")
+endif()
+mm_test_expect("${no_cpus_err}" "mmtest: the resource spec ${WORK}/no-cpus.json given to ctest \\(--resource-spec-file\\) has no mmtest_cpus resource" "spec without CPUs")
+# Without the option, the measured spec is written again.
+run_ctest(measured_again 900M -N)
+mm_test_expect("${measured_again_err}" "mmtest: memory budget 900 MiB \\(environment variable MMTEST_MEMORY_BUDGET=900M\\)" "the budget measured again")
+file(READ "${WORK}/mmtest/resource-spec.json" rewritten_text)
+if(NOT rewritten_text MATCHES "\"slots\": 900")
+  message(FATAL_ERROR "the generated spec was not written again:\n${rewritten_text}")
+endif()
