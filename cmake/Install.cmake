@@ -21,7 +21,7 @@ set(mmtest_modules
 # The private parts the three modules above include, from internal/ beside them: the same
 # relative place in the source tree, the build tree and the install.
 set(mmtest_internal_modules "")
-foreach(part IN ITEMS Defaults Units Quote Records Resources Hints Limits Labels Command Hook
+foreach(part IN ITEMS Defaults Units Names Quote Records Resources Hints Limits Labels Command Hook
     Calibration AddTest GTest)
   list(APPEND mmtest_internal_modules "${PROJECT_SOURCE_DIR}/cmake/internal/${part}.cmake")
 endforeach()

@@ -331,6 +331,7 @@ cmake_policy(VERSION 3.25...3.31)
 set(_mm_internal "${CMAKE_CURRENT_LIST_DIR}/internal")
 include("${_mm_internal}/Defaults.cmake")     # built-in MEMORY, TIMEOUT, label timeouts, grace
 include("${_mm_internal}/Units.cmake")        # the size and seconds grammar: 512M, 2G, 1.5GiB, 2.5 s
+include("${_mm_internal}/Names.cmake")        # cost-file names, disabled cases, CASE_TIMEOUTS globs
 include("${_mm_internal}/Quote.cmake")        # values written into generated code
 include("${_mm_internal}/Records.cmake")      # where the result records go
 include("${_mm_internal}/Resources.cmake")    # a test's RESOURCE_GROUPS

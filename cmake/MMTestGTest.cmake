@@ -24,6 +24,7 @@ cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
 # The record file names and the RESOURCE_GROUPS of a test, the same functions add_mm_test uses.
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Names.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Records.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Resources.cmake")
 
@@ -106,7 +107,8 @@ function(_mm_gtest_add_tests)
     # No COST: CTest takes it from its cost file, where `mmtest plan` writes the planned order from
     # the cases listed last time. A name that file cannot hold (a prefix or suffix with a space)
     # keeps MiB x timeout, on the same scale.
-    if(name MATCHES "[ \r]" OR name STREQUAL "---")
+    _mm_cost_file_can_hold("${name}" in_cost_file)
+    if(NOT in_cost_file)
       set_tests_properties("${name}" PROPERTIES COST "${arg_COST}")
     endif()
     if(NOT "${arg_LABELS_LIST}" STREQUAL "")
@@ -121,7 +123,8 @@ function(_mm_gtest_add_tests)
     if(NOT "${arg_ENVIRONMENT_LIST}" STREQUAL "")
       set_tests_properties("${name}" PROPERTIES ENVIRONMENT "${arg_ENVIRONMENT_LIST}")
     endif()
-    if(case MATCHES "(^|\\.|/)DISABLED_")
+    _mm_case_disabled("${case}" disabled)
+    if(disabled)
       set_tests_properties("${name}" PROPERTIES DISABLED TRUE)
     endif()
     set(pairs "${arg_PROPERTIES_LIST}")

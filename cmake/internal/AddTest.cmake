@@ -218,7 +218,8 @@ function(add_mm_test)
   # so that CTest takes each test's cost from its cost file, where the hook writes the planned
   # start order; a name that file cannot hold gets its COST here instead.
   set(properties TIMEOUT "${_mm_ctest_timeout}")
-  if(name MATCHES "[ \r]" OR name STREQUAL "---")
+  _mm_cost_file_can_hold("${name}" in_cost_file)
+  if(NOT in_cost_file)
     list(APPEND properties COST "${_mm_cost}")
   endif()
   _mm_resource_groups(groups "${_mm_memory_mib}" "${cpus}" "${gpus}")

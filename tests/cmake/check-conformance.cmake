@@ -1,9 +1,15 @@
-# cmake -P driver: the CMake module's size and seconds grammar (cmake/internal/Units.cmake) against
-# tests/conformance/units.txt, the table mmtest::common's parse_size() and parse_seconds() are
-# tested against too (tests/unit/conformance_test.cpp). Both must answer alike.
+# cmake -P driver: what the CMake module decides that the C++ side decides again, each against one
+# table the C++ side is tested against too (tests/unit/conformance_test.cpp). Both must answer
+# alike.
+# - the size and seconds grammar (cmake/internal/Units.cmake; mmtest::common's parse_size() and
+#   parse_seconds()) against tests/conformance/units.txt;
+# - the rules about names (cmake/internal/Names.cmake; the planner's cost_file_can_hold(),
+#   is_disabled_case() and glob_matches()) against tests/conformance/names.txt.
 #   -DUNITS=<cmake/internal/Units.cmake> -DTABLE=<tests/conformance/units.txt>
+#   -DNAMES_CMAKE=<cmake/internal/Names.cmake> -DNAMES=<tests/conformance/names.txt>
 cmake_minimum_required(VERSION 3.25)
 include("${UNITS}")
+include("${NAMES_CMAKE}")
 file(STRINGS "${TABLE}" lines)
 set(failures "")
 set(sizes 0)
@@ -76,3 +82,59 @@ if(failures)
   message(FATAL_ERROR "the CMake grammar disagrees with ${TABLE}:${failures}")
 endif()
 message("conformance: ${sizes} sizes and ${seconds} seconds answered as the table says")
+
+# ---- names -----------------------------------------------------------------------------------------
+# Read whole and split by hand: a CMake list treats '[' and ']' as grouping, and the table's names
+# hold both, so they travel as placeholders and come back in each line.
+file(READ "${NAMES}" text)
+string(REPLACE "[" "<mm-lb>" text "${text}")
+string(REPLACE "]" "<mm-rb>" text "${text}")
+string(REPLACE "\n" ";" lines "${text}")
+set(counted 0)
+foreach(line IN LISTS lines)
+  string(REPLACE "<mm-lb>" "[" line "${line}")
+  string(REPLACE "<mm-rb>" "]" line "${line}")
+  if(line MATCHES "^#" OR line STREQUAL "")
+    continue()
+  endif()
+  if(line MATCHES "^glob\t([^\t]*)\t([^\t]*)\t(yes|no)$")
+    set(kind glob)
+    set(first "${CMAKE_MATCH_1}")
+    set(text "${CMAKE_MATCH_2}")
+    set(want "${CMAKE_MATCH_3}")
+  elseif(line MATCHES "^(cost-file-name|disabled)\t([^\t]*)\t(yes|no)$")
+    set(kind "${CMAKE_MATCH_1}")
+    set(first "${CMAKE_MATCH_2}")
+    set(want "${CMAKE_MATCH_3}")
+  else()
+    string(APPEND failures "\n  malformed line: '${line}'")
+    continue()
+  endif()
+  math(EXPR counted "${counted} + 1")
+  foreach(field first text)
+    string(REPLACE "\\n" "\n" ${field} "${${field}}")
+    string(REPLACE "\\r" "\r" ${field} "${${field}}")
+  endforeach()
+  if(kind STREQUAL "cost-file-name")
+    _mm_cost_file_can_hold("${first}" got)
+  elseif(kind STREQUAL "disabled")
+    _mm_case_disabled("${first}" got)
+  else()
+    _mm_glob_regex("${first}" regex)
+    if(text MATCHES "${regex}")
+      set(got TRUE)
+    else()
+      set(got FALSE)
+    endif()
+  endif()
+  if((got AND want STREQUAL "no") OR (NOT got AND want STREQUAL "yes"))
+    string(APPEND failures "\n  ${kind} '${first}' ${text}: the table says ${want}, CMake says ${got}")
+  endif()
+endforeach()
+if(counted LESS 40)
+  string(APPEND failures "\n  too few name cases read: ${counted}")
+endif()
+if(failures)
+  message(FATAL_ERROR "the CMake name rules disagree with ${NAMES}:${failures}")
+endif()
+message("conformance: ${counted} name cases answered as the table says")

@@ -175,6 +175,11 @@ std::expected<Manifest, std::string> read_manifest(const std::filesystem::path& 
   return parse_manifest(file.text);
 }
 
+bool is_disabled_case(std::string_view suite_dot_case) {
+  return suite_dot_case.starts_with("DISABLED_") || suite_dot_case.find(".DISABLED_") != std::string_view::npos ||
+         suite_dot_case.find("/DISABLED_") != std::string_view::npos;
+}
+
 bool glob_matches(std::string_view pattern, std::string_view text) {
   // Iterative, with one backtracking point: the last '*' and where its match would end next.
   std::size_t p = 0, t = 0;
@@ -212,10 +217,7 @@ std::size_t add_listed_cases(Manifest& manifest) {
       rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
       if (line.empty()) continue;
       // CTest never runs a disabled case (mm_gtest_discover_tests marks it DISABLED).
-      if (line.starts_with("DISABLED_") || line.find(".DISABLED_") != std::string_view::npos ||
-          line.find("/DISABLED_") != std::string_view::npos) {
-        continue;
-      }
+      if (is_disabled_case(line)) continue;
       std::uint64_t timeout_seconds = cases.timeout_seconds;
       for (const CaseTimeout& timeout : cases.timeouts) {
         if (glob_matches(timeout.pattern, line)) {

@@ -58,8 +58,14 @@ struct Manifest {
 Manifest parse_manifest(std::string_view text);
 std::expected<Manifest, std::string> read_manifest(const std::filesystem::path& path);
 
+// A case GoogleTest does not run: its suite or name (after a parameterised prefix "Instance/")
+// starts with DISABLED_. The CMake side's rule is _mm_case_disabled (cmake/internal/Names.cmake);
+// tests/conformance/names.txt holds the cases both answer.
+bool is_disabled_case(std::string_view suite_dot_case);
+
 // GoogleTest-style glob: '*' matches any run of characters, '?' any one, others themselves; the
-// whole text must match. The same rule as CASE_TIMEOUTS at ctest time (MMTest.cmake).
+// whole text must match. The same rule as CASE_TIMEOUTS at ctest time (_mm_glob_regex in
+// cmake/internal/Names.cmake), both tested against tests/conformance/names.txt.
 bool glob_matches(std::string_view pattern, std::string_view text);
 
 // Appends to manifest.tests, after the others, the cases of each case list, named

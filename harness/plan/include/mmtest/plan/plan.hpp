@@ -39,7 +39,9 @@ namespace mmtest::plan {
 // Whether CTest's cost file can carry a cost for this name. CTest splits each line of the file on
 // every ' ' and takes the first part as the name, and reads lines up to one exactly "---" (after
 // it come the tests that failed last run): a name that is empty, holds a space, a line break or
-// is "---" cannot be written. Such tests keep a COST property set at configure time instead.
+// is "---" cannot be written. Such tests keep a COST property set at configure time instead
+// (_mm_cost_file_can_hold in cmake/internal/Names.cmake; both tested against
+// tests/conformance/names.txt).
 bool cost_file_can_hold(std::string_view name);
 
 struct Selection {
