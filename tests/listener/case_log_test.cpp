@@ -64,6 +64,5 @@ TEST(CaseLogLines, read_back_by_the_launcher_give_the_same_figures) {
   EXPECT_EQ(log.guard->case_growth_bytes, 8300);
 }
 
-
 }  // namespace
 }  // namespace mmtest::gtest_detail

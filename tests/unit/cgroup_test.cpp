@@ -379,7 +379,6 @@ TEST(CgroupLeaf, open_procs_opens_cgroup_procs_for_writing) {
   EXPECT_EQ(read_text(leaf->path() / "cgroup.procs"), "0");
 }
 
-
 TEST(CgroupLeaf, destruction_removes_the_directory) {
   TempDirectory parent;
   {

@@ -633,7 +633,6 @@ TEST(Diagnosis, is_always_one_line) {
   }
 }
 
-
 // ---- a GoogleTest program running mmtest's listener said which case ran -------------------------
 
 // Finished cases A.Small (+1 MiB) and Metrics.Register (+300 MiB), then Book.Replay started at

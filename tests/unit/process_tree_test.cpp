@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-
 #include "mmtest/common/format.hpp"
 
 namespace mmtest::run {

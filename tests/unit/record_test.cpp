@@ -323,7 +323,6 @@ TEST(MakeRecord, a_test_that_waited_little_is_not_starved) {
   EXPECT_EQ(make_record(options, run, Verdict{}, context())["starved"], false);
 }
 
-
 TEST(MakeRecord, cases_and_memory_guard_are_empty_and_null_without_a_case_log) {
   Options options;
   options.name = "t";

@@ -28,7 +28,6 @@ namespace {
 
 using namespace mmtest::plan;
 
-
 struct RawPlanOptions {
   std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
   std::vector<std::string> records;
@@ -97,7 +96,6 @@ std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
   }
   return options;
 }
-
 
 std::string plural(std::size_t count, std::string_view singular, std::string_view several) {
   return fmt::format("{} {}", count, count == 1 ? singular : several);

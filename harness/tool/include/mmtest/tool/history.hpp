@@ -96,8 +96,6 @@ struct Growth {
 };
 std::optional<Growth> judge_growth(const record::Record& current, std::span<const PastRun> earlier);
 
-
-
 // The planner's duration of a test: the median wall time of its last this many runs.
 inline constexpr std::size_t kPlannerRuns = 5;
 
