@@ -317,7 +317,9 @@ id per CPU, and sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests t
 MEMORY adds up to more than the memory budget, or whose PROCESSORS add up to more than the CPU
 budget, whatever ``-j`` says. A test that needs more than a whole budget gets a line
 ``mmtest: test '<name>' needs ...`` before the run and is reported by CTest as Not Run.
-``ctest --resource-spec-file <file>`` replaces the generated spec.
+``ctest --resource-spec-file <file>`` replaces the generated spec; the hook then plans against
+that file's ``mmtest_memory_mib`` and ``mmtest_cpus``, names what cannot fit it, and copies it to
+``<build>/mmtest/resource-spec.json`` for ``mmtest report`` and ``mmtest shard``.
 #]=======================================================================]
 
 include_guard(GLOBAL)

@@ -63,6 +63,8 @@ cmake_policy(VERSION 3.25...3.31)
 
 # The size grammar, in a file of its own so that configure loads it without the rest of this one.
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Units.cmake")
+# The CTest resource types the spec offers and the tests request.
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Resources.cmake")
 
 # The constants live in functions: this file's variables would only be seen by the directory that
 # included it first.
@@ -587,6 +589,7 @@ endfunction()
 # cannot be read, is not a version 1 spec or lacks mmtest_memory_mib or mmtest_cpus stops ctest
 # with one line: CTest would run none of mmtest's tests with it.
 function(_mm_read_resource_spec file out_memory_mib out_cpus out_gpus)
+  _mm_resource_names()
   set(what "mmtest: the resource spec ${file} given to ctest (--resource-spec-file)")
   if(NOT EXISTS "${file}" OR IS_DIRECTORY "${file}")
     message(FATAL_ERROR "${what} does not exist")
@@ -596,23 +599,23 @@ function(_mm_read_resource_spec file out_memory_mib out_cpus out_gpus)
   if(error OR NOT major EQUAL 1)
     message(FATAL_ERROR "${what} is not a version 1 resource spec (${error})")
   endif()
-  string(JSON memory_ids ERROR_VARIABLE error LENGTH "${text}" local 0 mmtest_memory_mib)
+  string(JSON memory_ids ERROR_VARIABLE error LENGTH "${text}" local 0 ${_MM_MEMORY_RESOURCE})
   if(error OR memory_ids EQUAL 0)
-    message(FATAL_ERROR "${what} has no mmtest_memory_mib resource: CTest would run none of mmtest's "
-      "tests; add one, e.g. \"mmtest_memory_mib\": [ { \"id\": \"0\", \"slots\": 4096 } ]")
+    message(FATAL_ERROR "${what} has no ${_MM_MEMORY_RESOURCE} resource: CTest would run none of mmtest's "
+      "tests; add one, e.g. \"${_MM_MEMORY_RESOURCE}\": [ { \"id\": \"0\", \"slots\": 4096 } ]")
   endif()
   set(memory_mib 0)
   math(EXPR last "${memory_ids} - 1")
   foreach(i RANGE 0 ${last})
-    string(JSON slots ERROR_VARIABLE error GET "${text}" local 0 mmtest_memory_mib ${i} slots)
+    string(JSON slots ERROR_VARIABLE error GET "${text}" local 0 ${_MM_MEMORY_RESOURCE} ${i} slots)
     if(NOT error AND slots GREATER memory_mib)
       set(memory_mib "${slots}")
     endif()
   endforeach()
-  string(JSON cpus ERROR_VARIABLE error LENGTH "${text}" local 0 mmtest_cpus)
+  string(JSON cpus ERROR_VARIABLE error LENGTH "${text}" local 0 ${_MM_CPU_RESOURCE})
   if(error OR cpus EQUAL 0)
-    message(FATAL_ERROR "${what} has no mmtest_cpus resource: CTest would run none of mmtest's tests "
-      "(each holds one id of it per CPU it uses); add one id per CPU, e.g. \"mmtest_cpus\": "
+    message(FATAL_ERROR "${what} has no ${_MM_CPU_RESOURCE} resource: CTest would run none of mmtest's tests "
+      "(each holds one id of it per CPU it uses); add one id per CPU, e.g. \"${_MM_CPU_RESOURCE}\": "
       "[ { \"id\": \"0\", \"slots\": 1 }, { \"id\": \"1\", \"slots\": 1 } ]")
   endif()
   string(JSON gpus ERROR_VARIABLE error LENGTH "${text}" local 0 gpus)
@@ -631,6 +634,7 @@ endfunction()
 # so that a test asking for two gets two distinct ids (the launcher pins to CPU ids; see
 # docs/launcher.md). CPU id <i> stands for the i-th CPU the test may run on, not a CPU number.
 function(_mm_write_resource_spec file memory_mib cpu_count gpu_ids)
+  _mm_resource_names()
   set(cpus "")
   math(EXPR last_cpu "${cpu_count} - 1")
   foreach(id RANGE 0 ${last_cpu})
@@ -647,8 +651,8 @@ function(_mm_write_resource_spec file memory_mib cpu_count gpu_ids)
     string(APPEND gpus "{ \"id\": \"${id}\", \"slots\": 1 }")
   endforeach()
   set(json "{\n  \"version\": { \"major\": 1, \"minor\": 0 },\n  \"local\": [\n    {\n")
-  string(APPEND json "      \"mmtest_memory_mib\": [ { \"id\": \"0\", \"slots\": ${memory_mib} } ],\n")
-  string(APPEND json "      \"mmtest_cpus\": [ ${cpus} ],\n")
+  string(APPEND json "      \"${_MM_MEMORY_RESOURCE}\": [ { \"id\": \"0\", \"slots\": ${memory_mib} } ],\n")
+  string(APPEND json "      \"${_MM_CPU_RESOURCE}\": [ ${cpus} ],\n")
   string(APPEND json "      \"gpus\": [ ${gpus} ]\n    }\n  ]\n}\n")
   string(RANDOM LENGTH 8 suffix)
   file(WRITE "${file}.${suffix}.tmp" "${json}")
@@ -682,8 +686,9 @@ macro(_mm_ctest_prepare)
     _mm_read_resource_spec("${_mm_given_spec}" _mm_budget_mib _mm_cpu_count _mm_gpu_count)
     set(_mm_budget_source "the resource spec ${_mm_given_spec} given to ctest")
     set(_mm_cpu_source "${_mm_budget_source}")
-    set(_mm_budget_fix "raise mmtest_memory_mib in ${_mm_given_spec}")
-    set(_mm_cpu_fix "add mmtest_cpus ids to ${_mm_given_spec}")
+    _mm_resource_names()
+    set(_mm_budget_fix "raise ${_MM_MEMORY_RESOURCE} in ${_mm_given_spec}")
+    set(_mm_cpu_fix "add ${_MM_CPU_RESOURCE} ids to ${_mm_given_spec}")
     file(COPY_FILE "${_mm_given_spec}" "${_mm_prep_SPEC_FILE}")
     message("mmtest: memory budget ${_mm_budget_mib} MiB, ${_mm_cpu_count} CPU(s), ${_mm_gpu_count} GPU(s) from "
       "the resource spec ${_mm_given_spec} given to ctest (--resource-spec-file), not measured; copied to "

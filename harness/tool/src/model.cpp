@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "mmtest/common/format.hpp"
+#include "mmtest/record/environment.hpp"
 #include "mmtest/tool/output.hpp"
 
 namespace mmtest::tool {
@@ -190,14 +191,14 @@ namespace {
 // The entries of one resource in a resource spec's first "local" group (the spec the ctest-time
 // hook writes: {"version": ..., "local": [{"<resource>": [{"id": ..., "slots": ...}, ...]}]}), or
 // an empty array when the file, the group or the resource is missing.
-nlohmann::json spec_resource(const std::filesystem::path& resource_spec, const char* resource) {
+nlohmann::json spec_resource(const std::filesystem::path& resource_spec, std::string_view resource) {
   const mmtest::FileText file = mmtest::read_small_file(resource_spec.string());
   if (!file.ok) return nlohmann::json::array();
   const auto spec = nlohmann::json::parse(file.text, nullptr, false);
   if (!spec.is_object()) return nlohmann::json::array();
   const auto local = spec.find("local");
   if (local == spec.end() || !local->is_array() || local->empty() || !(*local)[0].is_object()) return nlohmann::json::array();
-  const auto entries = (*local)[0].find(resource);
+  const auto entries = (*local)[0].find(std::string(resource));
   if (entries == (*local)[0].end() || !entries->is_array()) return nlohmann::json::array();
   return *entries;
 }
@@ -205,7 +206,7 @@ nlohmann::json spec_resource(const std::filesystem::path& resource_spec, const c
 
 std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_spec) {
   std::uint64_t mebibytes = 0;
-  for (const auto& pool : spec_resource(resource_spec, "mmtest_memory_mib")) {
+  for (const auto& pool : spec_resource(resource_spec, record::kMemoryResourceType)) {
     if (pool.is_object() && pool.contains("slots") && pool["slots"].is_number_unsigned()) mebibytes += pool["slots"].get<std::uint64_t>();
   }
   if (mebibytes == 0) return std::nullopt;
@@ -213,7 +214,7 @@ std::optional<std::uint64_t> read_budget(const std::filesystem::path& resource_s
 }
 
 std::optional<std::size_t> read_cpu_count(const std::filesystem::path& resource_spec) {
-  const nlohmann::json cpus = spec_resource(resource_spec, "mmtest_cpus");
+  const nlohmann::json cpus = spec_resource(resource_spec, record::kCpuResourceType);
   if (cpus.empty()) return std::nullopt;
   return cpus.size();
 }

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "mmtest/record/environment.hpp"
+
 namespace mmtest::tool {
 
 std::expected<std::vector<ShardTest>, std::string> parse_ctest_tests(std::string_view show_only_json) {
@@ -34,8 +36,8 @@ std::expected<std::vector<ShardTest>, std::string> parse_ctest_tests(std::string
             for (const json& requirement : group["requirements"]) {
               const std::string type = requirement.value(".type", "");
               const auto slots = requirement.value("slots", std::uint64_t{0});
-              if (type == "mmtest_memory_mib") entry.memory_mib += slots;
-              if (type == "mmtest_cpus") ++cpus;
+              if (type == record::kMemoryResourceType) entry.memory_mib += slots;
+              if (type == record::kCpuResourceType) ++cpus;
             }
           }
           if (cpus > 0) entry.cpus = cpus;

@@ -1,9 +1,9 @@
 #pragma once
 
-// What mmtest-run tells the test it starts (docs/launcher.md, "What the test is told"), and so
-// what mmtest's GoogleTest listener reads: one definition for the side that sets the variables and
-// the side that reads them. A value inherited from an outer mmtest-run is never passed on: each
-// run sets its own, or none.
+// Names that cross from one part of mmtest to another, each defined once: what mmtest-run tells
+// the test it starts (docs/launcher.md, "What the test is told"), which mmtest's GoogleTest listener
+// reads, and the CTest resource types the tests request. A value inherited from an outer
+// mmtest-run is never passed on: each run sets its own, or none.
 
 #include <string_view>
 
@@ -15,5 +15,12 @@ inline constexpr std::string_view kTestNameVariable = "MMTEST_RUN_TEST_NAME";
 inline constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTES";
 // The case log to append to (case_log.hpp): <the test's private TMPDIR>/kCasesFile.
 inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
+
+// The CTest resource types mmtest's tests request (RESOURCE_GROUPS, cmake/internal/Resources.cmake)
+// and the ctest-time resource spec offers: memory, one slot per MiB; CPUs, one id per CPU of one
+// slot each, id <i> standing for the i-th CPU of the test's affinity. CTest hands a test its share
+// in CTEST_RESOURCE_GROUP_<n>_<TYPE IN UPPER CASE>, which mmtest-run reads; the tool reads the spec.
+inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
+inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
 
 }  // namespace mmtest::record

@@ -6,15 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "mmtest/record/environment.hpp"
 #include "mmtest/run/options.hpp"
 
 namespace mmtest::run {
 
-// The CTest resource type that add_mm_test() requests memory on; one slot is one MiB.
-inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
-// The CTest resource type of CPUs: one id per CPU, one slot each. Id <i> stands for the i-th CPU
-// of the test's affinity (the ctest-time spec counts CPUs, it does not name them).
-inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
+// The CTest resource types (mmtest/record/environment.hpp).
+using record::kCpuResourceType;
+using record::kMemoryResourceType;
 
 // Sums the slots CTest allocated to this test on the memory resource, from the variables
 // CTEST_RESOURCE_GROUP_COUNT, CTEST_RESOURCE_GROUP_<n> and CTEST_RESOURCE_GROUP_<n>_MMTEST_MEMORY_MIB
