@@ -477,15 +477,15 @@ function(_mm_ctest_arguments out)
   set(${out} "${arguments}" PARENT_SCOPE)
 endfunction()
 
-# _mm_check_parallel_level(<cpus>): says in one line when the -j/--parallel given to this ctest
-# makes CTest run one test at a time although the user did not ask for -j1. CTest before 3.29
-# reads a missing, 0 or non-numeric level ('-j auto') as 0 and runs serially without a word;
-# 3.29 and later take those as "every CPU" or refuse them themselves.
-function(_mm_check_parallel_level cpus)
+# _mm_check_parallel_level(<cpus> <arguments>): says in one line when the -j/--parallel given to
+# this ctest (<arguments>: _mm_ctest_arguments()) makes CTest run one test at a time although the
+# user did not ask for -j1. CTest before 3.29 reads a missing, 0 or non-numeric level ('-j auto')
+# as 0 and runs serially without a word; 3.29 and later take those as "every CPU" or refuse them
+# themselves.
+function(_mm_check_parallel_level cpus arguments)
   if(NOT CMAKE_VERSION VERSION_LESS 3.29)
     return()
   endif()
-  _mm_ctest_arguments(arguments)
   list(LENGTH arguments count)
   set(index 1)
   set(given "")
@@ -554,17 +554,16 @@ function(_mm_gpu_ids out_list)
   set(${out_list} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# _mm_given_resource_spec(<out>)
+# _mm_given_resource_spec(<arguments> <out>)
 #
-# The file given to this ctest with --resource-spec-file, as an absolute path (relative to ctest's
-# working directory), or empty. CTest then schedules by that file and never reads the spec the
+# The file given to this ctest with --resource-spec-file (<arguments>: _mm_ctest_arguments()), as
+# an absolute path (relative to ctest's working directory), or empty. CTest then schedules by that file and never reads the spec the
 # hook would write. (A resourceSpecFile set in a test preset does not show on the command line and
 # is not seen here: give the file with --resource-spec-file to have mmtest plan against it.)
-function(_mm_given_resource_spec out)
+function(_mm_given_resource_spec arguments out)
   if(NOT DEFINED _MM_PROC_SELF)
     set(_MM_PROC_SELF "/proc/self")
   endif()
-  _mm_ctest_arguments(arguments)
   set(given "")
   set(take_next FALSE)
   foreach(argument IN LISTS arguments)
@@ -667,7 +666,9 @@ endfunction()
 # GoogleTest case lists up to date and plans the start order.
 macro(_mm_ctest_prepare)
   cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY" "RECORDS;GTEST_FILES" ${ARGN})
-  _mm_given_resource_spec(_mm_given_spec)
+  # ctest's own command line, read once: the given resource spec and the -j trap both look at it.
+  _mm_ctest_arguments(_mm_ctest_args)
+  _mm_given_resource_spec("${_mm_ctest_args}" _mm_given_spec)
   if(_mm_given_spec STREQUAL "")
     _mm_find_budget("${_mm_prep_CACHE_BUDGET}" _mm_budget_mib _mm_budget_source)
     _mm_find_cpus("${_mm_prep_CACHE_CPUS}" _mm_cpu_count _mm_cpu_source)
@@ -694,7 +695,7 @@ macro(_mm_ctest_prepare)
       "the resource spec ${_mm_given_spec} given to ctest (--resource-spec-file), not measured; copied to "
       "${_mm_prep_SPEC_FILE} for mmtest report")
   endif()
-  _mm_check_parallel_level(${_mm_cpu_count})
+  _mm_check_parallel_level(${_mm_cpu_count} "${_mm_ctest_args}")
   if(EXISTS "${_mm_prep_MANIFEST}")
     include("${_mm_prep_MANIFEST}")
     if(NOT "${_mm_prep_PLANNER_FILE}" STREQUAL "")

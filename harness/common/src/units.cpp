@@ -1,5 +1,6 @@
 #include "mmtest/common/units.hpp"
 
+#include <cctype>
 #include <fmt/format.h>
 
 namespace mmtest {
@@ -101,11 +102,11 @@ std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_v
 }
 
 std::expected<std::uint64_t, std::string> parse_count(std::string_view text) {
-  // Counts are not part of the CMake side's grammar: surrounding blanks (an environment
-  // variable's trailing newline) are forgiven, as they always were.
+  // Counts are not part of the CMake side's grammar: surrounding white space (an environment
+  // variable's trailing newline) is forgiven, as it always was.
   std::string_view rest = text;
-  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\n')) rest.remove_prefix(1);
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t' || rest.back() == '\n')) rest.remove_suffix(1);
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
   auto number = read_decimal(rest, ~std::uint64_t{0}, "a smaller number");
   if (!number || number->has_fraction || !rest.empty()) return std::unexpected("a whole number");
   return number->whole;
