@@ -22,5 +22,7 @@ inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
 // in CTEST_RESOURCE_GROUP_<n>_<TYPE IN UPPER CASE>, which mmtest-run reads; the tool reads the spec.
 inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
 inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
+// GPUs, one id per GPU of one slot each (the name CTest's own documentation uses).
+inline constexpr std::string_view kGpuResourceType = "gpus";
 
 }  // namespace mmtest::record
