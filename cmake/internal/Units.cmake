@@ -1,7 +1,7 @@
-# Distributed with mmtest. The size and seconds grammar (documented in MMTestRuntime.cmake), apart
-# from the rest of the ctest-time runtime: configure needs it for every MEMORY, TIMEOUT and budget,
-# and should not load the machine probing with it. MMTest.cmake includes it at configure time,
-# MMTestRuntime.cmake when ctest runs. mmtest-run and the mmtest tool read the same grammar in C++
+# Distributed with mmtest. The size and seconds grammar (documented in MMTestRuntime.cmake), for
+# what must be checked at configure time: every MEMORY, TIMEOUT and budget cache variable, so that
+# a typo fails the configure naming the test. MMTest.cmake includes it. mmtest-run and the mmtest
+# tool (which reads the budgets when ctest starts) read the same grammar in C++
 # (harness/common/src/units.cpp); tests/conformance/units.txt is the one table of cases both are
 # tested against, so that neither accepts what the other refuses.
 

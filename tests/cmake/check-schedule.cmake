@@ -135,18 +135,33 @@ if(NOT CMAKE_MATCH_1 IN_LIST heavies)
   message(FATAL_ERROR "CTest started ${CMAKE_MATCH_1} first, expected a heavy test (planned order)\n${first_err}")
 endif()
 
-# The same run without the planned costs (no planner, no cost file): CTest starts the tests in its
-# own order, a light one first. The order above came from the cost file, on this CTest too.
-set(planner_file "${WORK}/mmtest/planner.cmake")
-file(RENAME "${planner_file}" "${planner_file}.hidden")
+# The same run without the planned costs (no manifest to plan from, no cost file): the budgets
+# are set all the same, and CTest starts the tests in its own order, a light one first. The order
+# above came from the cost file, on this CTest too.
+set(manifest_file "${WORK}/mmtest/manifest.cmake")
+file(RENAME "${manifest_file}" "${manifest_file}.hidden")
 file(REMOVE "${WORK}/Testing/Temporary/CTestCostData.txt")
 run_ctest(unplanned 1000M -j 8 -E "^huge$")
-file(RENAME "${planner_file}.hidden" "${planner_file}")
+file(RENAME "${manifest_file}.hidden" "${manifest_file}")
+mm_test_expect("${unplanned_err}" "mmtest: memory budget 1000 MiB \\(environment variable MMTEST_MEMORY_BUDGET=1000M\\)" "budget line without a plan")
 mm_test_expect("${unplanned_err}" "mmtest: start order not planned" "the line saying the order is not planned")
 if(NOT unplanned_out MATCHES "Start +[0-9]+: ([A-Za-z0-9_]+)" OR NOT CMAKE_MATCH_1 IN_LIST lights)
   message(FATAL_ERROR "without planned costs CTest ${CMAKE_VERSION} started ${CMAKE_MATCH_1} first, expected "
     "a light test: the check above would not tell the planned order from CTest's own\n${unplanned_out}")
 endif()
+
+# Without the mmtest tool there is no budget: ctest stops with one line rather than run the tests
+# unthrottled.
+set(planner_file "${WORK}/mmtest/planner.cmake")
+file(RENAME "${planner_file}" "${planner_file}.hidden")
+set(MM_EXPECT EXPECT_FAILURE)
+run_ctest(no_tool 1000M -N)
+unset(MM_EXPECT)
+file(RENAME "${planner_file}.hidden" "${planner_file}")
+if(no_tool_rc EQUAL 0 OR no_tool_out MATCHES "Total Tests: [1-9]")
+  message(FATAL_ERROR "without the mmtest tool ctest went on:\n${no_tool_out}")
+endif()
+mm_test_expect("${no_tool_err}" "mmtest: the mmtest tool was not found \\('', from ${planner_file}\\); it sets this run's memory and CPU budgets" "the line saying why ctest stops")
 
 # ---- 2. Same build tree, budget 2000 MiB from the environment: no reconfigure --------------------
 run_ctest(second 2000M -j 8 -R "^heavy_")

@@ -1,14 +1,15 @@
 #include "mmtest/run/cgroup.hpp"
 
-#include <linux/magic.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "mmtest/common/format.hpp"
+#include "mmtest/machine/cgroups.hpp"
 #include "expect_contains.hpp"
 #include "temp_directory.hpp"
 
@@ -20,28 +21,8 @@ using mmtest::test_support::read_text;
 using mmtest::test_support::TempDirectory;
 using mmtest::test_support::write_text;
 
-// ---- cgroup_v2_path ------------------------------------------------------------------------------
-
-TEST(CgroupV2Path, picks_the_0_line_among_v1_hierarchies) {
-  const char* text =
-      "12:memory:/user.slice/user-1000.slice\n"
-      "11:pids:/user.slice/user-1000.slice/session-2.scope\n"
-      "1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
-      "0::/user.slice/user-1000.slice/session-2.scope\n";
-  EXPECT_EQ(cgroup_v2_path(text), "/user.slice/user-1000.slice/session-2.scope");
-}
-
-TEST(CgroupV2Path, works_for_a_pure_v2_host_and_without_a_final_newline) {
-  EXPECT_EQ(cgroup_v2_path("0::/\n"), "/");
-  EXPECT_EQ(cgroup_v2_path("0::/system.slice/ci.service"), "/system.slice/ci.service");
-  EXPECT_EQ(cgroup_v2_path("3:cpu:/a\n0::/b"), "/b");
-}
-
-TEST(CgroupV2Path, nothing_without_a_0_line) {
-  EXPECT_EQ(cgroup_v2_path(""), std::nullopt);
-  EXPECT_EQ(cgroup_v2_path("12:memory:/a\n1:name=systemd:/0::/fake\n"), std::nullopt);
-  EXPECT_EQ(cgroup_v2_path("10::/only-looks-similar\n"), std::nullopt);
-}
+// The launcher's own cgroup v2 (the 0:: line of /proc/self/cgroup, found through mountinfo) is
+// mmtest::machine's cgroup_v2_home: tests/unit/machine_test.cpp.
 
 // ---- parse_controllers and parse_memory_events ---------------------------------------------------
 
@@ -83,10 +64,20 @@ TEST(ParseMemoryEvents, missing_counters_and_empty_text_are_zero) {
 
 // ---- detect_cgroup_delegation on a fake tree -----------------------------------------------------
 
-// A directory laid out like a delegated cgroup v2 subtree.
+// The lines of a fake /proc/self/mountinfo: the cgroup2 mount, and a v1 hierarchy beside it as a
+// systemd host has, which the cgroup2 search must pass over.
+constexpr const char* kV2Mount =
+    "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
+constexpr const char* kV1Memory =
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:15 - cgroup cgroup rw,memory\n";
+
+// A fake process view (proc/cgroup, proc/mountinfo) and, below its sysroot, a cgroup2 mount at
+// /sys/fs/cgroup laid out like a delegated cgroup v2 subtree.
 class FakeCgroupTree : public ::testing::Test {
  protected:
-  fs::path root() const { return directory_ / "cgroup"; }
+  fs::path proc_self() const { return directory_ / "proc"; }
+  fs::path sysroot() const { return directory_ / "sysroot"; }
+  fs::path root() const { return sysroot() / "sys/fs/cgroup"; }
 
   static void make_cgroup(const fs::path& path, const std::string& controllers = "cpuset cpu io memory pids\n",
                           const std::string& subtree_control = "memory pids\n") {
@@ -95,10 +86,15 @@ class FakeCgroupTree : public ::testing::Test {
     write_text(path / "cgroup.procs", "");
   }
 
-  CgroupProbe probe(std::string proc_self_cgroup = "5:memory:/elsewhere\n0::/user.slice/me\n") const {
+  // Writes the fake proc files and returns a probe reading them (mountinfo's mount points are
+  // taken below the sysroot, so the cgroup2 mount is root()).
+  CgroupProbe probe(const std::string& proc_self_cgroup = "5:memory:/elsewhere\n0::/user.slice/me\n",
+                    const std::string& mountinfo = std::string(kV1Memory) + kV2Mount) const {
+    write_text(proc_self() / "cgroup", proc_self_cgroup);
+    write_text(proc_self() / "mountinfo", mountinfo);
     CgroupProbe result;
-    result.root = root();
-    result.proc_self_cgroup = std::move(proc_self_cgroup);
+    result.view.proc_self = proc_self();
+    result.view.sysroot = sysroot();
     result.require_cgroup2_filesystem = false;
     return result;
   }
@@ -124,9 +120,34 @@ TEST_F(FakeCgroupTree, the_launchers_own_cgroup_when_it_is_delegated) {
 
 TEST_F(FakeCgroupTree, the_root_cgroup_itself) {
   make_cgroup(root());
+  make_cgroup(root() / "user.slice" / "me", "cpu\n", "");  // must not be taken
   const auto detected = detect_cgroup_delegation(probe("0::/\n"));
   ASSERT_TRUE(detected.has_value()) << detected.error();
   EXPECT_TRUE(fs::equivalent(*detected, root())) << *detected;
+}
+
+// On a hybrid host the cgroup2 hierarchy is mounted at /sys/fs/cgroup/unified, below a tmpfs
+// holding the v1 hierarchies: the own cgroup is found there, not assumed at /sys/fs/cgroup.
+TEST_F(FakeCgroupTree, the_own_cgroup_is_found_through_mountinfo_on_a_hybrid_host) {
+  const fs::path unified = root() / "unified";
+  make_cgroup(unified / "user.slice" / "me");
+  make_cgroup(root() / "user.slice" / "me", "cpu\n", "");  // where a fixed /sys/fs/cgroup would look
+  const auto detected = detect_cgroup_delegation(
+      probe("4:memory:/user.slice/me\n0::/user.slice/me\n",
+            "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n" + std::string(kV1Memory) +
+                "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"));
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, unified / "user.slice" / "me");
+}
+
+// Inside a container the cgroup2 mount's root is the container's cgroup: the own cgroup is the
+// mount point itself.
+TEST_F(FakeCgroupTree, the_own_cgroup_of_a_container_is_its_mount_point) {
+  make_cgroup(root());
+  const auto detected = detect_cgroup_delegation(
+      probe("0::/docker/c0ffee\n", "40 30 0:26 /docker/c0ffee /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"));
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, root());
 }
 
 TEST_F(FakeCgroupTree, a_relative_requested_parent_is_below_the_root) {
@@ -139,6 +160,30 @@ TEST_F(FakeCgroupTree, a_relative_requested_parent_is_below_the_root) {
   EXPECT_EQ(*detected, root() / "delegated" / "tests");
 }
 
+// A relative parent is below the hierarchy's root, wherever mountinfo says it is mounted; a
+// subtree mount (root /docker/c) is passed over for the mount of the whole hierarchy, even when
+// the launcher's own cgroup is found through the subtree.
+TEST_F(FakeCgroupTree, a_relative_requested_parent_is_below_the_mount_of_the_hierarchys_root) {
+  make_cgroup(root() / "unified" / "delegated" / "tests");
+  make_cgroup(sysroot() / "mnt" / "sub" / "delegated" / "tests", "cpu\n", "");
+  CgroupProbe request = probe("0::/docker/c/job\n",
+                              "50 23 0:38 /docker/c /mnt/sub rw - cgroup2 cgroup2 rw\n"
+                              "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+  request.requested_parent = "delegated/tests";
+  const auto detected = detect_cgroup_delegation(request);
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, root() / "unified" / "delegated" / "tests");
+}
+
+TEST_F(FakeCgroupTree, a_relative_requested_parent_without_a_cgroup2_mount_is_an_error) {
+  make_cgroup(root() / "delegated");
+  CgroupProbe request = probe("4:memory:/\n", kV1Memory);
+  request.requested_parent = "delegated";
+  const std::string error = error_of(request);
+  EXPECT_CONTAINS(error, "no cgroup v2 file system is mounted");
+  EXPECT_CONTAINS(error, (proc_self() / "mountinfo").string());
+}
+
 TEST_F(FakeCgroupTree, an_absolute_requested_parent_is_taken_as_it_is) {
   const fs::path elsewhere = directory_ / "elsewhere" / "tests";
   make_cgroup(elsewhere);
@@ -149,10 +194,47 @@ TEST_F(FakeCgroupTree, an_absolute_requested_parent_is_taken_as_it_is) {
   EXPECT_EQ(*detected, elsewhere);
 }
 
+TEST_F(FakeCgroupTree, an_absolute_requested_parent_reads_neither_proc_file) {
+  const fs::path elsewhere = directory_ / "elsewhere" / "tests";
+  make_cgroup(elsewhere);
+  CgroupProbe request = probe();
+  fs::remove(proc_self() / "cgroup");
+  fs::remove(proc_self() / "mountinfo");
+  request.requested_parent = elsewhere;
+  const auto detected = detect_cgroup_delegation(request);
+  ASSERT_TRUE(detected.has_value()) << detected.error();
+  EXPECT_EQ(*detected, elsewhere);
+}
+
 TEST_F(FakeCgroupTree, no_0_line_and_no_requested_parent_is_an_error) {
   make_cgroup(root());
   const std::string error = error_of(probe("12:memory:/\n1:name=systemd:/\n"));
   EXPECT_CONTAINS(error, "0::");
+  EXPECT_CONTAINS(error, (proc_self() / "cgroup").string());
+}
+
+TEST_F(FakeCgroupTree, no_proc_cgroup_file_is_an_error_naming_it) {
+  make_cgroup(root());
+  const CgroupProbe request = probe();
+  fs::remove(proc_self() / "cgroup");
+  const std::string error = error_of(request);
+  EXPECT_CONTAINS(error, "read(" + (proc_self() / "cgroup").string() + ")");
+  EXPECT_CONTAINS(error, "No such file or directory");
+}
+
+TEST_F(FakeCgroupTree, no_cgroup2_mount_is_an_error) {
+  make_cgroup(root() / "user.slice" / "me");
+  const std::string error = error_of(probe("4:memory:/user.slice/me\n0::/user.slice/me\n", kV1Memory));
+  EXPECT_CONTAINS(error, "no cgroup v2 file system is mounted");
+  EXPECT_CONTAINS(error, (proc_self() / "mountinfo").string());
+}
+
+TEST_F(FakeCgroupTree, an_own_cgroup_outside_the_mounted_subtree_is_an_error) {
+  make_cgroup(root());
+  const std::string error =
+      error_of(probe("0::/docker/other\n", "40 30 0:26 /docker/c0ffee /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"));
+  EXPECT_CONTAINS(error, "/docker/other");
+  EXPECT_CONTAINS(error, "not visible");
 }
 
 TEST_F(FakeCgroupTree, missing_memory_controller_is_an_error_listing_what_there_is) {
@@ -168,6 +250,14 @@ TEST_F(FakeCgroupTree, missing_pids_controller_is_an_error) {
   const std::string error = error_of(probe());
   EXPECT_CONTAINS(error, "pids");
   EXPECT_CONTAINS(error, "has: cpu memory");
+}
+
+// A hybrid host's cgroup2 mount: the controllers are bound to the v1 hierarchies.
+TEST_F(FakeCgroupTree, a_cgroup2_mount_without_controllers_is_an_error) {
+  make_cgroup(root() / "unified", "", "");
+  const std::string error = error_of(probe(
+      "4:memory:/\n0::/\n", std::string(kV1Memory) + "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"));
+  EXPECT_CONTAINS(error, (root() / "unified").string() + " lacks the memory and pids controllers (has: none)");
 }
 
 TEST_F(FakeCgroupTree, controllers_not_enabled_for_children_is_an_error) {
@@ -186,6 +276,14 @@ TEST_F(FakeCgroupTree, the_own_cgroup_below_the_root_is_said_to_hold_processes) 
   EXPECT_CONTAINS(error, "the launcher's own cgroup");
   EXPECT_CONTAINS(error, "holds processes");
   EXPECT_CONTAINS(error, "MMTEST_CGROUP_PARENT");
+}
+
+TEST_F(FakeCgroupTree, the_root_cgroup_that_enables_nothing_is_not_said_to_hold_processes) {
+  make_cgroup(root(), "cpu memory pids\n", "");
+  const std::string error = error_of(probe("0::/\n"));
+  EXPECT_CONTAINS(error, "cgroup.subtree_control: none");
+  EXPECT_CONTAINS(error, "--cgroup-parent");
+  EXPECT_EQ(error.find("own cgroup"), std::string::npos) << error;
 }
 
 TEST_F(FakeCgroupTree, a_requested_parent_that_enables_nothing_is_not_called_the_own_cgroup) {
@@ -231,26 +329,68 @@ TEST_F(FakeCgroupTree, a_plain_directory_is_refused_when_cgroup2_is_required) {
   CgroupProbe strict = probe();
   strict.require_cgroup2_filesystem = true;
   const std::string error = error_of(strict);
-  EXPECT_CONTAINS(error, root().string());
+  EXPECT_CONTAINS(error, (root() / "user.slice" / "me").string());
   EXPECT_CONTAINS(error, "not a cgroup v2");
+}
+
+TEST_F(FakeCgroupTree, a_missing_parent_is_refused_naming_statfs_when_cgroup2_is_required) {
+  CgroupProbe strict = probe();
+  strict.require_cgroup2_filesystem = true;
+  const std::string error = error_of(strict);
+  EXPECT_CONTAINS(error, "statfs(" + (root() / "user.slice" / "me").string() + ")");
+  EXPECT_CONTAINS(error, "No such file or directory");
 }
 
 // ---- the real machine, reading only ------------------------------------------------------------
 
-TEST(CgroupDelegation, the_real_default_root_is_refused_on_a_cgroup_v1_host) {
-  struct statfs info{};
-  if (::statfs("/sys/fs/cgroup", &info) != 0) {
-    // Minimal containers and chroots may have no /sys/fs/cgroup: nothing real to read here.
-    GTEST_SKIP() << "no cgroup file system to read: " << system_error_message("statfs(/sys/fs/cgroup)");
+// The mounts of this process, from the real /proc/self/mountinfo.
+std::vector<machine::Mount> real_mounts() {
+  std::vector<machine::Mount> mounts;
+  const std::string text = read_small_file("/proc/self/mountinfo").text;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto newline = text.find('\n', start);
+    const std::string line = text.substr(start, newline == std::string::npos ? std::string::npos : newline - start);
+    if (auto mount = machine::parse_mountinfo_line(line)) mounts.push_back(std::move(*mount));
+    start = newline == std::string::npos ? text.size() : newline + 1;
   }
-  if (info.f_type == CGROUP2_SUPER_MAGIC) GTEST_SKIP() << "cgroup v2 host: the launcher tests cover delegation";
+  return mounts;
+}
 
-  CgroupProbe probe;  // the defaults: /sys/fs/cgroup, cgroup2 required
-  probe.proc_self_cgroup = read_small_file("/proc/self/cgroup").text;
+// Where the memory controller is a cgroup v1 hierarchy (a v1 or a hybrid host, such as this
+// project's CI machine: v1 controllers, and a cgroup2 mount at /sys/fs/cgroup/unified that has
+// none of them), no cgroup v2 can offer memory: the default view must be refused, and say why.
+TEST(CgroupDelegation, the_real_default_is_refused_where_memory_is_a_cgroup_v1_hierarchy) {
+  const std::vector<machine::Mount> mounts = real_mounts();
+  if (mounts.empty()) GTEST_SKIP() << "no /proc/self/mountinfo to read";
+  const bool memory_on_v1 = std::ranges::any_of(mounts, [](const machine::Mount& mount) {
+    return mount.fstype == "cgroup" && ("," + mount.super_options + ",").find(",memory,") != std::string::npos;
+  });
+  if (!memory_on_v1) {
+    GTEST_SKIP() << "the memory controller is not a cgroup v1 hierarchy here (a cgroup v2 host): the launcher "
+                    "tests cover delegation";
+  }
+
+  const CgroupProbe probe;  // the defaults: this process's /proc/self, no sysroot, cgroup2 required
+  const auto home = machine::cgroup_v2_home(probe.view);
   const auto detected = detect_cgroup_delegation(probe);
   ASSERT_FALSE(detected.has_value()) << "delegation detected at " << *detected;
-  EXPECT_CONTAINS(detected.error(), "/sys/fs/cgroup");
-  EXPECT_CONTAINS(detected.error(), "cgroup v2");
+  if (!home) {
+    // A v1 host (no cgroup2 mount), or one where this process's cgroup v2 is not mounted: the
+    // launcher says so in machine's words.
+    EXPECT_EQ(detected.error(), home.error());
+    EXPECT_CONTAINS(detected.error(), "cgroup v2");
+    return;
+  }
+  // A hybrid host: the cgroup2 mount is found through mountinfo, wherever it is, and refused for
+  // lacking the controllers the v1 hierarchies hold.
+  EXPECT_TRUE(std::ranges::any_of(mounts, [&](const machine::Mount& mount) {
+    return mount.fstype == "cgroup2" && fs::path(mount.mount_point) == home->mount_point;
+  })) << home->mount_point;
+  if (!fs::exists(home->own / "cgroup.controllers")) {
+    GTEST_SKIP() << home->own << " is not visible here (" << detected.error() << ")";
+  }
+  EXPECT_CONTAINS(detected.error(), home->own.string() + " lacks the memory and pids controllers (has: ");
 }
 
 // A real cgroup directory can be removed while it still lists its interface files; on the fake

@@ -31,23 +31,7 @@ TEST(CpusForIds, nothing_allowed_or_allocated_gives_nothing) {
   EXPECT_TRUE(cpus_for_ids({}, allowed).empty());
 }
 
-TEST(FormatCpuList, ranges_like_the_kernel_writes_them) {
-  EXPECT_EQ(format_cpu_list(std::vector<int>{0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
-  EXPECT_EQ(format_cpu_list(std::vector<int>{5}), "5");
-  EXPECT_EQ(format_cpu_list(std::vector<int>{}), "");
-}
-
-// ---- this process's affinity, for real ---------------------------------------------------------------
-
-TEST(AllowedCpus, match_what_the_kernel_reports_for_this_process) {
-  const auto allowed = allowed_cpus();
-  ASSERT_TRUE(allowed.has_value()) << allowed.error();
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
-  EXPECT_EQ(allowed->size(), static_cast<std::size_t>(CPU_COUNT(&set)));
-  for (const int cpu : *allowed) EXPECT_TRUE(CPU_ISSET(cpu, &set)) << cpu;
-}
+// ---- pinning this process, for real (the allowed CPUs and their list are machine_test.cpp's) -----------
 
 TEST(PinTo, restricts_the_calling_thread_and_is_undone_after) {
   const auto allowed = allowed_cpus();

@@ -60,10 +60,19 @@ std::expected<Decimal, std::string> read_decimal(std::string_view& text, std::ui
 
 }  // namespace
 
-std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
-  constexpr std::string_view kTooBig = "a size of at most 2048T";
+namespace {
+
+constexpr std::string_view kSizeTooBig = "a size of at most 2048T";
+
+// A size read exactly: its decimal and the bytes of its unit.
+struct SizeParts {
+  Decimal number;
+  std::uint64_t unit_bytes = 1;
+};
+
+std::expected<SizeParts, std::string> parse_size_parts(std::string_view text) {
   std::string_view rest = text;
-  auto number = read_decimal(rest, kMaxSizeBytes, kTooBig);
+  auto number = read_decimal(rest, kMaxSizeBytes, kSizeTooBig);
   if (!number) return std::unexpected(number.error());
 
   std::uint64_t unit_bytes = 1;
@@ -83,13 +92,40 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
     if (!rest.empty()) return std::unexpected("nothing after the unit");
   }
   if (number->has_fraction && unit_bytes == 1) return std::unexpected("whole bytes");
+  if (number->whole > kMaxSizeBytes / unit_bytes) return std::unexpected(std::string(kSizeTooBig));
+  return SizeParts{*number, unit_bytes};
+}
 
+}  // namespace
+
+std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
+  auto parts = parse_size_parts(text);
+  if (!parts) return std::unexpected(parts.error());
   // Exact: the fraction of a unit in bytes, rounded up as the CMake side rounds MEMORY up.
-  if (number->whole > kMaxSizeBytes / unit_bytes) return std::unexpected(std::string(kTooBig));
-  const Wide fraction_bytes = (Wide{number->fraction_nanos} * unit_bytes + kFractionScale - 1) / kFractionScale;
-  const Wide bytes = Wide{number->whole} * unit_bytes + fraction_bytes;
-  if (bytes > kMaxSizeBytes) return std::unexpected(std::string(kTooBig));
+  const Wide fraction_bytes = (Wide{parts->number.fraction_nanos} * parts->unit_bytes + kFractionScale - 1) / kFractionScale;
+  const Wide bytes = Wide{parts->number.whole} * parts->unit_bytes + fraction_bytes;
+  if (bytes > kMaxSizeBytes) return std::unexpected(std::string(kSizeTooBig));
   return static_cast<std::uint64_t>(bytes);
+}
+
+std::expected<std::uint64_t, std::string> parse_size_mib(std::string_view text, MibRounding rounding) {
+  auto parts = parse_size_parts(text);
+  if (!parts) {
+    if (parts.error() == kSizeTooBig) return std::unexpected(fmt::format("expects at most 2^31 MiB (2048T), got '{}'", text));
+    return std::unexpected(fmt::format("expects a size like 512M or 2G, got '{}'", text));
+  }
+  const Decimal& number = parts->number;
+  if (number.whole == 0 && number.fraction_nanos == 0) {
+    return std::unexpected(fmt::format("expects a size above zero, like 512M or 2G, got '{}'", text));
+  }
+  // MiB = (whole + fraction / 10^9) * unit / 2^20, rounded once from the exact value.
+  const Wide numerator = (Wide{number.whole} * kFractionScale + number.fraction_nanos) * parts->unit_bytes;
+  const Wide denominator = Wide{kFractionScale} << 20;
+  Wide mib = numerator / denominator;
+  if (rounding == MibRounding::up && numerator % denominator != 0) ++mib;
+  if (mib > (kMaxSizeBytes >> 20)) return std::unexpected(fmt::format("expects at most 2^31 MiB (2048T), got '{}'", text));
+  if (mib == 0) return std::unexpected(fmt::format("expects at least 1 MiB, got '{}'", text));
+  return static_cast<std::uint64_t>(mib);
 }
 
 std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text) {

@@ -1,14 +1,12 @@
 #include "mmtest/plan/cost_file.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
-#include <fstream>
 #include <unordered_set>
 
 #include "mmtest/common/format.hpp"
+#include "replace_file.hpp"
 
 namespace mmtest::plan {
 
@@ -54,36 +52,10 @@ std::expected<std::string, std::string> read_cost_file(const std::filesystem::pa
   return std::unexpected(system_error_message(fmt::format("read({})", path.string()), file.error));
 }
 
-// Written beside the file under a name of this process, then renamed over it: CTest never reads
-// half a file, and two ctest runs sharing a build tree (so the same file) never write into each
-// other's temporary file; the last rename wins, whole.
+// Replaced whole (replace_file.hpp): CTest never reads half a file, and two ctest runs sharing a
+// build tree never write into each other's temporary file; the last rename wins.
 std::expected<void, std::string> write_cost_file(const std::filesystem::path& path, const std::string& text) {
-  if (const auto parent = path.parent_path(); !parent.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(parent, error);
-    if (error) return std::unexpected(fmt::format("create_directories({}): {}", parent.string(), error.message()));
-  }
-  std::filesystem::path temporary = path;
-  temporary += fmt::format(".mmtest-plan.{}.tmp", ::getpid());
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) return std::unexpected(system_error_message(fmt::format("open({})", temporary.string())));
-    file << text;
-    file.close();
-    if (!file) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      return std::unexpected(fmt::format("write({}) failed", temporary.string()));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    return std::unexpected(fmt::format("rename({}, {}): {}", temporary.string(), path.string(), error.message()));
-  }
-  return {};
+  return replace_file(path, text);
 }
 
 }  // namespace mmtest::plan

@@ -14,6 +14,7 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 struct Need {
   std::string subject;
   std::uint64_t memory_mib = 0;
+  std::uint64_t gpus = 0;
   std::uint64_t timeout_seconds = 0;
   std::uint64_t cpus = 1;
   std::optional<CaseList> cases;  // a GoogleTest target's line: where its cases are listed
@@ -69,7 +70,8 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
     return parse_number(text, pos);
   };
   const auto memory_mib = separated_number();
-  if (!memory_mib || !separated_number()) return std::nullopt;  // the GPU count is checked, not used
+  const auto gpus = memory_mib ? separated_number() : std::nullopt;
+  if (!memory_mib || !gpus) return std::nullopt;
   // The timeout and the CPUs are optional: older manifests stop at the GPUs or the timeout.
   std::uint64_t optional_numbers[2] = {0, 1};
   std::size_t numbers_read = 0;
@@ -120,6 +122,7 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   while (pos < text.size() && is_blank(text[pos])) ++pos;
   if (pos < text.size() && text[pos] != '\n') return std::nullopt;
   need.memory_mib = *memory_mib;
+  need.gpus = *gpus;
   need.timeout_seconds = optional_numbers[0];
   need.cpus = std::max<std::uint64_t>(optional_numbers[1], 1);
   return need;
@@ -155,6 +158,7 @@ Manifest parse_manifest(std::string_view text) {
       continue;
     }
     const std::string& subject = need->subject;
+    manifest.declarations.push_back({subject, need->memory_mib, need->gpus, need->cpus});
     if (need->cases) {
       CaseList& cases = *need->cases;
       cases.memory_mib = need->memory_mib;

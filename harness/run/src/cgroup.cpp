@@ -35,17 +35,6 @@ std::expected<void, std::string> write_file(const std::filesystem::path& path, s
 
 }  // namespace
 
-std::optional<std::string> cgroup_v2_path(std::string_view proc_self_cgroup) {
-  while (!proc_self_cgroup.empty()) {
-    const auto newline = proc_self_cgroup.find('\n');
-    const std::string_view line = proc_self_cgroup.substr(0, newline);
-    if (line.starts_with("0::")) return std::string(line.substr(3));
-    if (newline == std::string_view::npos) break;
-    proc_self_cgroup.remove_prefix(newline + 1);
-  }
-  return std::nullopt;
-}
-
 std::set<std::string, std::less<>> parse_controllers(std::string_view text) {
   std::set<std::string, std::less<>> controllers;
   std::size_t at = 0;
@@ -98,26 +87,29 @@ std::uint64_t parse_pids_events_max(std::string_view text) {
 }
 
 std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const CgroupProbe& probe) {
-  if (probe.require_cgroup2_filesystem) {
-    struct statfs info{};
-    if (::statfs(probe.root.c_str(), &info) != 0) {
-      return std::unexpected(system_error_message(fmt::format("statfs({})", probe.root.string())));
-    }
-    if (info.f_type != CGROUP2_SUPER_MAGIC) {
-      return std::unexpected(fmt::format("{} is not a cgroup v2 file system (cgroup v1 or a tmpfs)", probe.root.string()));
-    }
-  }
-
   std::filesystem::path parent;
   bool own_non_root_cgroup = false;
-  if (probe.requested_parent) {
-    parent = probe.requested_parent->is_absolute() ? *probe.requested_parent : probe.root / *probe.requested_parent;
+  if (probe.requested_parent && probe.requested_parent->is_absolute()) {
+    parent = *probe.requested_parent;
+  } else if (probe.requested_parent) {
+    // Relative to the cgroup v2 hierarchy's root, wherever it is mounted.
+    auto mount_point = machine::cgroup_v2_mount_point(probe.view);
+    if (!mount_point) return std::unexpected(mount_point.error());
+    parent = *mount_point / *probe.requested_parent;
   } else {
-    const std::string own_cgroups = probe.proc_self_cgroup ? *probe.proc_self_cgroup : read_small_file("/proc/self/cgroup").text;
-    const auto own = cgroup_v2_path(own_cgroups);
-    if (!own) return std::unexpected("no cgroup v2 entry (0::) in /proc/self/cgroup");
-    parent = probe.root / std::filesystem::path(*own).relative_path();
-    own_non_root_cgroup = *own != "/";
+    auto home = machine::cgroup_v2_home(probe.view);
+    if (!home) return std::unexpected(home.error());
+    parent = home->own;
+    own_non_root_cgroup = home->own != home->mount_point;
+  }
+  if (probe.require_cgroup2_filesystem) {
+    struct statfs info{};
+    if (::statfs(parent.c_str(), &info) != 0) {
+      return std::unexpected(system_error_message(fmt::format("statfs({})", parent.string())));
+    }
+    if (info.f_type != CGROUP2_SUPER_MAGIC) {
+      return std::unexpected(fmt::format("{} is not a cgroup v2 file system (cgroup v1 or a tmpfs)", parent.string()));
+    }
   }
 
   const FileText available = read_small_file((parent / "cgroup.controllers").string());

@@ -7,39 +7,11 @@
 #include <fmt/format.h>
 
 #include "mmtest/common/format.hpp"
+#include "mmtest/machine/cpus.hpp"
 
 namespace mmtest::run {
-namespace {
 
-// sched_getaffinity fails with EINVAL while the set is smaller than the kernel's CPU mask.
-constexpr int kMaxCpusTried = 1 << 16;
-
-struct CpuSet {
-  explicit CpuSet(int cpus) : count(cpus), set(CPU_ALLOC(cpus)), bytes(CPU_ALLOC_SIZE(cpus)) { CPU_ZERO_S(bytes, set); }
-  ~CpuSet() { CPU_FREE(set); }
-  CpuSet(const CpuSet&) = delete;
-  CpuSet& operator=(const CpuSet&) = delete;
-  int count;
-  cpu_set_t* set;
-  std::size_t bytes;
-};
-
-}  // namespace
-
-std::expected<std::vector<int>, std::string> allowed_cpus() {
-  for (int size = 1024;; size *= 2) {
-    CpuSet cpus(size);
-    if (::sched_getaffinity(0, cpus.bytes, cpus.set) == 0) {
-      std::vector<int> allowed;
-      for (int cpu = 0; cpu < size; ++cpu) {
-        if (CPU_ISSET_S(cpu, cpus.bytes, cpus.set)) allowed.push_back(cpu);
-      }
-      return allowed;
-    }
-    if (errno != EINVAL || size >= kMaxCpusTried) return std::unexpected(system_error_message("sched_getaffinity(0)"));
-  }
-}
-
+using machine::CpuSet;
 std::vector<int> cpus_for_ids(std::span<const std::uint32_t> ids, std::span<const int> allowed) {
   std::vector<int> cpus;
   if (allowed.empty()) return cpus;
@@ -58,18 +30,6 @@ std::expected<void, std::string> pin_to(std::span<const int> cpus) {
     return std::unexpected(system_error_message(fmt::format("sched_setaffinity(0, {{{}}})", format_cpu_list(cpus))));
   }
   return {};
-}
-
-std::string format_cpu_list(std::span<const int> cpus) {
-  std::string text;
-  for (std::size_t i = 0; i < cpus.size();) {
-    std::size_t end = i;
-    while (end + 1 < cpus.size() && cpus[end + 1] == cpus[end] + 1) ++end;
-    if (!text.empty()) text += ',';
-    text += end > i ? fmt::format("{}-{}", cpus[i], cpus[end]) : fmt::format("{}", cpus[i]);
-    i = end + 1;
-  }
-  return text;
 }
 
 std::optional<SchedStat> parse_schedstat(std::string_view text) {

@@ -36,12 +36,12 @@ constexpr const char* kDescription =
     "  report [DIR...]     summarise a run: terminal, --junit, --trace, --html, --prometheus FILE, --push URL\n"
     "  calibrate [DIR]     propose MEMORY and TIMEOUT per test from the history; --write FILE for add_mm_test\n"
     "  shard --shards N --index I [DIR]   this CI runner's share of the tests, for ctest -I\n"
-    "  plan ...            the start-order planner the ctest-time hook runs\n\n"
+    "  plan ...            what the ctest-time hook runs: the budgets, the resource spec, the start order\n\n"
     "mmtest SUBCOMMAND --help describes each.";
 constexpr const char* kExitCodes =
     "Exit codes: 0 done; 1 plan: manifest unreadable or cost file not written; 2 usage error; 3 nothing to\n"
     "read (no records, no history, no tests); 4 an output file cannot be written; 5 the history cannot be\n"
-    "used; 6 the Pushgateway did not accept the metrics.";
+    "used; 6 the Pushgateway did not accept the metrics; 7 plan: the run's budgets could not be set.";
 
 int usage_error(std::ostream& err, std::string_view program, std::string_view message) {
   err << fmt::format("{}: {} (see {} --help)\n", program, message, program);
@@ -395,7 +395,7 @@ int run_tool(std::span<const std::string> args, std::ostream& out, std::ostream&
   add_shard_options(*shard, shard_args);
   // plan keeps its own parser (plan_command.cpp): everything after the word
   // goes to it, --help included.
-  CLI::App* plan = app.add_subcommand("plan", "The start-order planner the ctest-time hook runs");
+  CLI::App* plan = app.add_subcommand("plan", "What the ctest-time hook runs: the budgets, the resource spec, the start order");
   plan->prefix_command();
   plan->set_help_flag();
 

@@ -1,8 +1,13 @@
-// `mmtest plan`: the command the ctest-time hook runs before CTest starts any test. It reads the
-// manifest, takes durations from the history (or the last run's records), asks the planner
-// (mmtest::plan) for a start order and writes it into CTest's cost file, with one summary line.
+// `mmtest plan`: the command the ctest-time hook runs before CTest starts any test. With
+// --spec-file it first sets the run's budgets (given, or measured on this machine), writes CTest's
+// resource spec and names the tests that can never run under it and a -j that would run them one
+// at a time. Then it reads the manifest, takes durations from the history (or the last run's
+// records), asks the planner (mmtest::plan) for a start order and writes it into CTest's cost
+// file, with one summary line.
 
 #include "mmtest/tool/plan_command.hpp"
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -18,9 +23,14 @@
 #include <vector>
 
 #include "mmtest/common/units.hpp"
+#include "mmtest/plan/budget.hpp"
 #include "mmtest/plan/cost_file.hpp"
+#include "mmtest/plan/ctest_invocation.hpp"
 #include "mmtest/plan/plan.hpp"
+#include "mmtest/plan/resource_spec.hpp"
+#include "mmtest/record/environment.hpp"
 #include "mmtest/record/record.hpp"
+#include "mmtest/tool/commands.hpp"
 #include "mmtest/tool/history.hpp"
 
 namespace mmtest::tool {
@@ -30,11 +40,16 @@ using namespace mmtest::plan;
 
 struct RawPlanOptions {
   std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
+  std::optional<std::string> spec_file, cache_budget, cache_cpus, ctest_version;
   std::vector<std::string> records;
   std::string history;
+  bool budgets_only = false;
 };
 
 struct PlanOptions {
+  std::optional<std::filesystem::path> spec_file;  // set the budgets and write the spec first
+  std::string cache_budget, cache_cpus;           // the build tree's MMTEST_MEMORY_BUDGET, MMTEST_CPU_BUDGET
+  std::optional<std::string> ctest_version;       // the parent process is this ctest
   std::filesystem::path manifest;
   std::vector<std::filesystem::path> records;
   std::uint64_t budget_mib = 0;
@@ -57,19 +72,33 @@ std::expected<std::uint64_t, UsageError> positive(const std::string& text, std::
 }
 
 std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
-  if (!raw.manifest) return std::unexpected(UsageError{"missing --manifest FILE"});
-  if (!raw.budget_mib) return std::unexpected(UsageError{"missing --budget-mib N"});
-  if (!raw.cost_data) return std::unexpected(UsageError{"missing --cost-data FILE"});
   PlanOptions options;
+  if (raw.spec_file && raw.spec_file->empty()) return std::unexpected(UsageError{"--spec-file: expected a file path, got ''"});
+  if (raw.spec_file) options.spec_file = *raw.spec_file;
+  if (raw.spec_file || raw.budgets_only) {
+    if (raw.budget_mib || raw.cpus) {
+      return std::unexpected(UsageError{fmt::format("{} sets the budgets itself: leave out --budget-mib and --cpus",
+                                                    raw.budgets_only ? "--budgets" : "--spec-file")});
+    }
+  }
+  options.cache_budget = raw.cache_budget.value_or("");
+  options.cache_cpus = raw.cache_cpus.value_or("");
+  options.ctest_version = raw.ctest_version;
+  if (raw.budgets_only) return options;  // nothing else is read
+  if (!raw.manifest) return std::unexpected(UsageError{"missing --manifest FILE"});
+  if (!raw.budget_mib && !raw.spec_file) return std::unexpected(UsageError{"missing --budget-mib N (or --spec-file FILE)"});
+  if (!raw.cost_data) return std::unexpected(UsageError{"missing --cost-data FILE"});
   if (raw.manifest->empty()) return std::unexpected(UsageError{"--manifest: expected a file path, got ''"});
   options.manifest = *raw.manifest;
   for (const std::string& directory : raw.records) {
     if (directory.empty()) return std::unexpected(UsageError{"--records: expected a directory, got ''"});
     options.records.emplace_back(directory);
   }
-  auto budget = positive(*raw.budget_mib, "--budget-mib", "of MiB");
-  if (!budget) return std::unexpected(budget.error());
-  options.budget_mib = *budget;
+  if (raw.budget_mib) {
+    auto budget = positive(*raw.budget_mib, "--budget-mib", "of MiB");
+    if (!budget) return std::unexpected(budget.error());
+    options.budget_mib = *budget;
+  }
   if (raw.cost_data->empty()) return std::unexpected(UsageError{"--cost-data: expected a file path, got ''"});
   options.cost_data = *raw.cost_data;
   if (raw.cpus) {
@@ -142,20 +171,136 @@ std::expected<MeasuredDurations, std::string> durations_from_history(const std::
   return db->median_durations(kPlannerRuns);
 }
 
+// The budgets of this run, where each came from, and what a user raises to fit a test.
+struct RunBudgets {
+  std::uint64_t memory_mib = 0;
+  std::string memory_source;
+  std::uint64_t cpus = 0;
+  std::string cpu_source;
+  std::uint64_t gpus = 0;
+  std::string memory_fix;
+  std::string cpu_fix;
+};
+
+// Sets the run's budgets: from the spec given to the parent ctest (--resource-spec-file), copied
+// to the spec file, else given by MMTEST_* or measured, and written there. Prints the budget line
+// and the -j trap's line. With `print_only` (--budgets) prints the budgets and writes nothing.
+std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, bool print_only, std::ostream& out) {
+  std::optional<CtestInvocation> ctest;
+  if (options.ctest_version) {
+    // Not knowing ctest's command line costs the two checks below, never the budget.
+    if (auto read = read_invocation(::getppid())) ctest = std::move(*read);
+  }
+  const std::optional<std::filesystem::path> given = ctest ? given_resource_spec(*ctest) : std::nullopt;
+  RunBudgets budgets;
+  if (!given) {
+    const BudgetSettings settings = settings_from_environment(options.cache_budget, options.cache_cpus);
+    auto memory = find_memory_budget(settings);
+    if (!memory) return std::unexpected(memory.error());
+    auto cpus = find_cpu_budget(settings);
+    if (!cpus) return std::unexpected(cpus.error());
+    budgets = {memory->value, memory->source, cpus->value, cpus->source, 0, "raise MMTEST_MEMORY_BUDGET",
+               "raise MMTEST_CPU_BUDGET"};
+    if (print_only) {
+      out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({})\n", budgets.memory_mib,
+                         budgets.memory_source, budgets.cpus, budgets.cpu_source);
+      return budgets;
+    }
+    auto gpu_ids = find_gpu_ids(settings);
+    if (!gpu_ids) return std::unexpected(gpu_ids.error());
+    budgets.gpus = gpu_ids->size();
+    if (auto written = write_resource_spec(*options.spec_file, budgets.memory_mib, budgets.cpus, *gpu_ids); !written) {
+      return std::unexpected(
+          fmt::format("mmtest: cannot write the resource spec {}: {}", options.spec_file->string(), written.error()));
+    }
+    out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({}), {} GPU(s); resource spec {}\n",
+                       budgets.memory_mib, budgets.memory_source, budgets.cpus, budgets.cpu_source, budgets.gpus,
+                       options.spec_file->string());
+  } else {
+    // The spec CTest schedules by is the user's: plan against it, name the tests it can never
+    // run, and keep a copy where `mmtest report` and `mmtest shard` read the run's spec.
+    auto spec = read_given_resource_spec(*given);
+    if (!spec) return std::unexpected(spec.error());
+    const std::string source = fmt::format("the resource spec {} given to ctest", given->string());
+    budgets = {spec->memory_mib,
+               source,
+               spec->cpus,
+               source,
+               spec->gpus,
+               fmt::format("raise {} in {}", record::kMemoryResourceType, given->string()),
+               fmt::format("add {} ids to {}", record::kCpuResourceType, given->string())};
+    if (print_only) return budgets;
+    if (auto copied = copy_resource_spec(*given, *options.spec_file); !copied) {
+      return std::unexpected(
+          fmt::format("mmtest: cannot copy the resource spec {} to {}: {}", given->string(), options.spec_file->string(), copied.error()));
+    }
+    out << fmt::format("mmtest: memory budget {} MiB, {} CPU(s), {} GPU(s) from the resource spec {} given to ctest "
+                       "(--resource-spec-file), not measured; copied to {} for mmtest report\n",
+                       budgets.memory_mib, budgets.cpus, budgets.gpus, given->string(), options.spec_file->string());
+  }
+  if (ctest && reads_bad_parallel_level_as_serial(*options.ctest_version)) {
+    if (const auto level = serial_parallel_level(ctest->arguments)) {
+      out << fmt::format("mmtest: CTest {} reads '{}' as 0 and runs one test at a time; for every CPU, leave -j out of "
+                         "'ctest --preset <name>' (its preset sets the jobs) or give a number, e.g. '-j {}' (this run's "
+                         "CPU budget); '-j 1' runs one at a time on purpose\n",
+                         *options.ctest_version, *level, budgets.cpus);
+    }
+  }
+  return budgets;
+}
+
+// One line for each declaration that can never run under the budgets: CTest reports it Not Run.
+void name_unrunnable(std::span<const Declaration> declarations, const RunBudgets& budgets, std::ostream& out) {
+  for (const Declaration& declared : declarations) {
+    if (declared.cpus > budgets.cpus) {
+      out << fmt::format("mmtest: {} needs {} CPUs but the CPU budget is {} ({}): it cannot run here and CTest will "
+                         "report it as Not Run; lower its PROCESSORS or {}\n",
+                         declared.subject, declared.cpus, budgets.cpus, budgets.cpu_source, budgets.cpu_fix);
+    }
+    if (declared.memory_mib > budgets.memory_mib) {
+      out << fmt::format("mmtest: {} needs {} MiB but the memory budget is {} MiB ({}): it cannot run here and CTest "
+                         "will report it as Not Run; lower its MEMORY or {}\n",
+                         declared.subject, declared.memory_mib, budgets.memory_mib, budgets.memory_source,
+                         budgets.memory_fix);
+    }
+    if (declared.gpus > budgets.gpus) {
+      out << fmt::format("mmtest: {} needs {} GPU(s) but {} were found: it cannot run here and CTest will report it "
+                         "as Not Run; set MMTEST_GPUS if GPUs are present\n",
+                         declared.subject, declared.gpus, budgets.gpus);
+    }
+  }
+}
+
 }  // namespace
 
 int plan_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   const std::string program = "mmtest plan";
-  CLI::App app{program + " --manifest FILE --budget-mib N --cost-data FILE [--cpus N] [--records DIR]...\n"
-               "       [--jobs N] [--search-ms MS] [--max-evaluations N]\n\n"
+  CLI::App app{program + " --manifest FILE (--spec-file FILE | --budget-mib N [--cpus N]) --cost-data FILE\n"
+               "       [--records DIR]... [--history FILE] [--jobs N] [--search-ms MS] [--max-evaluations N]\n"
+               "       " + program + " --budgets [--cache-budget SIZE] [--cache-cpus N]\n\n"
                "Chooses the order in which CTest starts the tests of the manifest and writes it into CTest's cost\n"
                "file, which CTest reads for tests whose COST is 0 when it runs tests in parallel (-j > 1). When a\n"
                "test needs 1/8 of the budget, the order is searched by simulating CTest's scheduler with the last\n"
                "run's durations (--records), else the timeouts; otherwise tests start by memory x timeout.",
                program};
-  app.footer("Exit codes: 0 done (also when there is nothing to plan); 1 manifest unreadable or cost file not written;\n"
-             "2 usage error.");
+  app.footer("Exit codes: 0 done (also when there is nothing to plan); 1 manifest unreadable or cost file not written\n"
+             "(the spec is written); 2 usage error; 7 the budgets could not be set (nothing written; ctest must stop).");
   RawPlanOptions raw;
+  app.add_option("--spec-file", raw.spec_file,
+                 "Set the run's budgets first and write CTest's resource spec here: from the spec given to ctest\n"
+                 "(--resource-spec-file, copied), else MMTEST_MEMORY_BUDGET / MMTEST_CPU_BUDGET / MMTEST_GPUS, the\n"
+                 "cache values below, or measured on this machine; names the tests that can never run. Replaces\n"
+                 "--budget-mib and --cpus")
+      ->type_name("FILE");
+  app.add_option("--cache-budget", raw.cache_budget, "The build tree's cache variable MMTEST_MEMORY_BUDGET (a size)")
+      ->type_name("SIZE");
+  app.add_option("--cache-cpus", raw.cache_cpus, "The build tree's cache variable MMTEST_CPU_BUDGET (a count)")
+      ->type_name("N");
+  app.add_option("--ctest-version", raw.ctest_version,
+                 "This runs in the hook of a ctest of this version, its parent process: its command line is read\n"
+                 "for --resource-spec-file and for a -j that runs the tests one at a time")
+      ->type_name("VERSION");
+  app.add_flag("--budgets", raw.budgets_only, "Print the memory and CPU budgets ctest would get here; write nothing");
   app.add_option("--history", raw.history,
                  "History database (SQLite): the records are added to it first, and a test's duration is the\n"
                  "median of its last runs there rather than the last run alone")
@@ -194,13 +339,27 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
   }
   auto validated = validate(raw);
   if (!validated) return usage_error(validated.error().message);
-  const PlanOptions& options = *validated;
+  PlanOptions options = *validated;
+
+  std::optional<RunBudgets> run_budgets;
+  if (raw.budgets_only || options.spec_file) {
+    auto set = set_budgets(options, raw.budgets_only, out);
+    if (!set) {
+      err << set.error() << "\n";
+      return exit_code::kNoBudget;
+    }
+    if (raw.budgets_only) return exit_code::kDone;
+    run_budgets = std::move(*set);
+    options.budget_mib = run_budgets->memory_mib;
+    options.cpus = static_cast<std::size_t>(run_budgets->cpus);
+  }
 
   auto manifest = read_manifest(options.manifest);
   if (!manifest) {
     err << fmt::format("{}: cannot read the manifest: {}\n", program, manifest.error());
     return 1;
   }
+  if (run_budgets) name_unrunnable(manifest->declarations, *run_budgets, out);
   const std::size_t unlisted = add_listed_cases(*manifest);
   const Selection selection = select_tests(manifest->tests, options.budget_mib, options.cpus);
   std::string notes = left_out_notes(selection, manifest->malformed_lines);

@@ -19,6 +19,12 @@ namespace mmtest {
 // "expected a size like 512M or 2G, got '...'".
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
 
+// A size in whole MiB, as the CMake module counts MEMORY (rounded up: a need) and a budget (rounded
+// down), from the exact value. Zero, and below 1 MiB once rounded, are refused. The error completes
+// "<what> <error>": "expects a size like 512M or 2G, got '12Q'" (the CMake side's words).
+enum class MibRounding { up, down };
+std::expected<std::uint64_t, std::string> parse_size_mib(std::string_view text, MibRounding rounding);
+
 // Parses a duration in seconds: a non-negative decimal number, fraction allowed ("0.5", "600";
 // nanoseconds kept). At most 999999999 seconds.
 std::expected<std::chrono::nanoseconds, std::string> parse_seconds(std::string_view text);

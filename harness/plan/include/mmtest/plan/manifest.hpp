@@ -43,7 +43,17 @@ struct CaseList {
   std::vector<CaseTimeout> timeouts;  // CASE_TIMEOUTS: the first match sets a case's timeout
 };
 
+// One line of the manifest as declared: a test, or every case of a GoogleTest target. The subject
+// completes "mmtest: <subject> needs 4096 MiB but the memory budget is ...".
+struct Declaration {
+  std::string subject;  // "test 'replay'", "each test of 'unit' (mm_gtest_discover_tests)"
+  std::uint64_t memory_mib = 0;
+  std::uint64_t gpus = 0;
+  std::uint64_t cpus = 1;
+};
+
 struct Manifest {
+  std::vector<Declaration> declarations;  // every well-formed line, in order
   std::vector<ManifestTest> tests;      // declaration order
   std::vector<CaseList> case_lists;     // GoogleTest targets, in declaration order
   std::size_t malformed_lines = 0;

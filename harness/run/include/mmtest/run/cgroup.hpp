@@ -12,11 +12,9 @@
 #include <vector>
 
 #include "mmtest/common/unique_fd.hpp"
+#include "mmtest/machine/cgroups.hpp"
 
 namespace mmtest::run {
-
-// The cgroup v2 path of this process from the text of /proc/self/cgroup (its "0::<path>" line).
-std::optional<std::string> cgroup_v2_path(std::string_view proc_self_cgroup);
 
 // "cpuset cpu io memory pids" -> {"cpu", "cpuset", "io", "memory", "pids"}
 std::set<std::string, std::less<>> parse_controllers(std::string_view text);
@@ -35,16 +33,16 @@ MemoryEvents parse_memory_events(std::string_view text);
 std::uint64_t parse_pids_events_max(std::string_view text);
 
 struct CgroupProbe {
-  std::filesystem::path root = "/sys/fs/cgroup";
-  // Text of /proc/self/cgroup; unset: read from the file, only when it is needed (no parent was
-  // asked for and root is a cgroup2 mount), so a machine without cgroup v2 never reads it.
-  std::optional<std::string> proc_self_cgroup;
+  // Where the launcher's own cgroup and the cgroup2 mount are read (mmtest::machine finds the
+  // mount in mountinfo, wherever it is: /sys/fs/cgroup, /sys/fs/cgroup/unified on a hybrid host).
+  machine::ProcessView view;
+  // --cgroup-parent: absolute, or relative to the cgroup v2 hierarchy's mount point.
   std::optional<std::filesystem::path> requested_parent;
   bool require_cgroup2_filesystem = true;              // false only for tests on a fake tree
 };
 
-// Decides, reading only, whether the launcher may create test cgroups, and where: a cgroup2 mount
-// at root, a parent (--cgroup-parent or the launcher's own cgroup) whose cgroup.controllers and
+// Decides, reading only, whether the launcher may create test cgroups, and where: a parent
+// (--cgroup-parent or the launcher's own cgroup v2) on a cgroup2 file system, whose cgroup.controllers and
 // cgroup.subtree_control both hold memory and pids, and that this process can write to.
 // The error says which condition failed. The kernel lets a cgroup other than the root enable
 // controllers for its children only while it holds no process, so the launcher's own cgroup can

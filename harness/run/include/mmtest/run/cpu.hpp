@@ -13,12 +13,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mmtest/machine/cpus.hpp"
+
 namespace mmtest::run {
 
-// ---- pinning ------------------------------------------------------------------------------------
+// The CPUs allowed, and their list as text, are machine facts: mmtest/machine/cpus.hpp.
+using machine::allowed_cpus;
+using machine::format_cpu_list;
 
-// The CPUs this process may run on (sched_getaffinity), in increasing order.
-std::expected<std::vector<int>, std::string> allowed_cpus();
+// ---- pinning ------------------------------------------------------------------------------------
 
 // The CPUs that CTest's CPU ids stand for: id <i> is the i-th allowed CPU, wrapping around when
 // the CPU budget counted more CPUs than are allowed (an override). Increasing, each once; empty
@@ -27,9 +30,6 @@ std::vector<int> cpus_for_ids(std::span<const std::uint32_t> ids, std::span<cons
 
 // Restricts this process (and so every process it starts afterwards) to `cpus`.
 std::expected<void, std::string> pin_to(std::span<const int> cpus);
-
-// "0-3,8": the kernel's list format.
-std::string format_cpu_list(std::span<const int> cpus);
 
 // ---- waiting for a CPU ---------------------------------------------------------------------------
 

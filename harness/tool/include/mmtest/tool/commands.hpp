@@ -17,6 +17,7 @@ inline constexpr int kNoRecords = 3;
 inline constexpr int kOutputNotWritten = 4;
 inline constexpr int kHistoryUnusable = 5;
 inline constexpr int kPushFailed = 6;
+inline constexpr int kNoBudget = 7;  // plan: the run's budgets could not be set; ctest must stop
 }  // namespace exit_code
 
 // The whole command line after the program name.
