@@ -23,10 +23,13 @@ include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
-# The record file names and the RESOURCE_GROUPS of a test, the same functions add_mm_test uses.
+# The record file names, the RESOURCE_GROUPS and mmtest-run's invocation of a test: the same
+# functions add_mm_test uses (Command.cmake's use Quote.cmake's).
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Names.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Records.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Resources.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Quote.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Command.cmake")
 
 # _mm_gtest_list(<exe> <wrappers> <workdir> <timeout> <list_file> <caller>): runs discovery, under
 # the target's test launcher and emulator (<wrappers>) as the tests run, and writes one
@@ -57,6 +60,23 @@ function(_mm_gtest_list exe wrappers workdir timeout list_file caller)
   file(RENAME "${list_file}.${suffix}.tmp" "${list_file}")
 endfunction()
 
+# _mm_gtest_add_case(): adds the test of one case, from the variables _mm_gtest_add_tests() sets
+# for it (case, name, timeout, result, launcher_flags) and from its arguments (arg_*), with
+# mmtest-run's invocation as _mm_launcher_call() writes it for add_mm_test too. A macro made once
+# from that code, which reads the variables when called: it costs a case a few microseconds, where
+# calling a function per case would cost about 12 and evaluating the code per case about 18
+# (ctest -N of 4,000 cases; all it does for a case takes about 90).
+_mm_launcher_call(_mm_call CTEST arg_LAUNCHER name arg_MEMORY timeout arg_GRACE result
+  launcher_flags arg_LAUNCHER_ARGS_LIST)
+string(CONFIGURE [[
+macro(_mm_gtest_add_case)
+  add_test("${name}" @_mm_call@ -- ${arg_WRAPPERS_LIST} "${arg_EXECUTABLE}" "--gtest_filter=${case}"
+    ${arg_EXTRA_ARGS_LIST})
+endmacro()]] _mm_code @ONLY)
+cmake_language(EVAL CODE "${_mm_code}")
+unset(_mm_call)
+unset(_mm_code)
+
 function(_mm_gtest_add_tests)
   cmake_parse_arguments(PARSE_ARGV 0 arg ""
     "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;WRAPPERS_LIST"
@@ -80,6 +100,8 @@ function(_mm_gtest_add_tests)
   file(STRINGS "${arg_LIST_FILE}" cases)
 
   _mm_resource_groups(resource_groups "${arg_MEMORY_MIB}" "${arg_CPUS}" 0)
+  # --gtest: a case that calls GTEST_SKIP() is recorded as skipped.
+  set(launcher_flags "--gtest;${arg_LAUNCHER_FLAGS_LIST}")
   foreach(case IN LISTS cases)
     set(name "${arg_PREFIX}${case}${arg_SUFFIX}")
     _mm_result_file(result "${arg_RESULTS_DIR}" "${name}")
@@ -96,9 +118,7 @@ function(_mm_gtest_add_tests)
       endif()
     endwhile()
     # The target's test launcher and emulator run inside mmtest-run, under the budget.
-    add_test("${name}" "${arg_LAUNCHER}" "--name=${name}" "--memory=${arg_MEMORY}"
-      "--timeout=${timeout}" "--grace=${arg_GRACE}" "--result=${result}" --gtest ${arg_LAUNCHER_FLAGS_LIST}
-      ${arg_LAUNCHER_ARGS_LIST} -- ${arg_WRAPPERS_LIST} "${arg_EXECUTABLE}" "--gtest_filter=${case}" ${arg_EXTRA_ARGS_LIST})
+    _mm_gtest_add_case()
     set_tests_properties("${name}" PROPERTIES
       RESOURCE_GROUPS "${resource_groups}"
       TIMEOUT "${ctest_timeout}"

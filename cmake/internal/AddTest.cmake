@@ -183,8 +183,8 @@ function(add_mm_test)
     string(APPEND words "${wrappers};")
   endif()
   if(words MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);")
-    _mm_launcher_call(call "${launcher}" "${name}" "${_mm_memory}" "${_mm_timeout}" "${result_file}"
-      "${launcher_flags}" "${arg_LAUNCHER_ARGS}")
+    _mm_launcher_call(call CONFIGURE launcher name_for_launcher _mm_memory _mm_timeout
+      _MM_GRACE_SECONDS result_file launcher_flags arg_LAUNCHER_ARGS)
     _mm_quote(quoted_name "${name}")
     _mm_quote(quoted_program "${program_word}")
     set(code "add_test(NAME ${quoted_name} COMMAND ${call} --")

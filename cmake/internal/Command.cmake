@@ -1,6 +1,8 @@
-# Distributed with mmtest. Private part of MMTest.cmake: the words of a test's command, mmtest-run
-# and its options, then the target's test launcher and emulator, the program and its arguments,
-# each reaching the program as written.
+# Distributed with mmtest. Private part of MMTest.cmake and MMTestGTest.cmake: the words of a
+# test's command, mmtest-run and its options, then the target's test launcher and emulator, the
+# program and its arguments, each reaching the program as written. mmtest-run's invocation is
+# written here alone, for add_mm_test at configure time and for each GoogleTest case when ctest
+# starts.
 
 include_guard(GLOBAL)
 
@@ -42,26 +44,34 @@ function(_mm_test_wrappers out target)
   set(${out} "${wrappers}" PARENT_SCOPE)
 endfunction()
 
-# _mm_launcher_call(<out> <launcher> <name> <memory> <timeout> <result> <flags> <extra>)
+# _mm_launcher_call(<out> <form> <launcher> <name> <memory> <timeout> <grace> <result> <flags> <extra>)
 #
-# The quoted launcher invocation up to (not including) "--". Options use the "--opt=value" form
-# so a name starting with '-' is never taken for an option. <flags>: from _mm_launcher_flags().
-function(_mm_launcher_call out launcher name memory timeout result flags extra)
-  # The name goes through generator expression evaluation in add_test's COMMAND: keep a literal
-  # "$<" from being read as one.
-  string(REPLACE "$<" "$<1:$><" name "${name}")
-  set(words "")
-  foreach(word "${launcher}" "--name=${name}" "--memory=${memory}" "--timeout=${timeout}"
-      "--grace=${_MM_GRACE_SECONDS}" "--result=${result}")
-    _mm_quote(quoted "${word}")
-    string(APPEND words " ${quoted}")
-  endforeach()
-  foreach(word IN LISTS flags extra)
-    _mm_command_word(quoted "${word}")
-    string(APPEND words " ${quoted}")
-  endforeach()
-  string(STRIP "${words}" words)
-  set(${out} "${words}" PARENT_SCOPE)
+# mmtest-run's invocation up to (not including) "--", as CMake code for add_test's arguments: the
+# launcher, its options, then the words of the lists <flags> (from _mm_launcher_flags()) and
+# <extra>. Options use the "--opt=value" form so a name starting with '-' is never taken for an
+# option. Every argument after <form> is the name of a variable that holds the value when the
+# code is evaluated: the code refers to it, so that one call serves every GoogleTest case. (Not
+# one of this function's parameters: <flags> and <extra> are read here with CONFIGURE.)
+# <form>:
+#   CONFIGURE  for add_test(NAME ... COMMAND ...), which evaluates generator expressions: <name>
+#              must hold the name with a literal "$<" kept from being read as one. The words of
+#              <flags> and <extra> are written in, quoted; add_test would read a bare keyword of
+#              its own as one (_mm_command_word()).
+#   CTEST      for add_test(<name> ...) in a file ctest reads, which evaluates nothing: <flags>
+#              and <extra> expand as lists, as when written into the call.
+function(_mm_launcher_call out form launcher name memory timeout grace result flags extra)
+  string(CONFIGURE [[
+"${@launcher@}" "--name=${@name@}" "--memory=${@memory@}" "--timeout=${@timeout@}"
+"--grace=${@grace@}" "--result=${@result@}"]] code @ONLY)
+  if(form STREQUAL "CTEST")
+    string(APPEND code " \${${flags}} \${${extra}}")
+  else()
+    foreach(word IN LISTS ${flags} ${extra})
+      _mm_command_word(quoted "${word}")
+      string(APPEND code " ${quoted}")
+    endforeach()
+  endif()
+  set(${out} "${code}" PARENT_SCOPE)
 endfunction()
 
 # _mm_command_word(<out> <word>): a quoted add_test COMMAND argument. add_test would read a bare
