@@ -176,9 +176,10 @@ Commands
   ``--gtest_filter=<Suite>.<Case>`` and ``<arg>...``. ``MEMORY``, ``TIMEOUT``, ``LABELS``,
   ``PROCESSORS`` and ``PIN_CPUS`` apply to each test case, with the same defaults. Disabled tests
   (``DISABLED_``) are added with CTest's ``DISABLED`` property. Each test runs under
-  ``mmtest-run --gtest``: a case that calls ``GTEST_SKIP()`` shows as Skipped in CTest and is
-  recorded with the outcome ``skipped`` (unless ``GTEST_OUTPUT`` is set in its environment: the
-  launcher then leaves it alone). Mistakes get the same errors and hints as with
+  ``mmtest-run --gtest --skip-code=77`` with ``SKIP_RETURN_CODE 77``: a case that calls
+  ``GTEST_SKIP()`` shows as Skipped in CTest and is recorded with the outcome ``skipped`` (unless
+  ``GTEST_OUTPUT`` is set in its environment: the launcher then leaves it alone). A skip is told
+  by exit code, never by the output: a case over its ``MEMORY`` fails even if it skipped. Mistakes get the same errors and hints as with
   :command:`add_mm_test`, and ``EXTRA_ARGS`` the same warning as its ``COMMAND`` arguments.
 
   ``CASE_TIMEOUTS <pattern> <seconds>...`` gives the cases whose ``<Suite>.<Case>`` matches
@@ -210,7 +211,7 @@ Commands
   in exactly one shard. For binaries with thousands of fast cases, where a process per case
   costs more than the cases. ``MEMORY`` and ``TIMEOUT`` are each shard's, not each case's; the
   other keywords are as for :command:`add_mm_test`. ``SHARDS`` is required, 1 to 9999. A shard in
-  which every case that ran called ``GTEST_SKIP()`` is recorded as ``skipped``.
+  which every case that ran called ``GTEST_SKIP()`` is recorded as ``skipped`` and shown Skipped.
 
 Variables
 ^^^^^^^^^

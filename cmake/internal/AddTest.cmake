@@ -175,6 +175,24 @@ function(add_mm_test)
   # or is one of add_test's keywords needs generated code to reach the program intact.
   string(REPLACE "$<" "$<1:$><" name_for_launcher "${name}")
   _mm_launcher_flags(launcher_flags "${arg_ALLOW_LEAKS}" "${arg_PIN_CPUS}" "${labels}")
+  # A skip CTest is told by exit code (SKIP_RETURN_CODE) is a skip in the record too: mmtest-run
+  # learns the code (--skip-code), so the two never disagree.
+  set(pairs "${arg_PROPERTIES}")
+  while(pairs)
+    list(POP_FRONT pairs property value)
+    if(property STREQUAL "SKIP_RETURN_CODE")
+      # Matched first: if() evaluates parentheses before MATCHES sets CMAKE_MATCH_1.
+      set(code "")
+      if(value MATCHES "^0*([1-9][0-9]?[0-9]?)$")
+        set(code "${CMAKE_MATCH_1}")
+      endif()
+      if(code STREQUAL "" OR code GREATER 255 OR (code GREATER_EQUAL 121 AND code LESS_EQUAL 127))
+        message(FATAL_ERROR "${caller}: PROPERTIES SKIP_RETURN_CODE expects an exit code from 1 to 255 other "
+          "than mmtest-run's own 121 to 127 (memory, timeout, leaks...), got '${value}'")
+      endif()
+      list(APPEND launcher_flags "--skip-code=${code}")
+    endif()
+  endwhile()
   set(words ";${arg_COMMAND};")
   if(DEFINED arg_LAUNCHER_ARGS)
     string(APPEND words "${arg_LAUNCHER_ARGS};")

@@ -7,11 +7,16 @@
 include_guard(GLOBAL)
 
 # _mm_launcher_flags(<out> <allow_leaks> <pin_cpus> <labels>): the launcher's flags of a test:
-# --measurements, --allow-leaks, and --pin-cpus when asked for or for a performance test, whose
-# figures are steadier on CPUs of its own.
+# --measurements, --labels (for the record), --allow-leaks, and --pin-cpus when asked for or for a
+# performance test, whose figures are steadier on CPUs of its own.
 function(_mm_launcher_flags out allow_leaks pin_cpus labels)
   # The peak memory and CPU time reach CTest's Test.xml (and CDash) as measurements.
   set(flags --measurements)
+  if(NOT "${labels}" STREQUAL "")
+    # Labels are words of [A-Za-z0-9_.-] (Labels.cmake): a comma never occurs in one.
+    list(JOIN labels "," joined)
+    list(APPEND flags "--labels=${joined}")
+  endif()
   if(allow_leaks)
     list(APPEND flags --allow-leaks)
   endif()

@@ -211,7 +211,9 @@ function(mm_gtest_add_shards target)
     add_mm_test(NAME "${name}" COMMAND ${target} ${arg_EXTRA_ARGS}
       ${forwarded}
       ENVIRONMENT ${arg_ENVIRONMENT} "GTEST_TOTAL_SHARDS=${shards}" "GTEST_SHARD_INDEX=${index}"
-      LAUNCHER_ARGS --gtest ${arg_LAUNCHER_ARGS})
+      LAUNCHER_ARGS --gtest --skip-code=77 ${arg_LAUNCHER_ARGS})
+    # A shard that skipped every case exits 77 (--skip-code): CTest shows it Skipped, as its record.
+    set_property(TEST "${name}" PROPERTY SKIP_RETURN_CODE 77)
     # One by one, as add_mm_test does: a list value stays one value.
     set(pairs "${arg_PROPERTIES}")
     while(pairs)

@@ -482,6 +482,7 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
   ASSERT_TRUE(record.is_object()) << record;
   for (const char* field : {"name",
                             "command",
+                            "labels",
                             "outcome",
                             "exit_code",
                             "signal",
@@ -510,7 +511,7 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
                             "memory_samples"}) {
     EXPECT_TRUE(record.contains(field)) << "record lacks '" << field << "': " << record.dump(2);
   }
-  EXPECT_EQ(record.value("schema_version", 0), 3);
+  EXPECT_EQ(record.value("schema_version", 0), 4);
   EXPECT_TRUE(record["memory_samples"].is_array());
   EXPECT_LE(record["memory_samples"].size(), 100u);
   EXPECT_EQ(record.value("name", ""), name);

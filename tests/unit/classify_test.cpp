@@ -570,6 +570,54 @@ TEST(Classify, a_skip_report_never_hides_a_failure_a_leak_or_a_peak_over_budget)
   EXPECT_EQ(classify(stopped, options_named("t")).outcome, Outcome::timeout);
 }
 
+// ---- --skip-code: a skip told to CTest by exit code ------------------------------------------------
+
+Options skipping_with(int code, const std::string& name = "t") {
+  Options options = options_named(name);
+  options.skip_code = code;
+  return options;
+}
+
+TEST(Classify, the_skip_code_is_a_skip_that_keeps_its_exit_code) {
+  const Verdict verdict = classify(exited(77), skipping_with(77));
+  EXPECT_EQ(verdict.outcome, Outcome::skipped);
+  EXPECT_EQ(reported_exit_status(verdict), 77);
+  EXPECT_FALSE(verdict.diagnosis.has_value());
+  // Another code is a failure as before, and the skip code means nothing without --skip-code.
+  EXPECT_EQ(classify(exited(78), skipping_with(77)).outcome, Outcome::failed);
+  EXPECT_EQ(classify(exited(77), options_named("t")).outcome, Outcome::failed);
+}
+
+TEST(Classify, a_gtest_run_that_skipped_every_case_exits_with_the_skip_code) {
+  const Verdict verdict = classify(reported_skipped(0), skipping_with(77, "gt.Sample.Skips"));
+  EXPECT_EQ(verdict.outcome, Outcome::skipped);
+  EXPECT_EQ(reported_exit_status(verdict), 77);
+}
+
+TEST(Classify, a_budget_violation_is_never_a_skip_even_with_the_skip_code) {
+  // The test called GTEST_SKIP (or exited with the skip code) after growing past its budget.
+  for (const bool by_exit_code : {false, true}) {
+    Supervision over = by_exit_code ? exited(77) : reported_skipped(0);
+    over.peak_memory_bytes = 5 * kMiB;
+    over.peak_memory_source = "process-max-rss";
+    Options options = skipping_with(77);
+    options.memory_limit_bytes = kMiB;
+    const Verdict verdict = classify(over, options);
+    EXPECT_EQ(verdict.outcome, Outcome::memory) << by_exit_code;
+    EXPECT_EQ(reported_exit_status(verdict), exit_code::kMemory) << by_exit_code;
+  }
+  Supervision killed = reported_skipped(0);
+  killed.exit_code.reset();
+  killed.stop_reason = StopReason::memory;
+  killed.peak_memory_bytes = 5 * kMiB;
+  Options options = skipping_with(77);
+  options.memory_limit_bytes = kMiB;
+  EXPECT_EQ(reported_exit_status(classify(killed, options)), exit_code::kMemory);
+  Supervision leaky = exited(77);
+  leaky.leaked = {leak(812, "sleep")};
+  EXPECT_EQ(classify(leaky, skipping_with(77)).outcome, Outcome::leaked);
+}
+
 TEST(Classify, allowed_leaks_of_a_skipped_run_keep_it_skipped) {
   Supervision run = reported_skipped(0);
   run.leaked = {leak(812, "sleep")};

@@ -303,6 +303,20 @@ TEST(CommandLine, max_processes_zero_means_no_cap) {
   EXPECT_EQ(parse_ok({"--max-processes", "0", "--", "x"}).max_processes, 0u);
 }
 
+TEST(CommandLine, the_skip_code_is_any_exit_code_but_the_launchers_own) {
+  EXPECT_FALSE(parse_ok({"--", "x"}).skip_code.has_value());
+  EXPECT_EQ(parse_ok({"--skip-code", "77", "--", "x"}).skip_code, 77);
+  EXPECT_EQ(parse_ok({"--skip-code=120", "--", "x"}).skip_code, 120);
+  EXPECT_EQ(parse_ok({"--skip-code", "128", "--", "x"}).skip_code, 128);
+}
+
+TEST(CommandLine, labels_are_comma_separated_and_none_is_empty) {
+  EXPECT_TRUE(parse_ok({"--", "x"}).labels.empty());
+  EXPECT_EQ(parse_ok({"--labels=unit", "--", "x"}).labels, std::vector<std::string>{"unit"});
+  EXPECT_EQ(parse_ok({"--labels", "integration,nightly.db", "--", "x"}).labels,
+            (std::vector<std::string>{"integration", "nightly.db"}));
+}
+
 TEST(CommandLine, grace_may_be_zero) {
   EXPECT_EQ(parse_ok({"--grace", "0", "--", "x"}).grace, 0ns);
 }
@@ -343,7 +357,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"--cpu-time", "10s"}, BadValue{"--max-open-files", "many"},
                       BadValue{"--max-file-size", "12Q"}, BadValue{"--data-limit", "1e9"},
                       BadValue{"--max-processes", "-3"}, BadValue{"--max-processes", "1.5"},
-                      BadValue{"--limit-mode", "turbo"}),
+                      BadValue{"--limit-mode", "turbo"}, BadValue{"--skip-code", "0"},
+                      BadValue{"--skip-code", "256"}, BadValue{"--skip-code", "123"}, BadValue{"--skip-code", "skip"}, BadValue{"--labels", ""},
+                      BadValue{"--labels", "unit,,slow"}, BadValue{"--labels", "unit,"}),
     bad_value_test_name);
 
 TEST(CommandLine, unknown_option_is_a_usage_error_naming_it) {

@@ -208,7 +208,9 @@ Verdict classify(const Supervision& run, const Options& options) {
     return verdict;
   }
   const int code = *run.exit_code;
-  if (code != 0) {
+  // The skip code is a verdict of the test, like 0: a memory budget or a leak still wins over it.
+  const bool exited_skipped = options.skip_code && code == *options.skip_code;
+  if (code != 0 && !exited_skipped) {
     verdict.outcome = Outcome::failed;
     verdict.exit_code = code;
     if (const auto& guard = run.cases.guard) {
@@ -244,8 +246,13 @@ Verdict classify(const Supervision& run, const Options& options) {
         name, processes(run.leaked.size()), list_leaks(run.leaked));
     return verdict;
   }
-  // Exit 0 stays: CTest shows the skip through the test's own "[  SKIPPED ]" line.
-  if (run.reported_all_skipped) verdict.outcome = Outcome::skipped;
+  // A skip is told to CTest by exit code (SKIP_RETURN_CODE), never by matching output: a test killed
+  // for memory that printed "[  SKIPPED ]" must not pass for a skip. Without --skip-code, a
+  // GoogleTest run that skipped everything exits 0 as it did.
+  if (exited_skipped || run.reported_all_skipped) {
+    verdict.outcome = Outcome::skipped;
+    if (options.skip_code) verdict.exit_code = *options.skip_code;
+  }
   return verdict;
 }
 

@@ -23,7 +23,7 @@ namespace {
 // which option and value were wrong.
 struct RawOptions {
   std::optional<std::string> name, memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
-      data_limit, max_processes, limit_mode, cgroup_parent;
+      data_limit, max_processes, limit_mode, cgroup_parent, skip_code, labels;
   bool core = false, allow_leaks = false, keep_tmp = false, measurements = false, no_measurements = false, gtest = false,
        version = false, pin_cpus = false, help = false;
 };
@@ -63,6 +63,11 @@ constexpr std::array kOptions{
                "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation"},
     OptionSpec{"gtest", nullptr, &RawOptions::gtest,
                "COMMAND is a GoogleTest program: a run that skipped every test case (GTEST_SKIP) is recorded as skipped"},
+    OptionSpec{"labels", &RawOptions::labels, nullptr,
+               "The test's CTest labels, comma-separated, for the record (add_mm_test passes them)", "LIST"},
+    OptionSpec{"skip-code", &RawOptions::skip_code, nullptr,
+               "The exit code that means skipped (CTest's SKIP_RETURN_CODE): recorded as skipped; a --gtest run that "
+               "skipped every case exits with it", "N"},
     OptionSpec{"version", nullptr, &RawOptions::version, "Print the version and exit"},
     OptionSpec{"help", nullptr, &RawOptions::help, "Print this help and exit (also -h)"},
 };
@@ -308,6 +313,30 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     auto count = checked(parse_count(*raw.max_processes), "--max-processes", *raw.max_processes, kCount);
     if (!count) return std::unexpected(count.error());
     options.max_processes = *count;
+  }
+  if (raw.skip_code) {
+    // 1..255 like any exit code, but not one of mmtest-run's own: 121..127 say what it did.
+    const auto code = parse_count(*raw.skip_code);
+    if (!code || *code < 1 || *code > 255 || (*code >= 121 && *code <= 127)) {
+      return std::unexpected(usage_error(fmt::format(
+          "--skip-code: expected an exit code from 1 to 255 other than mmtest-run's own 121 to 127, got '{}'",
+          *raw.skip_code)));
+    }
+    options.skip_code = static_cast<int>(*code);
+  }
+  if (raw.labels) {
+    std::string_view rest = *raw.labels;
+    while (true) {
+      const auto comma = rest.find(',');
+      const std::string_view label = rest.substr(0, comma);
+      if (label.empty()) {
+        return std::unexpected(usage_error(fmt::format(
+            "--labels: expected labels separated by commas, like unit,integration, got '{}'", *raw.labels)));
+      }
+      options.labels.emplace_back(label);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
   }
   options.allow_leaks = raw.allow_leaks;
   options.keep_tmp = raw.keep_tmp;

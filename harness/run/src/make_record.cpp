@@ -65,6 +65,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"schema_version", record::kRecordSchemaVersion},
       {"name", options.name},
       {"command", options.command},
+      {"labels", options.labels},
       {"outcome", to_string(verdict.outcome)},
       {"exit_code", or_null(run.exit_code)},
       {"signal", or_null(signal)},

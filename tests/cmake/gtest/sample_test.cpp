@@ -39,3 +39,12 @@ TEST(Hog, ExceedsItsMemory) {
   std::this_thread::sleep_for(std::chrono::seconds(5));
   EXPECT_EQ(block[kBytes - 1], 1);
 }
+
+// Touches 128 MiB, then skips at once: the process ends before the launcher can stop it, having
+// printed "[  SKIPPED ]", and its peak is over its 64 MiB MEMORY. A budget violation, never a skip.
+TEST(Hog, SkipsOverItsMemory) {
+  constexpr std::size_t kBytes = std::size_t{128} << 20;
+  auto block = std::make_unique<char[]>(kBytes);
+  std::memset(block.get(), 1, kBytes);
+  if (block[kBytes - 1] == 1) GTEST_SKIP() << "skipped after growing past the budget";
+}

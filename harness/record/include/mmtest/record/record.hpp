@@ -18,8 +18,9 @@
 
 namespace mmtest::record {
 
-// 3: memory_samples added (2: the four CPU fields added). Readers accept every version.
-inline constexpr int kRecordSchemaVersion = 3;
+// 4: labels written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
+// version.
+inline constexpr int kRecordSchemaVersion = 4;
 
 // ---- reading: what mmtest (report, plan, history) takes from a record -----------------------------
 

@@ -42,6 +42,10 @@ struct Options {
   std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
   // COMMAND is a GoogleTest program: its JSON report tells a skipped run from a pass.
   bool gtest = false;
+  // --skip-code: the test's exit code that means "skipped" (CTest's SKIP_RETURN_CODE), so that the
+  // record and CTest agree; a --gtest run that skipped every case exits with it too.
+  std::optional<int> skip_code;
+  std::vector<std::string> labels;  // --labels: the test's CTest labels, for the record
 };
 
 // What parse_command_line() wants main() to do besides running a test.
