@@ -1,18 +1,24 @@
 // What the CMake module decides at configure and ctest time and the C++ side decides again, each
 // against one table that the CMake side is tested against too (tests/cmake/check-conformance.cmake):
-// the size and seconds grammar of mmtest::common (tests/conformance/units.txt) and the planner's
-// rules about names (tests/conformance/names.txt).
+// the size and seconds grammar of mmtest::common (tests/conformance/units.txt), the planner's
+// rules about names and the CTest resource type names of mmtest::record
+// (tests/conformance/names.txt).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "expect_contains.hpp"
 #include "mmtest/common/units.hpp"
 #include "mmtest/plan/manifest.hpp"
 #include "mmtest/plan/plan.hpp"
+#include "mmtest/record/environment.hpp"
 
 namespace mmtest {
 namespace {
@@ -93,9 +99,46 @@ TEST(Conformance, parse_size_and_parse_seconds_answer_as_the_table_says) {
   }
 }
 
+// The whole MiB the CMake side counts, in C++ (parse_size_mib, which the ctest-time budget uses):
+// the same rule tests/cmake/check-conformance.cmake applies to _mm_size_to_mib.
+TEST(Conformance, parse_size_mib_rounds_as_the_cmake_side_does) {
+  constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+  std::size_t checked = 0;
+  for (const Case& c : read_table()) {
+    if (c.kind != "size") continue;
+    const std::string where = "line " + std::to_string(c.line) + ": size '" + c.input + "'";
+    const auto up = parse_size_mib(c.input, MibRounding::up);
+    const auto down = parse_size_mib(c.input, MibRounding::down);
+    if (c.expected == "error" || c.expected == "0") {
+      EXPECT_FALSE(up.has_value()) << where;
+      EXPECT_FALSE(down.has_value()) << where;
+      if (c.expected == "0" && !up) {
+        EXPECT_CONTAINS(up.error(), "above zero");
+      }
+      continue;
+    }
+    const std::uint64_t bytes = std::stoull(c.expected);
+    ASSERT_TRUE(up.has_value()) << where << ": " << up.error();
+    EXPECT_EQ(*up, (bytes + kMiB - 1) / kMiB) << where;
+    // Rounded down: whole units only, as the CMake check (the table's bytes have a fraction of a
+    // unit rounded up to whole bytes; both sides round a budget down from the exact value).
+    if (c.input.find('.') != std::string::npos) {
+      // nothing to compare with the bytes
+    } else if (bytes < kMiB) {
+      EXPECT_FALSE(down.has_value()) << where << " below 1 MiB rounded down must be refused";
+    } else {
+      ASSERT_TRUE(down.has_value()) << where << ": " << down.error();
+      EXPECT_EQ(*down, bytes / kMiB) << where;
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 15u);
+}
+
 TEST(Conformance, the_planner_decides_about_names_as_the_table_says) {
   std::size_t counted = 0;
   for (const auto& [line, fields] : read_lines(MMTEST_NAMES_TABLE)) {
+    if (fields[0] == "resource") continue;  // the test below
     const std::string where = "line " + std::to_string(line) + ": " + fields[0];
     ASSERT_GE(fields.size(), 3u) << where;
     const bool want = fields.back() == "yes";
@@ -115,6 +158,35 @@ TEST(Conformance, the_planner_decides_about_names_as_the_table_says) {
     ++counted;
   }
   EXPECT_GE(counted, 40u);
+}
+
+// The CTest resource types the tests request and the spec offers: the CMake module's names
+// (cmake/internal/Resources.cmake) are checked against the same rows, so a name changed on one
+// side only fails one of the two tests.
+TEST(Conformance, the_resource_type_names_are_those_of_the_table) {
+  const std::vector<std::pair<std::string, std::string_view>> types = {
+      {"memory", record::kMemoryResourceType},
+      {"cpu", record::kCpuResourceType},
+      {"gpu", record::kGpuResourceType},
+  };
+  std::vector<std::string> seen;
+  for (const auto& [line, fields] : read_lines(MMTEST_NAMES_TABLE)) {
+    if (fields[0] != "resource") continue;
+    const std::string where = "line " + std::to_string(line);
+    ASSERT_EQ(fields.size(), 3u) << where;
+    bool known = false;
+    for (const auto& [kind, name] : types) {
+      if (fields[1] != kind) continue;
+      known = true;
+      EXPECT_EQ(name, fields[2]) << where << ": the " << kind << " resource type";
+    }
+    EXPECT_TRUE(known) << where << ": unknown resource '" << fields[1] << "'";
+    seen.push_back(fields[1]);
+  }
+  // Each type exactly once: a row left out would check nothing.
+  for (const auto& [kind, name] : types) {
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), kind), 1) << "rows of the " << kind << " resource type";
+  }
 }
 
 }  // namespace

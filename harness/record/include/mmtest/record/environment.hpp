@@ -20,6 +20,9 @@ inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
 // and the ctest-time resource spec offers: memory, one slot per MiB; CPUs, one id per CPU of one
 // slot each, id <i> standing for the i-th CPU of the test's affinity. CTest hands a test its share
 // in CTEST_RESOURCE_GROUP_<n>_<TYPE IN UPPER CASE>, which mmtest-run reads; the tool reads the spec.
+// tests/conformance/names.txt holds these names too, and both sides are tested against it
+// (launcher_unit_tests' Conformance cases; tests/cmake/check-conformance.cmake): neither can
+// rename one alone.
 inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
 inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
 // GPUs, one id per GPU of one slot each (the name CTest's own documentation uses).
