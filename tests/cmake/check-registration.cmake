@@ -141,7 +141,8 @@ endforeach()
 expect(unit_label_later "argv=.*--timeout=30\\|.*" "TIMEOUT=45" "LABELS=unit")
 expect(defaults_after_unset "argv=.*--memory=256M\\|--timeout=300\\|.*" "TIMEOUT=315")
 
-set(odd_names "with space" "semi\;colon" "quote\"d" "br[ack]ets" "dollar$HOME" "genex$<1:x>" "ünïcødé ✓" "-dash" "back\\slash")
+set(odd_names "with space" "semi\;colon" "quote\"d" "br[ack]ets" "dollar$HOME" "genex$<1:x>" "ünïcødé ✓" "-dash" "back\\slash"
+  "at@PROJECT_NAME@sign")
 foreach(name IN LISTS odd_names)
   expect("${name}" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:1" "TIMEOUT=45" "LABELS=unit")
   # CTest's cost file splits its lines at spaces: a name with one gets its COST (MiB x timeout)
@@ -150,6 +151,15 @@ foreach(name IN LISTS odd_names)
     expect("${name}" "COST=1920")
   else()
     expect_none("${name}" "COST=.*")
+  endif()
+endforeach()
+
+# The manifest the planner reads holds the names as written (@VAR@ and $ are not expanded).
+file(READ "${WORK}/mmtest/manifest.cmake" manifest_text)
+foreach(line "_mm_need(\"test 'at@PROJECT_NAME@sign'\" 64 " "_mm_need(\"test 'dollar\\$HOME'\" 64 ")
+  string(FIND "${manifest_text}" "${line}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the manifest lacks '${line}':\n${manifest_text}")
   endif()
 endforeach()
 
