@@ -88,7 +88,7 @@ class FakeCgroupTree : public ::testing::Test {
 
   // Writes the fake proc files and returns a probe reading them (mountinfo's mount points are
   // taken below the sysroot, so the cgroup2 mount is root()).
-  CgroupProbe probe(const std::string& proc_self_cgroup = "5:memory:/elsewhere\n0::/user.slice/me\n",
+  CgroupProbe probe(const std::string& proc_self_cgroup = "5:cpu:/elsewhere\n0::/user.slice/me\n",
                     const std::string& mountinfo = std::string(kV1Memory) + kV2Mount) const {
     write_text(proc_self() / "cgroup", proc_self_cgroup);
     write_text(proc_self() / "mountinfo", mountinfo);
@@ -133,7 +133,7 @@ TEST_F(FakeCgroupTree, the_own_cgroup_is_found_through_mountinfo_on_a_hybrid_hos
   make_cgroup(unified / "user.slice" / "me");
   make_cgroup(root() / "user.slice" / "me", "cpu\n", "");  // where a fixed /sys/fs/cgroup would look
   const auto detected = detect_cgroup_delegation(
-      probe("4:memory:/user.slice/me\n0::/user.slice/me\n",
+      probe("4:cpu:/user.slice/me\n0::/user.slice/me\n",
             "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n" + std::string(kV1Memory) +
                 "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"));
   ASSERT_TRUE(detected.has_value()) << detected.error();
@@ -208,7 +208,7 @@ TEST_F(FakeCgroupTree, an_absolute_requested_parent_reads_neither_proc_file) {
 
 TEST_F(FakeCgroupTree, no_0_line_and_no_requested_parent_is_an_error) {
   make_cgroup(root());
-  const std::string error = error_of(probe("12:memory:/\n1:name=systemd:/\n"));
+  const std::string error = error_of(probe("12:cpu:/\n1:name=systemd:/\n"));
   EXPECT_CONTAINS(error, "0::");
   EXPECT_CONTAINS(error, (proc_self() / "cgroup").string());
 }
@@ -224,7 +224,7 @@ TEST_F(FakeCgroupTree, no_proc_cgroup_file_is_an_error_naming_it) {
 
 TEST_F(FakeCgroupTree, no_cgroup2_mount_is_an_error) {
   make_cgroup(root() / "user.slice" / "me");
-  const std::string error = error_of(probe("4:memory:/user.slice/me\n0::/user.slice/me\n", kV1Memory));
+  const std::string error = error_of(probe("4:cpu:/user.slice/me\n0::/user.slice/me\n", kV1Memory));
   EXPECT_CONTAINS(error, "no cgroup v2 file system is mounted");
   EXPECT_CONTAINS(error, (proc_self() / "mountinfo").string());
 }
@@ -256,8 +256,22 @@ TEST_F(FakeCgroupTree, missing_pids_controller_is_an_error) {
 TEST_F(FakeCgroupTree, a_cgroup2_mount_without_controllers_is_an_error) {
   make_cgroup(root() / "unified", "", "");
   const std::string error = error_of(probe(
-      "4:memory:/\n0::/\n", std::string(kV1Memory) + "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"));
+      "4:cpu:/\n0::/\n", std::string(kV1Memory) + "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"));
   EXPECT_CONTAINS(error, (root() / "unified").string() + " lacks the memory and pids controllers (has: none)");
+}
+
+// A controller is in one hierarchy at a time: memory or pids in a v1 hierarchy rules cgroup v2 out,
+// which /proc/self/cgroup says alone (mountinfo, which costs a launcher start more, is not read).
+TEST_F(FakeCgroupTree, memory_or_pids_held_by_cgroup_v1_is_refused_from_proc_self_cgroup_alone) {
+  make_cgroup(root() / "a");
+  for (const std::string line : {"4:memory:/a", "8:pids:/a", "3:cpu,memory:/a"}) {
+    CgroupProbe request = probe("1:name=systemd:/a\n" + line + "\n0::/a\n");
+    fs::remove(proc_self() / "mountinfo");
+    const std::string error = error_of(request);
+    const std::string controller = line.find("pids") != std::string::npos ? "pids" : "memory";
+    EXPECT_CONTAINS(error, "the " + controller + " controller is held by a cgroup v1 hierarchy (" + line + " in " +
+                               (proc_self() / "cgroup").string() + "), so cgroup v2 cannot offer it");
+  }
 }
 
 TEST_F(FakeCgroupTree, controllers_not_enabled_for_children_is_an_error) {
@@ -375,6 +389,14 @@ TEST(CgroupDelegation, the_real_default_is_refused_where_memory_is_a_cgroup_v1_h
   const auto home = machine::cgroup_v2_home(probe.view);
   const auto detected = detect_cgroup_delegation(probe);
   ASSERT_FALSE(detected.has_value()) << "delegation detected at " << *detected;
+  // This process's own memory cgroup is v1 when /proc/self/cgroup says so: refused for that, first.
+  const std::string own_cgroups = read_small_file("/proc/self/cgroup").text;
+  if (own_cgroups.find(":memory:") != std::string::npos || own_cgroups.find(",memory:") != std::string::npos ||
+      own_cgroups.find(":memory,") != std::string::npos || own_cgroups.find(",memory,") != std::string::npos) {
+    EXPECT_CONTAINS(detected.error(), " controller is held by a cgroup v1 hierarchy (");
+    EXPECT_CONTAINS(detected.error(), "in /proc/self/cgroup), so cgroup v2 cannot offer it");
+    return;
+  }
   if (!home) {
     // A v1 host (no cgroup2 mount), or one where this process's cgroup v2 is not mounted: the
     // launcher says so in machine's words.

@@ -173,15 +173,26 @@ std::vector<CgroupLevel> cgroup_levels(std::string_view v1_controller, const Pro
   return levels;
 }
 
-std::expected<CgroupV2Home, std::string> cgroup_v2_home(const ProcessView& view) {
+std::expected<CgroupV2Home, std::string> cgroup_v2_home(const ProcessView& view,
+                                                        std::initializer_list<std::string_view> needed) {
   const std::filesystem::path cgroup_file = view.proc_self / "cgroup";
   const FileText cgroups = read_small_file(cgroup_file.string());
   if (!cgroups.ok) return std::unexpected(system_error_message(fmt::format("read({})", cgroup_file.string()), cgroups.error));
   std::optional<std::string> own;
+  std::optional<std::string> bound_to_v1;  // "the memory controller is held by ..."
   for_each_line(cgroups.text, [&](std::string_view text) {
     const auto line = parse_cgroup_line(text);
-    if (!own && line && line->version == CgroupVersion::v2) own = std::string(line->path);
+    if (!line) return;
+    if (!own && line->version == CgroupVersion::v2) own = std::string(line->path);
+    if (bound_to_v1 || line->version != CgroupVersion::v1) return;
+    for (const std::string_view controller : needed) {
+      if (!list_holds(line->controllers, controller)) continue;
+      bound_to_v1 = fmt::format("the {} controller is held by a cgroup v1 hierarchy ({} in {}), so cgroup v2 cannot offer it",
+                                controller, text, cgroup_file.string());
+      return;
+    }
   });
+  if (bound_to_v1) return std::unexpected(*bound_to_v1);
   if (!own) return std::unexpected(fmt::format("no cgroup v2 entry (0::) in {}", cgroup_file.string()));
   bool any_cgroup2 = false;
   for (const Mount& mount : read_mounts(view)) {

@@ -97,7 +97,7 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
     if (!mount_point) return std::unexpected(mount_point.error());
     parent = *mount_point / *probe.requested_parent;
   } else {
-    auto home = machine::cgroup_v2_home(probe.view);
+    auto home = machine::cgroup_v2_home(probe.view, {"memory", "pids"});
     if (!home) return std::unexpected(home.error());
     parent = home->own;
     own_non_root_cgroup = home->own != home->mount_point;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,8 +50,12 @@ struct CgroupV2Home {
   std::filesystem::path mount_point;  // with the view's sysroot
   std::filesystem::path own;          // mount_point joined with the own cgroup's path below the mount's root
 };
-// The error says which file lacked what ("no cgroup v2 entry (0::) in /proc/self/cgroup").
-std::expected<CgroupV2Home, std::string> cgroup_v2_home(const ProcessView& view = {});
+// The error says which file lacked what ("no cgroup v2 entry (0::) in /proc/self/cgroup"). A
+// controller is in one hierarchy at a time: when /proc/self/cgroup shows one of `needed` in a
+// cgroup v1 hierarchy, cgroup v2 cannot offer it, and that is the error, found without reading
+// mountinfo (what the launcher pays on a hybrid host at each start).
+std::expected<CgroupV2Home, std::string> cgroup_v2_home(const ProcessView& view = {},
+                                                        std::initializer_list<std::string_view> needed = {});
 
 // The first cgroup2 mount whose root is the hierarchy's root ("/"), else the first cgroup2 mount:
 // where a relative cgroup path (--cgroup-parent tests/x) is resolved. With the view's sysroot.
