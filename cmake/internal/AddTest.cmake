@@ -174,7 +174,7 @@ function(add_mm_test)
   # Most commands are plain words: add_test directly. A word that is empty, holds an escaped ';'
   # or is one of add_test's keywords needs generated code to reach the program intact.
   string(REPLACE "$<" "$<1:$><" name_for_launcher "${name}")
-  _mm_launcher_flags(launcher_flags "${arg_ALLOW_LEAKS}" "${arg_PIN_CPUS}" "${labels}")
+  _mm_launcher_flags(launcher_flags "${arg_ALLOW_LEAKS}" "${arg_PIN_CPUS}" "${labels}" "${arg_MEMORY}")
   # A skip CTest is told by exit code (SKIP_RETURN_CODE) is a skip in the record too: mmtest-run
   # learns the code (--skip-code), so the two never disagree.
   set(pairs "${arg_PROPERTIES}")
@@ -280,7 +280,7 @@ function(add_mm_test)
   if(NOT "${launcher}${results_dir}" MATCHES "[;|]")
     # The flags of this combination alone: not this call's ALLOW_LEAKS or PIN_CPUS, which the
     # fast path never takes; nor its PROCESSORS or GPUS: one CPU, no GPU.
-    _mm_launcher_flags(combination_flags FALSE FALSE "${labels}")
+    _mm_launcher_flags(combination_flags FALSE FALSE "${labels}" "${arg_MEMORY}")
     _mm_resource_groups(combination_groups "${_mm_memory_mib}" 1 0)
     # One element for set_tests_properties(... RESOURCE_GROUPS a\;b).
     list(JOIN combination_groups "\\;" combination_groups)

@@ -6,16 +6,21 @@
 
 include_guard(GLOBAL)
 
-# _mm_launcher_flags(<out> <allow_leaks> <pin_cpus> <labels>): the launcher's flags of a test:
-# --measurements, --labels (for the record), --allow-leaks, and --pin-cpus when asked for or for a
+# _mm_launcher_flags(<out> <allow_leaks> <pin_cpus> <labels> <memory>): the launcher's flags of a
+# test: --measurements, --labels (for the record), --memory-default when the call declared no
+# <memory> (MEMORY, or the calibration's), --allow-leaks, and --pin-cpus when asked for or for a
 # performance test, whose figures are steadier on CPUs of its own.
-function(_mm_launcher_flags out allow_leaks pin_cpus labels)
+function(_mm_launcher_flags out allow_leaks pin_cpus labels memory)
   # The peak memory and CPU time reach CTest's Test.xml (and CDash) as measurements.
   set(flags --measurements)
   if(NOT "${labels}" STREQUAL "")
     # Labels are words of [A-Za-z0-9_.-] (Labels.cmake): a comma never occurs in one.
     list(JOIN labels "," joined)
     list(APPEND flags "--labels=${joined}")
+  endif()
+  if("${memory}" STREQUAL "")
+    # A default applied: reports list the test as undeclared, never as oversized.
+    list(APPEND flags --memory-default)
   endif()
   if(allow_leaks)
     list(APPEND flags --allow-leaks)

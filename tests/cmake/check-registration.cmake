@@ -83,23 +83,23 @@ endfunction()
 
 set(results "${WORK}/mmtest-results")
 expect(defaults
-  "argv=\\|--name=defaults\\|--memory=256M\\|--timeout=300\\|--grace=5\\|--result=${results}/defaults.json\\|--measurements\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|defaults"
+  "argv=\\|--name=defaults\\|--memory=256M\\|--timeout=300\\|--grace=5\\|--result=${results}/defaults.json\\|--measurements\\|--memory-default\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|defaults"
   "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1" "TIMEOUT=315")
-expect(unit_label "argv=.*--timeout=60\\|.*--measurements\\|--labels=unit\\|--\\|.*" "TIMEOUT=75" "LABELS=unit")
+expect(unit_label "argv=.*--timeout=60\\|.*--measurements\\|--labels=unit\\|--memory-default\\|--\\|.*" "TIMEOUT=75" "LABELS=unit")
 # No COST: CTest then takes each test's cost from its cost file, where the hook writes the plan
 # (check-schedule.cmake). A COST given in PROPERTIES is kept (explicit, below).
 expect_none(defaults "COST=.*")
 expect_none(unit_label "COST=.*")
-expect(two_labels "argv=.*--timeout=1800\\|.*--measurements\\|--labels=unit,slow\\|--\\|.*" "TIMEOUT=1815" "LABELS=slow,unit")
+expect(two_labels "argv=.*--timeout=1800\\|.*--measurements\\|--labels=unit,slow\\|--memory-default\\|--\\|.*" "TIMEOUT=1815" "LABELS=slow,unit")
 expect(explicit
   "argv=.*--memory=1.5GiB\\|--timeout=2.5\\|--grace=5\\|--result=[^|]*\\|--measurements\\|--labels=integration\\|--allow-leaks\\|--max-processes\\|8\\|--\\|.*"
   "RESOURCE_GROUPS=mmtest_memory_mib:1536 mmtest_cpus:1 mmtest_cpus:1" "TIMEOUT=18" "COST=7" "PROCESSORS=2"
   "ENVIRONMENT=A=1,B=two words" "FIXTURES_REQUIRED=fa,fb" "LABELS=integration"
   "WORKING_DIRECTORY=${CMAKE_CURRENT_LIST_DIR}/registration")
 # Performance tests run alone and on the CPU CTest gives them; PIN_CPUS asks for that too.
-expect(perf "argv=.*--grace=5\\|--result=[^|]*\\|--measurements\\|--labels=performance\\|--pin-cpus\\|--\\|.*" "RUN_SERIAL=(ON|TRUE|true)" "TIMEOUT=915"
+expect(perf "argv=.*--grace=5\\|--result=[^|]*\\|--measurements\\|--labels=performance\\|--memory-default\\|--pin-cpus\\|--\\|.*" "RUN_SERIAL=(ON|TRUE|true)" "TIMEOUT=915"
   "LABELS=performance")
-expect(pinned "argv=.*--result=[^|]*\\|--measurements\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1")
+expect(pinned "argv=.*--result=[^|]*\\|--measurements\\|--memory-default\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1")
 expect_none(pinned "RUN_SERIAL=.*")
 expect_none(defaults "argv=.*--pin-cpus.*")
 expect_none(pinned_not "argv=.*--(pin-cpus|allow-leaks).*")

@@ -483,6 +483,7 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
   for (const char* field : {"name",
                             "command",
                             "labels",
+                            "memory_declared",
                             "outcome",
                             "exit_code",
                             "signal",

@@ -40,8 +40,9 @@ std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A project of mmtest tests played by the helper: one passes light, one holds memory, one
-// declares far too much, one is killed for memory, one fails, one grows when GROW_MIB grows.
+// A project of mmtest tests played by the helper: one passes light and declares no MEMORY (the
+// 256M default applies), one holds memory, one declares far too much, one is killed for memory,
+// one fails, one grows when GROW_MIB grows.
 // The small ones declare 64M, not less: a sanitized mmtest-run's 33 MiB image counts in the
 // test's peak (docs/launcher.md, the record), and only hog may exceed its MEMORY.
 std::string fixture_project() {
@@ -51,7 +52,7 @@ project(report_fixture NONE)
 enable_testing()
 include("${MMTEST_MODULE}")
 set(GROW_MIB 20 CACHE STRING "")
-add_mm_test(NAME light COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 200 MEMORY 64M LABELS unit)
+add_mm_test(NAME light COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 200 LABELS unit)
 add_mm_test(NAME holder COMMAND "${HELPER}" hog --tag "${TAG}" --mib 40 --hold-ms 400 MEMORY 64M LABELS unit)
 add_mm_test(NAME oversized COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 100 MEMORY 512M LABELS unit)
 add_mm_test(NAME hog COMMAND "${HELPER}" hog --tag "${TAG}" --mib 200 --hold-ms 2000 MEMORY 64M LABELS unit)
@@ -127,7 +128,18 @@ TEST_F(Tool, report_figures_match_the_records_of_a_real_ctest_run) {
   ASSERT_NE(most, std::string::npos);
   const std::string first_row = text.substr(text.find('\n', text.find("test", most)) + 1, 80);
   EXPECT_TRUE(first_row.starts_with("  hog ")) << first_row;
-  EXPECT_NE(text.find("MEMORY oversized (peak under a third)"), std::string::npos) << text;
+  // The test that declared no MEMORY is listed as such, never as oversized against the default;
+  // the one that declared 512M for a sleep is oversized.
+  const auto oversized = text.find("MEMORY oversized (peak under a third) (");
+  const auto undeclared = text.find("MEMORY not declared (a default applied; declare the suggestion) (1)");
+  ASSERT_NE(oversized, std::string::npos) << text;
+  ASSERT_NE(undeclared, std::string::npos) << text;
+  const std::string oversized_section = text.substr(oversized, text.find("\n\n", oversized) - oversized);
+  EXPECT_NE(oversized_section.find("  oversized "), std::string::npos) << oversized_section;
+  EXPECT_EQ(oversized_section.find("  light "), std::string::npos) << oversized_section;
+  EXPECT_NE(text.find("  light ", undeclared), std::string::npos) << text;
+  EXPECT_EQ(by_name.at("light")["memory_declared"], false);
+  EXPECT_EQ(by_name.at("oversized")["memory_declared"], true);
   EXPECT_NE(text.find("MEMORY exceeded (1)"), std::string::npos) << text;
 
   pugi::xml_document junit;
@@ -143,6 +155,10 @@ TEST_F(Tool, report_figures_match_the_records_of_a_real_ctest_run) {
         EXPECT_EQ(value, std::to_string(record["peak_memory_bytes"].get<std::uint64_t>()));
       } else if (name == "outcome") {
         EXPECT_EQ(value, record["outcome"].get<std::string>());
+      } else if (name == "memory_fit" && testcase.attribute("name").value() == std::string("light")) {
+        EXPECT_EQ(value, "default");
+      } else if (name == "labels") {
+        EXPECT_EQ(value, "unit");  // every test of the fixture has LABELS unit
       }
     }
   }

@@ -32,6 +32,7 @@ struct Fake {
   std::vector<std::string> leaked = {};
   double day = 0;                   // days after kRunStart (history)
   std::vector<std::pair<std::string, std::string>> cases = {};  // GoogleTest cases: name, outcome
+  bool memory_declared = true;      // false: --memory-default (no MEMORY of its own)
 };
 
 inline nlohmann::json fake_record(const Fake& fake) {
@@ -63,6 +64,7 @@ inline nlohmann::json fake_record(const Fake& fake) {
           {"cpu_seconds", fake.wall / 2},
           {"peak_memory_bytes", fake.peak_mib * kMiB},
           {"memory_limit_bytes", fake.limit_mib ? json(*fake.limit_mib * kMiB) : json(nullptr)},
+          {"memory_declared", fake.memory_declared},
           {"leaked_processes", leaked},
           {"started_at", record::rfc3339(started)},
           {"finished_at", record::rfc3339(finished)},

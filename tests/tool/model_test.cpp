@@ -89,7 +89,15 @@ TEST(Model, classifies_declarations_and_suggests_by_the_documented_rule) {
   write_fake(records.path(), {.name = "fits", .peak_mib = 64, .limit_mib = 128});
   write_fake(records.path(), {.name = "oversized", .peak_mib = 42, .limit_mib = 128});
   write_fake(records.path(), {.name = "undeclared", .peak_mib = 42, .limit_mib = std::nullopt});
+  // No MEMORY of its own: the 256M default is not a declaration to call oversized, but one over it
+  // is exceeded like any other.
+  write_fake(records.path(), {.name = "defaulted", .peak_mib = 42, .limit_mib = 256, .memory_declared = false});
+  write_fake(records.path(),
+             {.name = "over_default", .peak_mib = 300, .limit_mib = 256, .outcome = "memory", .memory_declared = false});
   const RunModel model = model_of({records.path()});
+  EXPECT_EQ(find(model, "defaulted").fit, MemoryFit::defaulted);
+  EXPECT_EQ(find(model, "defaulted").suggested_memory_bytes, 56 * kMiB);
+  EXPECT_EQ(find(model, "over_default").fit, MemoryFit::over);
   EXPECT_EQ(find(model, "over").fit, MemoryFit::over);
   EXPECT_EQ(find(model, "close").fit, MemoryFit::close);
   EXPECT_EQ(find(model, "fits").fit, MemoryFit::fits);
@@ -100,7 +108,7 @@ TEST(Model, classifies_declarations_and_suggests_by_the_documented_rule) {
   EXPECT_EQ(find(model, "close").suggested_memory_bytes, 152 * kMiB);
   EXPECT_EQ(find(model, "oversized").suggested_memory_bytes, 56 * kMiB);
   EXPECT_FALSE(find(model, "fits").suggested_memory_bytes);
-  EXPECT_EQ(model.failures(), 1u);
+  EXPECT_EQ(model.failures(), 2u);
 }
 
 TEST(Suggestion, rounds_to_readable_sizes) {

@@ -310,6 +310,11 @@ TEST(CommandLine, the_skip_code_is_any_exit_code_but_the_launchers_own) {
   EXPECT_EQ(parse_ok({"--skip-code", "128", "--", "x"}).skip_code, 128);
 }
 
+TEST(CommandLine, memory_default_marks_the_budget_as_not_declared) {
+  EXPECT_FALSE(parse_ok({"--memory", "256M", "--", "x"}).memory_is_default);
+  EXPECT_TRUE(parse_ok({"--memory", "256M", "--memory-default", "--", "x"}).memory_is_default);
+}
+
 TEST(CommandLine, labels_are_comma_separated_and_none_is_empty) {
   EXPECT_TRUE(parse_ok({"--", "x"}).labels.empty());
   EXPECT_EQ(parse_ok({"--labels=unit", "--", "x"}).labels, std::vector<std::string>{"unit"});

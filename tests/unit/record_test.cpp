@@ -56,7 +56,7 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
   const json record = make_record(options, Supervision{}, Verdict{}, context());
   std::set<std::string> keys;
   for (const auto& [key, value] : record.items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{"schema_version", "name", "command", "labels", "outcome", "exit_code", "signal",
+  EXPECT_EQ(keys, (std::set<std::string>{"schema_version", "name", "command", "labels", "memory_declared", "outcome", "exit_code", "signal",
                                          "launcher_exit_code", "diagnosis", "wall_seconds", "cpu_seconds",
                                          "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
@@ -384,6 +384,7 @@ json written_record() {
   options.name = "order_book";
   options.command = {"./order_book"};
   options.labels = {"integration", "nightly"};
+  options.memory_is_default = true;
   options.memory_limit_bytes = 512 * kMiB;
   Supervision run;
   run.exit_code = 0;
@@ -403,6 +404,7 @@ TEST(ParseRecord, reads_back_what_make_record_writes) {
   EXPECT_EQ(record->schema_version, 4);
   EXPECT_EQ(record->name, "order_book");
   EXPECT_EQ(record->labels, (std::vector<std::string>{"integration", "nightly"}));
+  EXPECT_FALSE(record->memory_declared);
   EXPECT_EQ(record->command, std::vector<std::string>{"./order_book"});
   EXPECT_EQ(record->outcome, "leaked");
   EXPECT_EQ(record->exit_code, 0);

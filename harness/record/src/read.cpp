@@ -166,6 +166,9 @@ std::expected<Record, std::string> parse_record_json(std::string_view text) {
   std::optional<bool> starved;
   MMTEST_TAKE(starved, fields.optional<bool>("starved", "true or false"));
   record.starved = starved.value_or(false);
+  std::optional<bool> memory_declared;
+  MMTEST_TAKE(memory_declared, fields.optional<bool>("memory_declared", "true or false"));
+  record.memory_declared = memory_declared.value_or(true);  // older records: as declared
   std::optional<std::uint64_t> processes;
   MMTEST_TAKE(processes, fields.optional<std::uint64_t>("max_processes_seen", "a whole number"));
   record.max_processes_seen = processes.value_or(0);

@@ -25,7 +25,7 @@ struct RawOptions {
   std::optional<std::string> name, memory, timeout, grace, result, cpu_time, max_open_files, max_file_size,
       data_limit, max_processes, limit_mode, cgroup_parent, skip_code, labels;
   bool core = false, allow_leaks = false, keep_tmp = false, measurements = false, no_measurements = false, gtest = false,
-       version = false, pin_cpus = false, help = false;
+       version = false, pin_cpus = false, help = false, memory_default = false;
 };
 
 // One option: its long name, its field, and the line of --help that describes it. A flag has a
@@ -63,6 +63,8 @@ constexpr std::array kOptions{
                "Run the test only on the CPUs CTest allocated it (resource mmtest_cpus); a warning without an allocation"},
     OptionSpec{"gtest", nullptr, &RawOptions::gtest,
                "COMMAND is a GoogleTest program: a run that skipped every test case (GTEST_SKIP) is recorded as skipped"},
+    OptionSpec{"memory-default", nullptr, &RawOptions::memory_default,
+               "--memory is a default, not the test's own MEMORY: the record says so, and reports list it apart"},
     OptionSpec{"labels", &RawOptions::labels, nullptr,
                "The test's CTest labels, comma-separated, for the record (add_mm_test passes them)", "LIST"},
     OptionSpec{"skip-code", &RawOptions::skip_code, nullptr,
@@ -338,6 +340,7 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
       rest.remove_prefix(comma + 1);
     }
   }
+  options.memory_is_default = raw.memory_default;
   options.allow_leaks = raw.allow_leaks;
   options.keep_tmp = raw.keep_tmp;
   if (raw.limit_mode) {

@@ -80,6 +80,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"peak_memory_bytes", run.peak_memory_bytes},
       {"peak_memory_source", run.peak_memory_source},
       {"memory_limit_bytes", or_null(options.memory_limit_bytes)},
+      {"memory_declared", !options.memory_is_default},
       {"limit_mode", context.limit_mode},
       {"limit_mode_reason", context.limit_mode_reason},
       {"timeout_seconds", or_null(timeout_seconds)},

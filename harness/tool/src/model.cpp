@@ -27,6 +27,8 @@ MemoryFit fit_of(const record::Record& record) {
   const std::uint64_t limit = *record.memory_limit_bytes;
   const std::uint64_t peak = record.peak_memory_bytes;
   if (peak > limit) return MemoryFit::over;
+  // Not a declaration that is wrong but one that is missing: its own finding, never "oversized".
+  if (!record.memory_declared) return MemoryFit::defaulted;
   if (peak * 10 >= limit * 9) return MemoryFit::close;
   if (peak * 3 < limit) return MemoryFit::oversized;
   return MemoryFit::fits;
@@ -98,6 +100,7 @@ const char* to_string(MemoryFit fit) {
     case MemoryFit::close: return "close";
     case MemoryFit::fits: return "fits";
     case MemoryFit::oversized: return "oversized";
+    case MemoryFit::defaulted: return "default";
   }
   return "?";
 }
@@ -271,7 +274,8 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
     test.end_seconds = test.start_seconds + test.record.wall_seconds;
     model.run_seconds = std::max(model.run_seconds, test.end_seconds);
     test.fit = fit_of(test.record);
-    if (test.fit == MemoryFit::over || test.fit == MemoryFit::close || test.fit == MemoryFit::oversized) {
+    if (test.fit == MemoryFit::over || test.fit == MemoryFit::close || test.fit == MemoryFit::oversized ||
+        test.fit == MemoryFit::defaulted) {
       test.suggested_memory_bytes = suggested_memory_bytes(test.record.peak_memory_bytes);
     }
   }

@@ -250,7 +250,9 @@ std::string render_html(const RunModel& model) {
       const record::Record& record = test.record;
       html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                           escape(record.name), escape(record.outcome), escape(mib(record.peak_memory_bytes)),
-                          escape(record.memory_limit_bytes ? mib(*record.memory_limit_bytes) : "-"),
+                          escape(record.memory_limit_bytes
+                                     ? mib(*record.memory_limit_bytes) + (record.memory_declared ? "" : " (default)")
+                                     : "-"),
                           escape(test.suggested_memory_bytes ? cmake_size(*test.suggested_memory_bytes) : ""),
                           escape(seconds(record.wall_seconds)));
     }
@@ -258,11 +260,14 @@ std::string render_html(const RunModel& model) {
   };
   figures_table("Most memory", model.top_by_memory(20));
   figures_table("Longest", model.top_by_wall(20));
-  std::vector<std::size_t> misdeclared;
+  // A declaration that is wrong, apart from one that is missing (a default applied).
+  std::vector<std::size_t> misdeclared, undeclared;
   for (std::size_t i = 0; i < model.tests.size(); ++i) {
-    if (model.tests[i].suggested_memory_bytes) misdeclared.push_back(i);
+    if (!model.tests[i].suggested_memory_bytes) continue;
+    (model.tests[i].fit == MemoryFit::defaulted ? undeclared : misdeclared).push_back(i);
   }
   if (!misdeclared.empty()) figures_table("MEMORY to change (exceeded, nearly used, or under a third used)", misdeclared);
+  if (!undeclared.empty()) figures_table("MEMORY not declared (a default applied)", undeclared);
 
   std::vector<const TestResult*> leakers;
   for (const TestResult& test : model.tests) {

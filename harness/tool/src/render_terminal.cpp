@@ -194,6 +194,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
   declarations("MEMORY exceeded", MemoryFit::over, false);
   declarations("MEMORY nearly used (peak at least 90%)", MemoryFit::close, false);
   declarations("MEMORY oversized (peak under a third)", MemoryFit::oversized, true);
+  declarations("MEMORY not declared (a default applied; declare the suggestion)", MemoryFit::defaulted, true);
 
   // ---- leaked processes ----
   std::vector<const TestResult*> leakers;

@@ -18,7 +18,7 @@
 
 namespace mmtest::record {
 
-// 4: labels written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
+// 4: labels and memory_declared written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
 // version.
 inline constexpr int kRecordSchemaVersion = 4;
 
@@ -65,6 +65,7 @@ struct Record {
   std::uint64_t peak_memory_bytes = 0;
   std::string peak_memory_source;
   std::optional<std::uint64_t> memory_limit_bytes;
+  bool memory_declared = true;  // false: the limit is a default the test did not declare (schema 4)
   std::string limit_mode;
   std::optional<double> timeout_seconds;
   std::uint64_t max_processes_seen = 0;

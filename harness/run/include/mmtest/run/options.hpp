@@ -46,6 +46,9 @@ struct Options {
   // record and CTest agree; a --gtest run that skipped every case exits with it too.
   std::optional<int> skip_code;
   std::vector<std::string> labels;  // --labels: the test's CTest labels, for the record
+  // --memory-default: the budget is a default (MMTEST_DEFAULT_MEMORY or the built-in one), not a
+  // MEMORY the test declared; "memory_declared": false in the record.
+  bool memory_is_default = false;
 };
 
 // What parse_command_line() wants main() to do besides running a test.

@@ -30,6 +30,7 @@ enum class MemoryFit {
   close,       // peak at least 90% of MEMORY
   fits,
   oversized,   // peak under a third of MEMORY
+  defaulted,   // no MEMORY declared: the default applied and was not exceeded (record memory_declared)
 };
 const char* to_string(MemoryFit fit);
 
@@ -48,7 +49,7 @@ struct TestResult {
   double end_seconds = 0;
   std::size_t lane = 0;          // a row of the timeline where it overlaps no other test
   MemoryFit fit = MemoryFit::undeclared;
-  std::optional<std::uint64_t> suggested_memory_bytes;  // set for over, close and oversized
+  std::optional<std::uint64_t> suggested_memory_bytes;  // set for over, close, oversized and defaulted
   std::vector<Regression> regressions;
   bool failed() const;           // any outcome but passed and skipped
 };
