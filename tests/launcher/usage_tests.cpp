@@ -96,19 +96,23 @@ class LimitMode : public LauncherTest {};
 
 TEST_F(LimitMode, CgroupWithoutDelegationIsASetupErrorNamingTheReason) {
   const auto witness = dir_ / "mmtest_helper.out";
-  const auto result =
-      run(launcher({"--limit-mode", "cgroup"},
-                   helper("write-file", {"--dir", dir_.path().string(), "--mib", "0"})));
+  const auto record_path = dir_ / "cgroup.json";
+  const auto command = helper("write-file", {"--dir", dir_.path().string(), "--mib", "0"});
+  const auto result = run(launcher({"--limit-mode", "cgroup", "--result", record_path.string()}, command));
 
   EXPECT_TRUE(result.status.exited_with(125)) << describe(result.status) << "\n" << result.err;
   const auto lines = lines_of(result.err);
   ASSERT_EQ(lines.size(), 1u) << result.err;
-  EXPECT_TRUE(lines.front().starts_with("mmtest-run: ")) << lines.front();
-  EXPECT_NE(lines.front().find("cgroup"), std::string::npos) << lines.front();
+  const std::string prefix = "mmtest: mmtest_helper not run: --limit-mode cgroup: ";
+  EXPECT_TRUE(lines.front().starts_with(prefix)) << lines.front();
   // More than the bare option: the reason why cgroups cannot be used here.
-  EXPECT_GT(lines.front().size(), std::string("mmtest-run: --limit-mode cgroup").size() + 10)
-      << lines.front();
+  EXPECT_GT(lines.front().size(), prefix.size() + 10) << lines.front();
   EXPECT_FALSE(std::filesystem::exists(witness)) << "the command ran";
+  // A set-up failure after the options were read still leaves its record, saying why.
+  const auto record = read_record(record_path);
+  expect_record_basics(record, result, "mmtest_helper", command);
+  EXPECT_EQ(record["outcome"], "harness-error");
+  EXPECT_EQ(record["diagnosis"], lines.front());
   expect_no_survivors();
 }
 

@@ -196,24 +196,34 @@ int run(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the supervisor; the child gets SIG_DFL back
 
   // ---- prepare: everything that can fail as a usage error happens before the test starts ----
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return usage_error(system_error_message("prctl(PR_SET_CHILD_SUBREAPER, 1)"));
+  // The record file first: once it is open, every way out writes it (report_and_exit), so that a
+  // report never silently misses a test. Only a record that cannot be opened has none.
   std::optional<record::RecordFile> record;
   if (options.result_path) {
     auto opened = record::RecordFile::open(*options.result_path);
     if (!opened) return usage_error(fmt::format("--result: cannot write '{}': {}", options.result_path->string(), opened.error()));
     record.emplace(std::move(*opened));
   }
-  auto mode = choose_limit_mode(options);
-  if (!mode) return usage_error(mode.error());
-
   RecordContext context;
   context.started_at = std::chrono::system_clock::now();
+  Supervision nothing_ran;
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    report_and_exit(options, nothing_ran,
+                    harness_error(options, exit_code::kUsage, system_error_message("prctl(PR_SET_CHILD_SUBREAPER, 1)")),
+                    context, record);
+  }
+  auto mode = choose_limit_mode(options);
+  if (!mode) {
+    context.limit_mode = "none";
+    context.limit_mode_reason = mode.error();
+    report_and_exit(options, nothing_ran, harness_error(options, exit_code::kUsage, mode.error()), context, record);
+  }
+
   context.limit_mode = mode->cgroup_parent ? "cgroup" : "sample";
   context.limit_mode_reason = mode->reason;
   std::vector<std::string> setup_warnings;
   if (mode->warning) setup_warnings.push_back(*mode->warning);
   context.pinned_cpus = pin_to_allocated_cpus(options, setup_warnings);
-  Supervision nothing_ran;
   nothing_ran.warnings = setup_warnings;
 
   auto executable = resolve_executable(options.command.front(), environment);
