@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "mmtest/common/format.hpp"
+#include "mmtest/record/attempts.hpp"
 #include "temp_directory.hpp"
 
 namespace mmtest::run {
@@ -26,7 +28,7 @@ const std::chrono::system_clock::time_point kStarted{std::chrono::seconds{179534
 
 RecordContext context() {
   return {kStarted + 123ms, kStarted + 2s + 456ms, "sample", "cgroup v2 not available", "/tmp/mmtest.t.abc123",
-          std::nullopt};
+          std::nullopt, "", 1};
 }
 
 // ---- record::rfc3339 -------------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
   const json record = make_record(options, Supervision{}, Verdict{}, context());
   std::set<std::string> keys;
   for (const auto& [key, value] : record.items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{"schema_version", "name", "command", "labels", "memory_declared", "outcome", "exit_code", "signal",
+  EXPECT_EQ(keys, (std::set<std::string>{"schema_version", "name", "command", "labels", "ctest_run", "attempt", "memory_declared", "outcome", "exit_code", "signal",
                                          "launcher_exit_code", "diagnosis", "wall_seconds", "cpu_seconds",
                                          "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
@@ -557,6 +559,68 @@ TEST(ReadRecordDirectory, many_files_read_on_several_threads_keep_file_order_and
   for (const record::Record& read : set.records) names.push_back(read.name);
   EXPECT_EQ(names, expected_names);
   EXPECT_EQ(set.problems, expected_problems);
+}
+
+// ---- attempts within one ctest run -----------------------------------------------------------------
+
+
+void write_json(const std::filesystem::path& path, const nlohmann::json& fields) { write_text(path, fields.dump()); }
+
+TEST(Attempts, the_kept_attempt_sits_beside_the_record_with_a_name_no_test_has) {
+  EXPECT_EQ(record::attempt_path("/r/order_book.replay-1.json", 1), "/r/order_book.replay-1~attempt-1.json");
+  EXPECT_EQ(record::attempt_path("/r/t.json", 12), "/r/t~attempt-12.json");
+}
+
+TEST(Attempts, an_earlier_attempt_of_the_same_run_is_kept_and_numbered) {
+  TempDirectory dir;
+  const auto path = dir.path() / "t.json";
+  write_json(path, {{"name", "t"}, {"ctest_run", "run-1"}, {"attempt", 1}, {"outcome", "timeout"}});
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 2);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  const auto kept = read_small_file(record::attempt_path(path, 1).string());
+  ASSERT_TRUE(kept.ok);
+  EXPECT_NE(kept.text.find("\"timeout\""), std::string::npos) << kept.text;
+  // The third attempt finds the second.
+  write_json(path, {{"name", "t"}, {"ctest_run", "run-1"}, {"attempt", 2}, {"outcome", "failed"}});
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 3);
+  EXPECT_TRUE(std::filesystem::exists(record::attempt_path(path, 2)));
+  EXPECT_TRUE(std::filesystem::exists(record::attempt_path(path, 1)));
+}
+
+TEST(Attempts, another_run_no_run_or_no_record_starts_at_attempt_1_and_moves_nothing) {
+  TempDirectory dir;
+  const auto path = dir.path() / "t.json";
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 1);  // no record yet
+  write_json(path, {{"name", "t"}, {"ctest_run", "run-0"}, {"attempt", 3}, {"outcome", "passed"}});
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 1);  // the last ctest run's
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, ""), 1);       // mmtest-run outside a hooked ctest
+  write_json(path, {{"name", "t"}, {"outcome", "passed"}});      // a record without a run id
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 1);
+  write_text(path, "not json");
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 1);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(record::attempt_path(path, 1)));
+  EXPECT_FALSE(std::filesystem::exists(record::attempt_path(path, 3)));
+}
+
+TEST(Attempts, make_record_writes_the_run_and_the_attempt_and_they_read_back) {
+  Options options;
+  options.name = "t";
+  options.command = {"./t"};
+  RecordContext with_run = context();
+  with_run.ctest_run = "20261206T120000Z-0a1b2c3d";
+  with_run.attempt = 2;
+  const json written = make_record(options, Supervision{}, Verdict{}, with_run);
+  EXPECT_EQ(written["ctest_run"], "20261206T120000Z-0a1b2c3d");
+  EXPECT_EQ(written["attempt"], 2);
+  const auto back = record::parse_record_json(written.dump());
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->ctest_run, "20261206T120000Z-0a1b2c3d");
+  EXPECT_EQ(back->attempt, 2);
+  // Outside a hooked ctest: no run, attempt 1.
+  const json plain = make_record(options, Supervision{}, Verdict{}, context());
+  EXPECT_TRUE(plain["ctest_run"].is_null());
+  EXPECT_EQ(plain["attempt"], 1);
 }
 
 }  // namespace

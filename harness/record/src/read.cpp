@@ -182,6 +182,10 @@ std::expected<Record, std::string> parse_record_json(std::string_view text) {
   record.command = strings_of(fields.find("command"));
   record.warnings = strings_of(fields.find("warnings"));
   record.labels = strings_of(fields.find("labels"));
+  if (const auto run = fields.find("ctest_run"); run != nullptr && run->is_string()) record.ctest_run = run->get<std::string>();
+  if (const auto attempt = fields.find("attempt"); attempt != nullptr && attempt->is_number_integer()) {
+    record.attempt = std::max(1, attempt->get<int>());
+  }
   if (const json* leaked = fields.find("leaked_processes"); leaked != nullptr && leaked->is_array()) {
     for (const json& process : *leaked) {
       if (!process.is_object()) continue;

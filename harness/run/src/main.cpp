@@ -28,6 +28,7 @@
 
 #include "mmtest/common/format.hpp"
 #include "mmtest/common/units.hpp"
+#include "mmtest/record/attempts.hpp"
 #include "mmtest/record/case_log.hpp"
 #include "mmtest/record/environment.hpp"
 #include "mmtest/run/cgroup.hpp"
@@ -173,6 +174,8 @@ void print_measurements(const Supervision& run) {
                                   RecordContext context, std::optional<record::RecordFile>& record) {
   context.finished_at = std::chrono::system_clock::now();
   if (record) {
+    // A second attempt in the same ctest run (--repeat) keeps the first beside it.
+    context.attempt = record::set_aside_earlier_attempt(*options.result_path, context.ctest_run);
     if (auto committed = record->commit(make_record(options, run, verdict, context)); !committed) {
       fmt::print(stderr, "mmtest: warning: could not write the record: {}\n", committed.error());
     }
@@ -206,6 +209,7 @@ int run(int argc, char** argv) {
   }
   RecordContext context;
   context.started_at = std::chrono::system_clock::now();
+  if (const auto run = environment.find(record::kCtestRunVariable); run != environment.end()) context.ctest_run = run->second;
   Supervision nothing_ran;
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     report_and_exit(options, nothing_ran,

@@ -66,6 +66,8 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"name", options.name},
       {"command", options.command},
       {"labels", options.labels},
+      {"ctest_run", context.ctest_run.empty() ? json(nullptr) : json(context.ctest_run)},
+      {"attempt", context.attempt},
       {"outcome", to_string(verdict.outcome)},
       {"exit_code", or_null(run.exit_code)},
       {"signal", or_null(signal)},

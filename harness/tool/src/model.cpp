@@ -105,7 +105,30 @@ const char* to_string(MemoryFit fit) {
   return "?";
 }
 
-bool TestResult::failed() const { return record.outcome != "passed" && record.outcome != "skipped"; }
+namespace {
+bool failed_outcome(std::string_view outcome) { return outcome != "passed" && outcome != "skipped"; }
+}  // namespace
+
+bool TestResult::failed() const { return failed_outcome(record.outcome); }
+
+bool TestResult::flaky() const {
+  return !failed() && std::ranges::any_of(earlier_attempts, [](const record::Record& earlier) {
+    return failed_outcome(earlier.outcome);
+  });
+}
+
+std::string attempt_summary(const TestResult& test) {
+  const std::size_t attempts = test.earlier_attempts.size() + 1;
+  std::string text = test.failed() ? fmt::format("failed on each of {} attempts", attempts)
+                                   : fmt::format("{} on attempt {} of {}", test.record.outcome, test.record.attempt, attempts);
+  for (const record::Record& earlier : test.earlier_attempts) {
+    if (!failed_outcome(earlier.outcome)) continue;
+    const std::string why = earlier.diagnosis.value_or(
+        earlier.exit_code ? fmt::format("exit code {}", *earlier.exit_code) : earlier.outcome);
+    text += fmt::format("; attempt {}: {}", earlier.attempt, why);
+  }
+  return text;
+}
 
 std::vector<std::pair<std::string, std::size_t>> RunModel::outcome_counts() const {
   std::map<std::pair<std::size_t, std::string>, std::size_t> counts;
@@ -232,10 +255,20 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
     for (std::string& problem : set.problems) model.problems.push_back(std::move(problem));
     for (record::Record& record : set.records) {
       const auto [it, inserted] = by_name.try_emplace(record.name, model.tests.size());
+      if (!inserted && !record.ctest_run.empty() && record.ctest_run == model.tests[it->second].record.ctest_run &&
+          record.attempt != model.tests[it->second].record.attempt) {
+        // Another attempt of the test in the same ctest run: the last one is the result.
+        TestResult& kept = model.tests[it->second];
+        if (record.attempt > kept.record.attempt) std::swap(kept.record, record);
+        kept.earlier_attempts.push_back(std::move(record));
+        std::ranges::sort(kept.earlier_attempts, {}, &record::Record::attempt);
+        continue;
+      }
       if (!inserted) {
         ++model.duplicates;
         TestResult& kept = model.tests[it->second];
         if (record.finished_at > kept.record.finished_at) {
+          if (record.ctest_run != kept.record.ctest_run) kept.earlier_attempts.clear();  // another run's
           kept.record = std::move(record);
           kept.input = i;
         }

@@ -54,6 +54,11 @@ std::string render_junit(const RunModel& model) {
     property(properties, "leaked_processes", std::to_string(record.leaked_processes.size()));
     property(properties, "diagnosis", record.diagnosis.value_or(""));
     if (!record.cases.empty()) property(properties, "failed_cases", failed_cases_summary(record, record.cases.size()));
+    if (!test.earlier_attempts.empty()) {
+      property(properties, "attempts", std::to_string(test.earlier_attempts.size() + 1));
+      property(properties, "flaky", test.flaky() ? "true" : "false");
+      property(properties, "attempt_summary", attempt_summary(test));
+    }
     for (const Regression& regression : test.regressions) {
       property(properties, regression.what == "memory" ? "regression_memory" : "regression_time",
                fmt::format("{:.6g} against median {:.6g} of {} runs", regression.current, regression.baseline, regression.earlier_runs));
@@ -81,6 +86,17 @@ std::string render_junit(const RunModel& model) {
       failure.text() = message.c_str();
       ++counts[1];
       ++failures;
+    }
+    // The earlier attempts of the ctest run (--repeat) in the rerun form CI servers read (Maven
+    // Surefire's): beside a pass, each failed attempt is a flakyFailure (the test is flaky, not
+    // failed); beside a failure, each earlier one is a rerunFailure.
+    for (const record::Record& earlier : test.earlier_attempts) {
+      if (earlier.outcome == "passed" || earlier.outcome == "skipped") continue;
+      const std::string why = earlier.diagnosis.value_or(earlier.outcome);
+      pugi::xml_node rerun = testcase.append_child(test.failed() ? "rerunFailure" : "flakyFailure");
+      rerun.append_attribute("type") = earlier.outcome.c_str();
+      rerun.append_attribute("message") = fmt::format("attempt {}: {}", earlier.attempt, why).c_str();
+      rerun.append_child("system-err").text() = why.c_str();
     }
   }
   for (std::size_t i = 0; i < suite_of.size(); ++i) {

@@ -132,6 +132,20 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
           test->record.exit_code ? fmt::format("exit code {}", *test->record.exit_code) : std::string("no diagnosis"));
       w.text() += wrap(cause, 4, style.width);
       if (const std::string cases = failed_cases_summary(test->record); !cases.empty()) w.text() += wrap(cases, 4, style.width);
+      if (!test->earlier_attempts.empty()) w.text() += wrap(attempt_summary(*test), 4, style.width);
+    }
+  }
+
+  // ---- flaky: failed, then passed, within one ctest run (--repeat until-pass) ----
+  std::vector<const TestResult*> flaky;
+  for (const TestResult& test : model.tests) {
+    if (test.flaky()) flaky.push_back(&test);
+  }
+  if (!flaky.empty()) {
+    w.heading(w.paint(kYellow, fmt::format("Flaky ({})", flaky.size())));
+    for (const TestResult* test : flaky) {
+      w.line(fmt::format("  {}", fit(test->record.name, style.width - 2)));
+      w.text() += wrap("flaky: " + attempt_summary(*test), 4, style.width);
     }
   }
 

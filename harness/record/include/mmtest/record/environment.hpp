@@ -16,6 +16,11 @@ inline constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTE
 // The case log to append to (case_log.hpp): <the test's private TMPDIR>/kCasesFile.
 inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
 
+// The ctest run's id (record/attempts.hpp), set by the ctest-time hook in ctest's environment
+// and so every test's; kept when already set: a CI job may give several ctest invocations one id
+// (a --rerun-failed after the run, say), which makes their runs of a test attempts of one.
+inline constexpr std::string_view kCtestRunVariable = "MMTEST_CTEST_RUN";
+
 // The CTest resource types mmtest's tests request (RESOURCE_GROUPS, cmake/internal/Resources.cmake)
 // and the ctest-time resource spec offers: memory, one slot per MiB; CPUs, one id per CPU of one
 // slot each, id <i> standing for the i-th CPU of the test's affinity. CTest hands a test its share

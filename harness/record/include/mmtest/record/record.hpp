@@ -18,7 +18,7 @@
 
 namespace mmtest::record {
 
-// 4: labels and memory_declared written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
+// 4: labels, memory_declared, ctest_run and attempt written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
 // version.
 inline constexpr int kRecordSchemaVersion = 4;
 
@@ -72,6 +72,8 @@ struct Record {
   std::vector<RecordedProcess> leaked_processes;
   std::vector<std::string> warnings;
   std::vector<std::string> labels;
+  std::string ctest_run;      // the ctest run's id; empty outside one (records before schema 4)
+  int attempt = 1;            // the attempt within that run (record/attempts.hpp)
   std::string started_at;   // RFC 3339 as written
   std::string finished_at;
   double started_unix_seconds = 0;   // the same instants as seconds since 1970-01-01 UTC

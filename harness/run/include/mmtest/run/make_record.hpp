@@ -24,6 +24,8 @@ struct RecordContext {
   std::string limit_mode_reason;   // why that mode was chosen
   std::string tmpdir;
   std::optional<std::vector<int>> pinned_cpus;  // the CPUs the test ran on when --pin-cpus took effect
+  std::string ctest_run;           // the ctest run's id (record/attempts.hpp); empty outside one
+  int attempt = 1;                 // this test's attempt within that run
 };
 
 // The JSON result record (docs/launcher.md, "The record").

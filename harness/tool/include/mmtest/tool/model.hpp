@@ -34,6 +34,11 @@ enum class MemoryFit {
 };
 const char* to_string(MemoryFit fit);
 
+struct TestResult;
+// "passed on attempt 2 of 3; attempt 1: mmtest: t timed out after 5 s, starved of CPU ...": the
+// attempts of a test within one ctest run and why each earlier one failed.
+std::string attempt_summary(const TestResult& test);
+
 // A test whose peak memory or wall time grew against its recent history (history.hpp).
 struct Regression {
   std::string what;          // "memory" or "time"
@@ -51,7 +56,11 @@ struct TestResult {
   MemoryFit fit = MemoryFit::undeclared;
   std::optional<std::uint64_t> suggested_memory_bytes;  // set for over, close, oversized and defaulted
   std::vector<Regression> regressions;
+  // The earlier attempts of the test in the same ctest run (--repeat), by attempt number; the
+  // record above is the last one, the test's result.
+  std::vector<record::Record> earlier_attempts;
   bool failed() const;           // any outcome but passed and skipped
+  bool flaky() const;            // passed (or skipped) after an attempt that failed
 };
 
 // The concurrent memory of the run as a step function: from `seconds` on, until the next step.
