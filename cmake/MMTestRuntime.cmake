@@ -76,13 +76,11 @@ cmake_policy(VERSION 3.25...3.31)
 macro(_mm_ctest_prepare)
   cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY" "RECORDS;GTEST_FILES" ${ARGN})
   # This ctest run's id, in ctest's environment and so every test's: mmtest-run numbers the
-  # attempts of a test within one run (--repeat) and keeps each one's record. An id already set
-  # (by CI, or an outer ctest) is kept.
-  if("$ENV{MMTEST_CTEST_RUN}" STREQUAL "")
-    string(TIMESTAMP _mm_run_time "%Y%m%dT%H%M%SZ" UTC)
-    string(RANDOM LENGTH 8 ALPHABET "0123456789abcdef" _mm_run_random)
-    set(ENV{MMTEST_CTEST_RUN} "${_mm_run_time}-${_mm_run_random}")
-  endif()
+  # attempts of a test within one run (--repeat) and keeps each one's record. Each ctest
+  # invocation gets its own, also one started by a test of an outer ctest.
+  string(TIMESTAMP _mm_run_time "%Y%m%dT%H%M%SZ" UTC)
+  string(RANDOM LENGTH 8 ALPHABET "0123456789abcdef" _mm_run_random)
+  set(ENV{MMTEST_CTEST_RUN} "${_mm_run_time}-${_mm_run_random}")
   # Discovery first (only where a list is missing or older than its executable): the plan then
   # covers the cases of this very run. The same files add the tests afterwards.
   set(_MM_GTEST_LIST_ONLY TRUE)

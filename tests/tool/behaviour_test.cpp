@@ -61,6 +61,11 @@ add_mm_test(NAME grower COMMAND "${HELPER}" hog --tag "${TAG}" --mib ${GROW_MIB}
 if(WITH_PINNED)
   add_mm_test(NAME pinned COMMAND "${HELPER}" sleep --tag "${TAG}" --ms 50 MEMORY 96M TIMEOUT 40 LABELS unit NO_CALIBRATION)
 endif()
+if(WITH_FLAKY)
+  # Fails (exit 3) the first time it runs in the build tree, passes afterwards.
+  file(WRITE "${CMAKE_BINARY_DIR}/flaky.sh" "test -e flaky.marker && exit 0\ntouch flaky.marker\nexit 3\n")
+  add_mm_test(NAME flaky COMMAND sh "${CMAKE_BINARY_DIR}/flaky.sh" MEMORY 64M LABELS unit)
+endif()
 )cmake";
 }
 
@@ -349,6 +354,46 @@ TEST_F(Tool, shards_are_disjoint_and_cover_every_test_ctest_selects) {
 }
 
 // ---- the exit-code contract --------------------------------------------------------------------
+
+TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attempt_is_kept) {
+  configure({"-DWITH_FLAKY=ON"});
+  const RunResult repeated = ctest({"-R", "^flaky$", "--repeat", "until-pass:3"});
+  ASSERT_TRUE(repeated.status.exited_with(0)) << repeated.out << repeated.err;
+  const auto results = build_ / "mmtest-results";
+  const json last = json::parse(read_file(results / "flaky.json"));
+  const json first = json::parse(read_file(results / "flaky~attempt-1.json"));
+  EXPECT_EQ(last["attempt"], 2);
+  EXPECT_EQ(last["outcome"], "passed");
+  EXPECT_EQ(first["attempt"], 1);
+  EXPECT_EQ(first["outcome"], "failed");
+  EXPECT_EQ(first["exit_code"], 3);
+  ASSERT_TRUE(last["ctest_run"].is_string());
+  EXPECT_FALSE(last["ctest_run"].get<std::string>().empty());
+  EXPECT_EQ(first["ctest_run"], last["ctest_run"]);
+
+  const auto junit = dir_ / "flaky.xml";
+  const RunResult report = tool({"report", build_.string(), "--no-history", "--junit", junit.string()});
+  EXPECT_TRUE(report.status.exited_with(0)) << report.err;
+  const std::string text = std::regex_replace(report.out, std::regex("\n    "), " ");
+  EXPECT_NE(text.find("Flaky (1)"), std::string::npos) << report.out;
+  EXPECT_NE(text.find("flaky: passed on attempt 2 of 2; attempt 1: mmtest: flaky failed with exit code 3"),
+            std::string::npos)
+      << report.out;
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_file(junit.c_str()));
+  const pugi::xml_node testcase = document.select_node("//testcase[@name='flaky']").node();
+  EXPECT_FALSE(testcase.child("failure"));
+  EXPECT_EQ(std::string(testcase.child("flakyFailure").attribute("type").value()), "failed");
+
+  // The next ctest run is another run: its first attempt replaces the record, and the attempt the
+  // last run kept goes (the hook has added it to the history by then).
+  const RunResult again = ctest({"-R", "^flaky$"});
+  ASSERT_TRUE(again.status.exited_with(0)) << again.out << again.err;
+  const json next = json::parse(read_file(results / "flaky.json"));
+  EXPECT_EQ(next["attempt"], 1);
+  EXPECT_NE(next["ctest_run"], last["ctest_run"]);
+  EXPECT_FALSE(std::filesystem::exists(results / "flaky~attempt-1.json"));
+}
 
 TEST_F(Tool, no_records_is_exit_3_naming_the_directory) {
   const RunResult report = tool({"report", build_});

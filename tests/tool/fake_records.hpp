@@ -33,6 +33,9 @@ struct Fake {
   double day = 0;                   // days after kRunStart (history)
   std::vector<std::pair<std::string, std::string>> cases = {};  // GoogleTest cases: name, outcome
   bool memory_declared = true;      // false: --memory-default (no MEMORY of its own)
+  std::string ctest_run = "";       // the ctest run's id; "" for none
+  int attempt = 1;                  // the attempt within that run
+  std::string file = "";            // the record's file name without .json; "" for one made of the name
 };
 
 inline nlohmann::json fake_record(const Fake& fake) {
@@ -65,6 +68,8 @@ inline nlohmann::json fake_record(const Fake& fake) {
           {"peak_memory_bytes", fake.peak_mib * kMiB},
           {"memory_limit_bytes", fake.limit_mib ? json(*fake.limit_mib * kMiB) : json(nullptr)},
           {"memory_declared", fake.memory_declared},
+          {"ctest_run", fake.ctest_run.empty() ? json(nullptr) : json(fake.ctest_run)},
+          {"attempt", fake.attempt},
           {"leaked_processes", leaked},
           {"started_at", record::rfc3339(started)},
           {"finished_at", record::rfc3339(finished)},
@@ -76,8 +81,10 @@ inline record::Record fake(const Fake& fake) { return record::parse_record_json(
 
 inline void write_fake(const std::filesystem::path& directory, const Fake& fake) {
   std::filesystem::create_directories(directory);
-  std::string file;
-  for (const char c : fake.name) file += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_') ? c : '_';
+  std::string file = fake.file;
+  if (file.empty()) {
+    for (const char c : fake.name) file += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_') ? c : '_';
+  }
   std::ofstream(directory / (file + ".json")) << fake_record(fake).dump(2);
 }
 

@@ -100,6 +100,53 @@ TEST_F(Render, junit_carries_each_test_with_its_figures) {
   EXPECT_TRUE(suites.find_node([](pugi::xml_node node) { return std::string_view(node.attribute("name").value()) == kXss; }));
 }
 
+// Attempts of one ctest run (--repeat): the last one is the result; a pass after a failure is
+// flaky, said with the reason of each failed attempt, and JUnit carries Surefire's rerun form.
+TEST(RenderAttempts, a_pass_after_a_failure_is_flaky_everywhere_with_the_reason) {
+  TempDirectory records;
+  const std::string starved = "mmtest: order_book timed out after 5 s, starved of CPU: it waited 4.1 s (82% of its time)";
+  write_fake(records.path(), {.name = "order_book", .wall = 5, .outcome = "timeout", .diagnosis = starved,
+                              .ctest_run = "run-7", .attempt = 1, .file = "order_book~attempt-1"});
+  write_fake(records.path(), {.name = "order_book", .start = 6, .ctest_run = "run-7", .attempt = 2});
+  write_fake(records.path(), {.name = "broken", .outcome = "failed", .diagnosis = "mmtest: broken failed with exit code 1",
+                              .ctest_run = "run-7", .attempt = 1, .file = "broken~attempt-1"});
+  write_fake(records.path(), {.name = "broken", .start = 2, .outcome = "failed",
+                              .diagnosis = "mmtest: broken failed with exit code 2", .ctest_run = "run-7", .attempt = 2});
+  write_fake(records.path(), {.name = "steady", .ctest_run = "run-7"});
+  const RunModel model = build_model({resolve_input(records.path()).value()}, {});
+
+  ASSERT_EQ(model.tests.size(), 3u);  // attempts are not tests of their own
+  EXPECT_EQ(model.duplicates, 0u);
+  EXPECT_EQ(model.failures(), 1u);
+  const auto find = [&](std::string_view name) -> const TestResult& {
+    return *std::ranges::find_if(model.tests, [&](const TestResult& t) { return t.record.name == name; });
+  };
+  EXPECT_TRUE(find("order_book").flaky());
+  EXPECT_EQ(find("order_book").record.attempt, 2);
+  EXPECT_EQ(attempt_summary(find("order_book")), "passed on attempt 2 of 2; attempt 1: " + starved);
+  EXPECT_FALSE(find("broken").flaky());
+  EXPECT_EQ(attempt_summary(find("broken")),
+            "failed on each of 2 attempts; attempt 1: mmtest: broken failed with exit code 1");
+  EXPECT_FALSE(find("steady").flaky());
+
+  const std::string text = render_terminal(model, {.color = false, .width = 400});
+  EXPECT_NE(text.find("Flaky (1)\n  order_book\n    flaky: passed on attempt 2 of 2; attempt 1: " + starved), std::string::npos)
+      << text;
+
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(render_junit(model).c_str()));
+  const pugi::xml_node flaky = document.select_node("//testcase[@name='order_book']").node();
+  EXPECT_FALSE(flaky.child("failure")) << "a flaky test passed";
+  EXPECT_EQ(std::string(flaky.child("flakyFailure").attribute("type").value()), "timeout");
+  EXPECT_EQ(std::string(flaky.child("flakyFailure").attribute("message").value()), "attempt 1: " + starved);
+  const pugi::xml_node failed = document.select_node("//testcase[@name='broken']").node();
+  EXPECT_TRUE(failed.child("failure"));
+  EXPECT_EQ(std::string(failed.child("rerunFailure").attribute("message").value()),
+            "attempt 1: mmtest: broken failed with exit code 1");
+  EXPECT_FALSE(document.select_node("//testcase[@name='steady']").node().child("flakyFailure"));
+  EXPECT_EQ(std::string(document.child("testsuites").attribute("failures").value()), "1");
+}
+
 TEST(RenderCases, a_googletest_programs_failed_cases_follow_its_diagnosis_everywhere) {
   TempDirectory records;
   write_fake(records.path(), {.name = "unit_tests", .wall = 2, .outcome = "failed",

@@ -603,6 +603,23 @@ TEST(Attempts, another_run_no_run_or_no_record_starts_at_attempt_1_and_moves_not
   EXPECT_FALSE(std::filesystem::exists(record::attempt_path(path, 3)));
 }
 
+TEST(Attempts, a_new_run_removes_the_attempts_an_earlier_run_kept) {
+  TempDirectory dir;
+  const auto path = dir.path() / "t.json";
+  write_json(path, {{"name", "t"}, {"ctest_run", "run-0"}, {"attempt", 3}, {"outcome", "passed"}});
+  write_json(record::attempt_path(path, 1), {{"name", "t"}, {"ctest_run", "run-0"}, {"attempt", 1}});
+  write_json(record::attempt_path(path, 2), {{"name", "t"}, {"ctest_run", "run-0"}, {"attempt", 2}});
+  write_json(dir.path() / "other~attempt-1.json", {{"name", "other"}});  // another test's
+  // Outside a hooked ctest nothing is touched.
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, ""), 1);
+  EXPECT_TRUE(std::filesystem::exists(record::attempt_path(path, 1)));
+  EXPECT_EQ(record::set_aside_earlier_attempt(path, "run-1"), 1);
+  EXPECT_FALSE(std::filesystem::exists(record::attempt_path(path, 1)));
+  EXPECT_FALSE(std::filesystem::exists(record::attempt_path(path, 2)));
+  EXPECT_TRUE(std::filesystem::exists(path));  // overwritten by the new record itself, not here
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "other~attempt-1.json"));
+}
+
 TEST(Attempts, make_record_writes_the_run_and_the_attempt_and_they_read_back) {
   Options options;
   options.name = "t";

@@ -15,14 +15,27 @@ std::filesystem::path attempt_path(const std::filesystem::path& record, int atte
   return kept;
 }
 
+namespace {
+
+// The first attempt of a new run: the kept attempts of an earlier run go (the hook has added
+// them to the history when this ctest started), so that a folder holds one run's attempts.
+int first_attempt(const std::filesystem::path& record) {
+  std::error_code ignored;
+  for (int attempt = 1; std::filesystem::remove(attempt_path(record, attempt), ignored); ++attempt) {
+  }
+  return 1;
+}
+
+}  // namespace
+
 int set_aside_earlier_attempt(const std::filesystem::path& record, std::string_view ctest_run) {
   if (ctest_run.empty()) return 1;
   const FileText file = read_small_file(record.string());
-  if (!file.ok) return 1;
+  if (!file.ok) return first_attempt(record);
   const nlohmann::json earlier = nlohmann::json::parse(file.text, nullptr, /*allow_exceptions=*/false);
-  if (!earlier.is_object()) return 1;
+  if (!earlier.is_object()) return first_attempt(record);
   const auto run = earlier.find("ctest_run");
-  if (run == earlier.end() || !run->is_string() || run->get<std::string>() != ctest_run) return 1;
+  if (run == earlier.end() || !run->is_string() || run->get<std::string>() != ctest_run) return first_attempt(record);
   const auto number = earlier.find("attempt");
   const int attempt = number != earlier.end() && number->is_number_integer() ? number->get<int>() : 1;
   if (attempt < 1) return 1;

@@ -19,8 +19,10 @@ namespace mmtest::record {
 std::filesystem::path attempt_path(const std::filesystem::path& record, int attempt);
 
 // Before attempt n + 1 of a test writes its record at `record`: when the record there belongs to
-// the same ctest run, moves it to attempt_path(record, n) and returns n + 1; otherwise (no record,
-// another run, no run id, an unreadable file) returns 1 and moves nothing.
+// the same ctest run, moves it to attempt_path(record, n) and returns n + 1. Otherwise returns 1:
+// with a run id, the attempts an earlier run kept beside the record are removed (the ctest-time
+// hook has added them to the history by then); without one (mmtest-run outside a hooked ctest)
+// nothing is touched.
 int set_aside_earlier_attempt(const std::filesystem::path& record, std::string_view ctest_run);
 
 }  // namespace mmtest::record

@@ -17,8 +17,7 @@ inline constexpr std::string_view kMemoryBytesVariable = "MMTEST_RUN_MEMORY_BYTE
 inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
 
 // The ctest run's id (record/attempts.hpp), set by the ctest-time hook in ctest's environment
-// and so every test's; kept when already set: a CI job may give several ctest invocations one id
-// (a --rerun-failed after the run, say), which makes their runs of a test attempts of one.
+// and so every test's; each ctest invocation sets its own.
 inline constexpr std::string_view kCtestRunVariable = "MMTEST_CTEST_RUN";
 
 // The CTest resource types mmtest's tests request (RESOURCE_GROUPS, cmake/internal/Resources.cmake)
