@@ -229,6 +229,21 @@ TEST_F(Listener, DeathTestsWorkWithTheGuardThreadRunning) {
   EXPECT_FALSE(failed(report_case("Isolation.RegistersOrdersForVenueA")));
 }
 
+// The seed's pattern under the launcher: one case hoards 64 MiB and forty cases of one family each
+// keep 270 KiB. The diagnosis names the hoarder and, by suite, the slow leak no single case shows.
+TEST_F(Listener, ADiagnosisNamesTheHoarderAndTheSuiteWhoseCasesAllGrew) {
+  const auto result = run_cases(kListenerHelper, "Watched.LeavesThreeSeries:Memory.Keeps64MiB:Session/Orders.*", {},
+                                {"--memory", "1G"});
+  ASSERT_TRUE(result.status.exited_with(1)) << describe(result.status) << "\n" << result.err;
+  EXPECT_TRUE(std::regex_search(
+      result.err,
+      std::regex("(^|\n)mmtest: unit_tests failed with exit code 1; biggest growth: Memory\\.Keeps64MiB \\+6[0-9]\\.[0-9] MiB; "
+                 "by suite: Session/Orders\\.\\* (3[2-9]|40) of 40 cases grew, \\+[0-9.]+ MiB in total, ~2[0-9][0-9]\\.[0-9] "
+                 "KiB each: memory kept by code every case runs \\(a global registry or cache\\?\\)\n")))
+      << result.err;
+  expect_no_survivors();
+}
+
 // ---- The binary guard --------------------------------------------------------------------------
 
 TEST_F(Listener, TheBinaryGuardStopsTheRunWithABlameTableBeforeTheLaunchersKill) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "expect_contains.hpp"
+
 namespace mmtest::gtest_detail {
 namespace {
 
@@ -48,6 +50,31 @@ TEST(BlameTable, names_the_limit_the_running_case_and_the_growers_largest_first)
             "mmtest:    +96.0 MiB  Metrics.Other\n"
             "mmtest: exit status 120, before mmtest-run or the kernel kills it: free what these test cases keep, or raise the "
             "limit (MMTEST_BINARY_MEMORY_LIMIT, or the test's MEMORY)\n");
+}
+
+// The seed's pattern: one case hoards 110 MiB, and 160 cases each keep ~270 KiB in a global
+// registry. The table names the hoarder and, by suite, the slow leak no single case shows.
+TEST(BlameTable, lists_the_suites_where_many_cases_grew_after_the_cases) {
+  BlameFacts seed = facts();
+  seed.running_case.reset();
+  seed.running_growth_bytes.reset();
+  seed.growers = {{"Hoard.Big", 110 * kMiB}, {"Session/Orders.Place/3", 800 * 1024}};
+  record::GrowthBySuite suites;
+  suites.add("Hoard.Big", 110 * kMiB);
+  for (int i = 0; i < 80; ++i) suites.add("Session/Orders.Place/" + std::to_string(i), 270 * 1024);
+  for (int i = 0; i < 80; ++i) suites.add("Session/Risk.Check/" + std::to_string(i), i < 60 ? 280 * 1024 : 0);
+  seed.suites = suites.largest(3);
+  seed.cases_run = 161;
+  const std::string table = blame_table(seed, 10);
+  EXPECT_CONTAINS(table, "mmtest:   +110.0 MiB  Hoard.Big\n");
+  EXPECT_CONTAINS(table,
+                  "mmtest: by test suite (cases that grew, their growth together and each):\n"
+                  "mmtest:   Session/Orders.* 80 of 80 cases grew, +21.1 MiB in total, ~270.0 KiB each: memory kept by "
+                  "code every case runs (a global registry or cache?)\n"
+                  "mmtest:   Session/Risk.* 60 of 80 cases grew, +16.4 MiB in total, ~280.0 KiB each\n");
+  EXPECT_EQ(table.find("Hoard.* "), std::string::npos) << "one case is no suite-wide growth";
+  // Without suites, no such part.
+  EXPECT_EQ(blame_table(facts(), 10).find("by test suite"), std::string::npos);
 }
 
 TEST(BlameTable, at_the_end_of_a_case_it_is_counted_once_and_rows_are_limited) {

@@ -709,6 +709,26 @@ TEST(ClassifyCases, a_memory_kill_names_the_running_case_and_the_biggest_grower)
             "Book.Replay; biggest growth: Metrics.Register +300.0 MiB; raise its MEMORY (--memory) or shrink what it holds");
 }
 
+TEST(ClassifyCases, many_small_growths_in_one_suite_are_named_beside_the_biggest_case) {
+  Supervision run = killed_by(SIGKILL);
+  run.stop_reason = StopReason::memory;
+  run.peak_memory_bytes = 420 * kMiB;
+  run.memory_at_stop_bytes = 520 * kMiB;
+  run.processes_at_stop = 1;
+  run.cases.finished.push_back({"Hoard.Big", "passed", 0.1, 90 * kMiB, 200 * kMiB, 110 * kMiB, 0});
+  for (int i = 0; i < 80; ++i) {
+    run.cases.finished.push_back({"Session/Orders.Place/" + std::to_string(i), "passed", 0.01, 200 * kMiB,
+                                  std::nullopt, 270 * 1024, 0});
+  }
+  Options options = options_named("unit_tests");
+  options.memory_limit_bytes = 512 * kMiB;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis,
+                  "; biggest growth: Hoard.Big +110.0 MiB; by suite: Session/Orders.* 80 of 80 cases grew, +21.1 MiB in "
+                  "total, ~270.0 KiB each: memory kept by code every case runs (a global registry or cache?); raise");
+}
+
 TEST(ClassifyCases, the_running_case_is_the_biggest_grower_when_it_grew_more_so_far) {
   Supervision run;
   run.stop_reason = StopReason::memory;

@@ -56,6 +56,11 @@ std::string blame_table(const BlameFacts& facts, std::size_t rows) {
     for (const auto& [name, growth] : table) width = std::max(width, signed_size(growth).size());
     for (const auto& [name, growth] : table) text += fmt::format("mmtest:   {:>{}}  {}\n", signed_size(growth), width, name);
   }
+  // Many small growths in one suite add up where no single case stands out: by test suite too.
+  if (!facts.suites.empty()) {
+    text += "mmtest: by test suite (cases that grew, their growth together and each):\n";
+    for (const record::SuiteGrowth& suite : facts.suites) text += fmt::format("mmtest:   {}\n", record::describe(suite));
+  }
   text += fmt::format(
       "mmtest: exit status 120, before mmtest-run or the kernel kills it: free what these test cases keep, or raise the "
       "limit (MMTEST_BINARY_MEMORY_LIMIT, or the test's MEMORY)\n");

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "mmtest/record/suite_growth.hpp"
+
 namespace mmtest::gtest_detail {
 
 struct Grower {
@@ -42,6 +44,7 @@ struct BlameFacts {
   std::optional<std::int64_t> running_growth_bytes;
   bool running_case_ended = false;             // the end-of-case check fired, after its figures were counted
   std::vector<Grower> growers;                 // finished cases, largest first
+  std::vector<record::SuiteGrowth> suites;     // suites where several cases grew, most first
   std::size_t cases_run = 0;
 };
 

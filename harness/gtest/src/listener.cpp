@@ -36,6 +36,7 @@ namespace {
 
 constexpr std::size_t kSeriesNamed = 5;   // leaked series named in a failure
 constexpr std::size_t kBlameRows = 10;    // rows of the blame table
+constexpr std::size_t kBlameSuiteRows = 3;  // suites in it, where many cases of one grew
 
 struct Watch {
   std::string name;
@@ -53,6 +54,7 @@ struct GuardView {
   bool running_case_ended = false;  // its end line is written; the end-of-case check is deciding
   std::uint64_t running_rss_start_bytes = 0;
   TopGrowers growers{kBlameRows};
+  record::GrowthBySuite suites;
   std::size_t cases_run = 0;
 };
 
@@ -343,6 +345,7 @@ void State::test_end(const ::testing::TestInfo& info) {
     const std::lock_guard lock(guard_mutex_);
     append([&] { return end_line(pid_, figures); });
     guard_view_.growers.add(name, growth_bytes);
+    guard_view_.suites.add(name, growth_bytes);
     ++guard_view_.cases_run;
     // Over the limit, the case stays named so that the stop says "at the end of" it.
     if (over_limit) guard_view_.running_case_ended = true;
@@ -371,6 +374,7 @@ void State::stop_for_memory(std::uint64_t rss_bytes) {
     }
     facts.running_case_ended = guard_view_.running_case_ended;
     facts.growers = guard_view_.growers.largest_first();
+    facts.suites = guard_view_.suites.largest(kBlameSuiteRows);
     facts.cases_run = guard_view_.cases_run;
   }
   append([&] { return guard_line(pid_, facts.running_case, rss_bytes, facts.limit_bytes, facts.running_growth_bytes); });

@@ -8,6 +8,7 @@
 #include "mmtest/run/cpu.hpp"
 #include "mmtest/run/exit_codes.hpp"
 #include "mmtest/common/format.hpp"
+#include "mmtest/record/suite_growth.hpp"
 #include "mmtest/common/units.hpp"
 
 namespace mmtest::run {
@@ -78,8 +79,14 @@ std::string biggest_growth_clause(const record::CaseLog& cases, std::optional<st
   }
   const auto biggest = record::biggest_growth(cases, running_growth);
   if (!biggest) return "";
-  return fmt::format("; biggest growth: {} +{}{}", biggest->name,
-                     format_bytes(static_cast<std::uint64_t>(biggest->growth_bytes)), biggest->running ? " (running)" : "");
+  std::string clause = fmt::format("; biggest growth: {} +{}{}", biggest->name,
+                                   format_bytes(static_cast<std::uint64_t>(biggest->growth_bytes)),
+                                   biggest->running ? " (running)" : "");
+  // Many small growths in one suite, which no single case shows: the suite that grew most.
+  record::GrowthBySuite suites;
+  for (const record::CaseResult& result : cases.finished) suites.add(result.name, result.growth_bytes);
+  if (const auto top = suites.largest(1); !top.empty()) clause += fmt::format("; by suite: {}", record::describe(top.front()));
+  return clause;
 }
 
 }  // namespace
