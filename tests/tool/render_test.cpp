@@ -145,6 +145,28 @@ TEST(RenderAttempts, a_pass_after_a_failure_is_flaky_everywhere_with_the_reason)
             "attempt 1: mmtest: broken failed with exit code 1");
   EXPECT_FALSE(document.select_node("//testcase[@name='steady']").node().child("flakyFailure"));
   EXPECT_EQ(std::string(document.child("testsuites").attribute("failures").value()), "1");
+
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("<h2>Flaky (1)</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td>order_book</td><td class=\"n\">2</td><td>passed on attempt 2 of 2; attempt 1: mmtest: order_book timed out"),
+            std::string::npos)
+      << html;
+
+  const auto trace = nlohmann::json::parse(render_trace(model));
+  std::map<std::string, std::string> category;
+  for (const auto& event : trace["traceEvents"]) {
+    if (event.value("ph", "") == "X") category[event["name"]] = event["cat"];
+  }
+  EXPECT_EQ(category["order_book"], "flaky");
+  EXPECT_EQ(category["broken"], "failed");
+  EXPECT_EQ(category["steady"], "passed");
+#if MMTEST_TOOL_PROMETHEUS
+  const std::string metrics = render_prometheus(model);
+  EXPECT_NE(metrics.find("mmtest_test_flaky{test=\"order_book\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_test_flaky{test=\"broken\"} 0"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_test_attempts{test=\"broken\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_run_flaky_tests 1"), std::string::npos) << metrics;
+#endif
 }
 
 TEST(RenderCases, a_googletest_programs_failed_cases_follow_its_diagnosis_everywhere) {

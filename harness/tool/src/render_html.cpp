@@ -222,6 +222,20 @@ std::string render_html(const RunModel& model) {
     html += "</table>\n";
   }
 
+  std::vector<const TestResult*> flaky;
+  for (const TestResult& test : model.tests) {
+    if (test.flaky()) flaky.push_back(&test);
+  }
+  if (!flaky.empty()) {
+    html += fmt::format("<h2>Flaky ({})</h2>\n", flaky.size());
+    table_header(html, {"test", "attempts", "why the failed attempts failed"});
+    for (const TestResult* test : flaky) {
+      html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n", escape(test->record.name),
+                          test->earlier_attempts.size() + 1, escape(attempt_summary(*test)));
+    }
+    html += "</table>\n";
+  }
+
   std::vector<const TestResult*> grown;
   for (const TestResult& test : model.tests) {
     if (!test.regressions.empty()) grown.push_back(&test);

@@ -1,5 +1,6 @@
 // Prometheus metrics of a run, built with prometheus-cpp and written by its text serializer:
 // mmtest_test_* per test (label "test"), mmtest_run_* for the run.
+#include <algorithm>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -21,6 +22,8 @@ std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model) {
   auto& outcome = BuildGauge().Name("mmtest_test_outcome").Help("1 for the test's outcome (label outcome)").Register(*registry);
   auto& leaked = BuildGauge().Name("mmtest_test_leaked_processes").Help("Processes the test left running").Register(*registry);
   auto& grown = BuildGauge().Name("mmtest_test_regression").Help("1 when the test grew against its history (label what: memory or time)").Register(*registry);
+  auto& attempts = BuildGauge().Name("mmtest_test_attempts").Help("Attempts of the test in its ctest run (ctest --repeat)").Register(*registry);
+  auto& flaky = BuildGauge().Name("mmtest_test_flaky").Help("1 when the test passed after a failed attempt in its ctest run").Register(*registry);
   for (const TestResult& test : model.tests) {
     const record::Record& record = test.record;
     const prometheus::Labels labels{{"test", record.name}};
@@ -31,6 +34,8 @@ std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model) {
     outcome.Add({{"test", record.name}, {"outcome", record.outcome}}).Set(1);
     leaked.Add(labels).Set(static_cast<double>(record.leaked_processes.size()));
     for (const Regression& regression : test.regressions) grown.Add({{"test", record.name}, {"what", regression.what}}).Set(1);
+    attempts.Add(labels).Set(static_cast<double>(test.earlier_attempts.size() + 1));
+    flaky.Add(labels).Set(test.flaky() ? 1 : 0);
   }
 
   auto& tests = BuildGauge().Name("mmtest_run_tests").Help("Tests of the run by outcome").Register(*registry);
@@ -45,6 +50,8 @@ std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model) {
   std::size_t regressions = 0;
   for (const TestResult& test : model.tests) regressions += test.regressions.empty() ? 0 : 1;
   BuildGauge().Name("mmtest_run_regressions").Help("Tests that grew against their history").Register(*registry).Add({}).Set(static_cast<double>(regressions));
+  const auto flaky_tests = std::ranges::count_if(model.tests, [](const TestResult& test) { return test.flaky(); });
+  BuildGauge().Name("mmtest_run_flaky_tests").Help("Tests that passed after a failed attempt (ctest --repeat)").Register(*registry).Add({}).Set(static_cast<double>(flaky_tests));
   return registry;
 }
 

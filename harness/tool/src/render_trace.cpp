@@ -31,8 +31,13 @@ std::string render_trace(const RunModel& model) {
                  {"wall_seconds", record.wall_seconds},
                  {"started_at", record.started_at}};
     if (record.diagnosis) args["diagnosis"] = *record.diagnosis;
+    if (!test.earlier_attempts.empty()) {
+      args["attempt"] = record.attempt;
+      args["flaky"] = test.flaky();
+      args["attempts"] = attempt_summary(test);
+    }
     events.push_back({{"name", record.name},
-                      {"cat", record.outcome},
+                      {"cat", test.flaky() ? std::string("flaky") : record.outcome},
                       {"ph", "X"},
                       {"ts", microseconds(test.start_seconds)},
                       {"dur", microseconds(test.end_seconds - test.start_seconds)},
