@@ -385,6 +385,18 @@ TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attem
   EXPECT_FALSE(testcase.child("failure"));
   EXPECT_EQ(std::string(testcase.child("flakyFailure").attribute("type").value()), "failed");
 
+  // With the history: the flakiest tests over their recent runs, and a flaky result can fail.
+  const auto history = dir_ / "flaky.sqlite";
+  const RunResult flakiest = tool({"report", build_.string(), "--history", history.string(), "--flaky", "--fail-on-flaky"});
+  EXPECT_TRUE(flakiest.status.exited_with(8)) << describe(flakiest.status) << flakiest.err;
+  EXPECT_NE(flakiest.out.find("Flakiest tests, over the last 20 ctest runs of each in " + history.string() + " (1)\n"
+                              "  100%  1 of 1 runs flaky  flaky\n"),
+            std::string::npos)
+      << flakiest.out;
+  EXPECT_NE(flakiest.err.find("mmtest report: 1 flaky test (--fail-on-flaky): passed only after a failed attempt"),
+            std::string::npos)
+      << flakiest.err;
+
   // The next ctest run is another run: its first attempt replaces the record, and the attempt the
   // last run kept goes (the hook has added it to the history by then).
   const RunResult again = ctest({"-R", "^flaky$"});
@@ -435,7 +447,7 @@ TEST_F(Tool, a_history_of_a_newer_schema_is_exit_5_in_one_line) {
   const RunResult report = tool({"report", build_, "--history", dir_ / "h.sqlite"});
   EXPECT_TRUE(report.status.exited_with(5)) << describe(report.status);
   EXPECT_EQ(report.err, "mmtest report: history " + (dir_ / "h.sqlite").string() +
-                            ": written by a newer mmtest (schema version 9, this one knows up to 2); use that mmtest, or "
+                            ": written by a newer mmtest (schema version 9, this one knows up to 3); use that mmtest, or "
                             "another history with --history FILE\n");
   EXPECT_EQ(report.out, "");
 }

@@ -64,9 +64,14 @@ TEST(History, migrates_a_version_1_database_keeping_its_rows) {
   }
   auto db = HistoryDb::open(path);
   ASSERT_TRUE(db) << db.error();
-  EXPECT_EQ(db->schema_version(), 2);
+  EXPECT_EQ(db->schema_version(), 3);  // through every step: 1 -> 2 -> 3
   EXPECT_EQ(db->row_count(), 1u);
   EXPECT_EQ(db->ingest(runs_of("new", 3)).value(), 3u);  // the new columns are there
+  // Version 3's ctest_run and attempt too: an old row has none and counts for no flake rate.
+  EXPECT_TRUE(db->ingest(std::vector{fake({.name = "attempted", .start = 5, .ctest_run = "r1", .attempt = 1})}));
+  const std::vector<FlakeRate> rates = db->flake_rates(kFlakeRuns);
+  ASSERT_EQ(rates.size(), 1u);
+  EXPECT_EQ(rates[0].runs, 1u);
   const auto old = db->earlier_runs("old", "9999", 5);
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].peak_memory_bytes, 1048576u);
@@ -88,7 +93,7 @@ TEST(History, refuses_a_database_of_a_newer_schema_in_one_line) {
   const auto refused = HistoryDb::open(path);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error(), "history " + path.string() +
-                                 ": written by a newer mmtest (schema version 7, this one knows up to 2); use that mmtest, "
+                                 ": written by a newer mmtest (schema version 7, this one knows up to 3); use that mmtest, "
                                  "or another history with --history FILE");
   EXPECT_EQ(refused.error().find('\n'), std::string::npos);
 }
@@ -174,6 +179,44 @@ TEST(History, medians_of_the_last_runs_give_the_planner_steady_durations) {
   ASSERT_TRUE(history.contains("flaky"));
   EXPECT_DOUBLE_EQ(history.at("flaky").wall_seconds, 1.0);
   EXPECT_FALSE(history.contains("killed"));  // interrupted by ctest or a person: not the test's duration
+}
+
+// A run is flaky when its last attempt passed after a failed one; the rate is over the test's last
+// runs that carry an id.
+TEST(History, the_flake_rate_counts_runs_that_failed_then_passed) {
+  TempDirectory directory;
+  auto db = HistoryDb::open(directory / "history.sqlite");
+  ASSERT_TRUE(db);
+  std::vector<record::Record> records;
+  const auto attempt = [&](std::string name, std::string run, int number, std::string outcome, double start) {
+    records.push_back(fake({.name = std::move(name), .start = start, .outcome = std::move(outcome), .ctest_run = std::move(run),
+                            .attempt = number}));
+  };
+  attempt("order_book", "r1", 1, "timeout", 0);  // r1: failed, then passed: flaky
+  attempt("order_book", "r1", 2, "passed", 10);
+  attempt("order_book", "r2", 1, "passed", 100);  // r2: passed at once
+  attempt("order_book", "r3", 1, "failed", 200);  // r3: failed twice: a failure, not flaky
+  attempt("order_book", "r3", 2, "failed", 210);
+  attempt("order_book", "r4", 1, "memory", 300);  // r4: failed, failed, passed: flaky
+  attempt("order_book", "r4", 2, "failed", 310);
+  attempt("order_book", "r4", 3, "passed", 320);
+  attempt("steady", "r1", 1, "passed", 0);
+  attempt("steady", "r2", 1, "passed", 100);
+  records.push_back(fake({.name = "no_id", .outcome = "failed"}));  // before schema 4: no run id
+  ASSERT_TRUE(db->ingest(records));
+
+  const std::vector<FlakeRate> rates = db->flake_rates(kFlakeRuns);
+  ASSERT_EQ(rates.size(), 2u);
+  EXPECT_EQ(rates[0].name, "order_book");
+  EXPECT_EQ(rates[0].runs, 4u);
+  EXPECT_EQ(rates[0].flaky_runs, 2u);
+  EXPECT_DOUBLE_EQ(rates[0].rate(), 0.5);
+  EXPECT_EQ(rates[1].name, "steady");
+  EXPECT_EQ(rates[1].flaky_runs, 0u);
+  // Only the last runs count: of the last two (r3, r4), one was flaky.
+  const std::vector<FlakeRate> recent = db->flake_rates(2);
+  EXPECT_EQ(recent[0].runs, 2u);
+  EXPECT_EQ(recent[0].flaky_runs, 1u);
 }
 
 TEST(RegressionAlarm, fires_on_a_test_that_grew_and_not_on_a_stable_or_new_one) {

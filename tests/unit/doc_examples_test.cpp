@@ -204,6 +204,13 @@ std::set<std::string> real_case_diagnoses() {
     run.cases.running->rss_start_bytes = gib(0.5);
     add(classify(run, options));
   }
+  {  // a failure after one case hoarded and every case of one suite kept a little: both named
+    Supervision run;
+    run.exit_code = 1;
+    run.cases.finished = {finished_case("Memory.Keeps64MiB", 64.0 / 1024)};
+    for (int i = 0; i < 40; ++i) run.cases.finished.push_back(finished_case("Session/Orders.Place/" + std::to_string(i), 272.0 / (1024 * 1024)));
+    add(classify(run, options));
+  }
   {  // timeout
     Supervision run;
     run.stop_reason = StopReason::timeout;
@@ -264,9 +271,11 @@ std::string shape(const std::string& line) {
   static const std::regex plural("\\bprocesses\\b");
   static const std::regex running_case(" while running [^ ;:]+");
   static const std::regex growing_case("; biggest growth: [^ ]+ ");
+  static const std::regex growing_suite("; by suite: [^ ]+ ");
   std::string text = std::regex_replace(line, name, "mmtest: NAME ");
   text = std::regex_replace(text, running_case, " while running CASE");
   text = std::regex_replace(text, growing_case, "; biggest growth: CASE ");
+  text = std::regex_replace(text, growing_suite, "; by suite: SUITE ");
   text = std::regex_replace(text, process, "P (pid 0)");
   text = std::regex_replace(text, ignored, "");
   text = std::regex_replace(text, number, "N");

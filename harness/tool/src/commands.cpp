@@ -41,7 +41,8 @@ constexpr const char* kDescription =
 constexpr const char* kExitCodes =
     "Exit codes: 0 done; 1 plan: manifest unreadable or cost file not written; 2 usage error; 3 nothing to\n"
     "read (no records, no history, no tests); 4 an output file cannot be written; 5 the history cannot be\n"
-    "used; 6 the Pushgateway did not accept the metrics; 7 plan: the run's budgets could not be set.";
+    "used; 6 the Pushgateway did not accept the metrics; 7 plan: the run's budgets could not be set; 8 report\n"
+    "--fail-on-flaky: a test was flaky.";
 
 int usage_error(std::ostream& err, std::string_view program, std::string_view message) {
   err << fmt::format("{}: {} (see {} --help)\n", program, message, program);
@@ -97,6 +98,12 @@ void add_report_options(CLI::App& app, ReportArgs& args) {
       ->type_name("WHEN");
   app.add_option("--top", options.style.top, "Rows of the largest-memory and longest tables (default: 5)")->type_name("N");
   app.add_flag("--quiet", options.quiet, "No summary on the terminal (files and --push only)");
+  app.add_flag("--flaky", options.flaky,
+               "Also list the flakiest tests: how often each failed and then passed within one ctest run, over its\n"
+               "last 20 runs in the history");
+  app.add_flag("--fail-on-flaky", options.fail_on_flaky,
+               "Exit 8 when a test of this run passed only after a failed attempt (ctest --repeat), everything\n"
+               "else written first");
 }
 
 int report_command(ReportArgs& args, std::ostream& out, std::ostream& err, bool stdout_is_terminal) {
@@ -114,6 +121,7 @@ int report_command(ReportArgs& args, std::ostream& out, std::ostream& err, bool 
     options.budget_bytes = *bytes;
   }
   if (options.no_history && !options.history.empty()) return usage_error(err, program, "--history and --no-history exclude each other");
+  if (options.no_history && options.flaky) return usage_error(err, program, "--flaky reads the history: leave out --no-history");
   if (!kWithPrometheus && (!options.prometheus.empty() || !options.push_url.empty())) {
     return usage_error(err, program,
                        fmt::format("{}: this mmtest was built without prometheus-cpp; install it (Debian: "

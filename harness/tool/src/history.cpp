@@ -15,7 +15,7 @@
 namespace mmtest::tool {
 namespace {
 
-const char* const kSchemaV2 = R"sql(
+const char* const kSchemaCurrent = R"sql(
 CREATE TABLE results (
   name TEXT NOT NULL,
   started_at TEXT NOT NULL,
@@ -27,9 +27,11 @@ CREATE TABLE results (
   cpu_seconds REAL,
   timeout_seconds REAL,
   ingested_at TEXT,
+  ctest_run TEXT,
+  attempt INTEGER,
   PRIMARY KEY (name, started_at)
 ) WITHOUT ROWID;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
 
 // One migration per version step: migrations[v - 1] takes version v to v + 1.
@@ -39,6 +41,11 @@ ALTER TABLE results ADD COLUMN cpu_seconds REAL;
 ALTER TABLE results ADD COLUMN timeout_seconds REAL;
 ALTER TABLE results ADD COLUMN ingested_at TEXT;
 PRAGMA user_version = 2;
+)sql",
+    R"sql(
+ALTER TABLE results ADD COLUMN ctest_run TEXT;
+ALTER TABLE results ADD COLUMN attempt INTEGER;
+PRAGMA user_version = 3;
 )sql",
 };
 static_assert(std::size(kMigrations) == kHistorySchemaVersion - 1);
@@ -158,7 +165,7 @@ std::expected<HistoryDb, std::string> HistoryDb::open(const std::filesystem::pat
   }
   bool ok = true;
   if (version == 0) {
-    ok = exec(raw, kSchemaV2);
+    ok = exec(raw, kSchemaCurrent);
   } else {
     for (int from = version; ok && from < kHistorySchemaVersion; ++from) ok = exec(raw, kMigrations[from - 1]);
   }
@@ -206,8 +213,8 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
   if (!exec(db_, "BEGIN IMMEDIATE")) return std::unexpected(error_of(db_, path_, "cannot lock"));
   Statement insert(db_,
                    "INSERT OR IGNORE INTO results (name, started_at, finished_at, outcome, wall_seconds, "
-                   "peak_memory_bytes, memory_limit_bytes, cpu_seconds, timeout_seconds, ingested_at) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                   "peak_memory_bytes, memory_limit_bytes, cpu_seconds, timeout_seconds, ingested_at, ctest_run, "
+                   "attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!insert.ok()) {
     std::string message = error_of(db_, path_, "cannot prepare");
     exec(db_, "ROLLBACK");
@@ -229,6 +236,12 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
     insert.real(8, record.cpu_seconds);
     insert.real(9, record.timeout_seconds);
     insert.text(10, now);
+    if (record.ctest_run.empty()) {
+      sqlite3_bind_null(insert.get(), 11);
+    } else {
+      insert.text(11, record.ctest_run);
+    }
+    insert.integer(12, std::int64_t{record.attempt});
     if (insert.step() != SQLITE_DONE) {
       std::string message = error_of(db_, path_, "cannot write");
       insert.reset();
@@ -306,6 +319,57 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
     tests.back().second.push_back(std::move(run));
   }
   return tests;
+}
+
+std::vector<FlakeRate> HistoryDb::flake_rates(std::size_t last_runs) {
+  // Every attempt of the runs that have an id, newest run first per test; a run is flaky when its
+  // last attempt passed (or skipped) after an attempt that failed.
+  std::vector<FlakeRate> rates;
+  Statement query(db_,
+                  "SELECT name, ctest_run, attempt, outcome, started_at FROM results WHERE ctest_run IS NOT NULL "
+                  "ORDER BY name, ctest_run, attempt");
+  if (!query.ok()) return rates;
+  struct Run {
+    std::string last_start;
+    bool failed_attempt = false;
+    bool last_passed = false;
+  };
+  std::string name, run_id;
+  std::vector<Run> runs;
+  const auto finish_test = [&] {
+    if (runs.empty()) return;
+    std::ranges::sort(runs, [](const Run& a, const Run& b) { return a.last_start > b.last_start; });
+    if (runs.size() > last_runs) runs.resize(last_runs);
+    FlakeRate rate{name, runs.size(), 0};
+    for (const Run& run : runs) rate.flaky_runs += run.failed_attempt && run.last_passed ? 1 : 0;
+    rates.push_back(std::move(rate));
+    runs.clear();
+  };
+  while (query.step() == SQLITE_ROW) {
+    std::string row_name = query.column_text(0);
+    std::string row_run = query.column_text(1);
+    const std::string outcome = query.column_text(3);
+    const bool passed = outcome == "passed" || outcome == "skipped";
+    if (row_name != name) {
+      finish_test();
+      name = std::move(row_name);
+      run_id.clear();
+    }
+    if (runs.empty() || row_run != run_id) {
+      runs.push_back({});
+      run_id = std::move(row_run);
+    }
+    Run& run = runs.back();
+    // Attempts in order: the last row of a run is its last attempt.
+    if (!run.last_passed && !run.last_start.empty()) run.failed_attempt = true;
+    run.last_passed = passed;
+    run.last_start = std::max(run.last_start, query.column_text(4));
+  }
+  finish_test();
+  std::ranges::stable_sort(rates, [](const FlakeRate& a, const FlakeRate& b) {
+    return a.rate() != b.rate() ? a.rate() > b.rate() : a.flaky_runs > b.flaky_runs;
+  });
+  return rates;
 }
 
 plan::MeasuredDurations HistoryDb::median_durations(std::size_t last_runs) {

@@ -13,7 +13,12 @@ std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& histo
   std::vector<const record::Record*> records;
   records.reserve(model.tests.size());
   for (const TestResult& test : model.tests) records.push_back(&test.record);
-  if (auto added = history.ingest(records); !added) return std::unexpected(added.error());
+  // Every attempt is history, the earlier ones of a --repeat too; growth is judged on the last.
+  std::vector<const record::Record*> every_attempt = records;
+  for (const TestResult& test : model.tests) {
+    for (const record::Record& earlier : test.earlier_attempts) every_attempt.push_back(&earlier);
+  }
+  if (auto added = history.ingest(every_attempt); !added) return std::unexpected(added.error());
   const std::vector<std::vector<PastRun>> earlier_runs = history.earlier_runs(records, kBaselineRuns);
   for (std::size_t i = 0; i < model.tests.size(); ++i) {
     TestResult& test = model.tests[i];
@@ -53,6 +58,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     return exit_code::kNoRecords;
   }
 
+  std::vector<FlakeRate> flakiest;
   if (!options.no_history) {
     std::optional<std::filesystem::path> path;
     if (!options.history.empty()) path = options.history;
@@ -67,6 +73,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
         err << fmt::format("mmtest report: {}\n", applied.error());
         return exit_code::kHistoryUnusable;
       }
+      if (options.flaky) flakiest = history->flake_rates(kFlakeRuns);
     }
   }
 
@@ -90,6 +97,17 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     }
   }
   if (!options.quiet) out << render_terminal(model, options.style);
+  if (options.flaky && !options.quiet) {
+    std::erase_if(flakiest, [](const FlakeRate& rate) { return rate.flaky_runs == 0; });
+    out << fmt::format("\nFlakiest tests, over the last {} ctest runs of each in {} ({})\n", kFlakeRuns, model.history.value_or("the history"),
+                       flakiest.size());
+    if (flakiest.empty()) out << "  none: no test failed and then passed within one ctest run\n";
+    for (std::size_t i = 0; i < flakiest.size() && i < options.style.list; ++i) {
+      const FlakeRate& rate = flakiest[i];
+      out << fmt::format("  {:>3.0f}%  {} of {} runs flaky  {}\n", 100 * rate.rate(), rate.flaky_runs, rate.runs, rate.name);
+    }
+    if (flakiest.size() > options.style.list) out << fmt::format("  ... and {} more\n", flakiest.size() - options.style.list);
+  }
 #if MMTEST_TOOL_PROMETHEUS
   if (!options.push_url.empty()) {
     if (auto pushed = push_metrics(model, options.push_url, options.push_job); !pushed) {
@@ -98,6 +116,15 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     }
   }
 #endif
+  // nextest's flaky-result = "fail": a flaky test makes the run fail, once everything is written.
+  if (options.fail_on_flaky) {
+    const auto flaky = std::ranges::count_if(model.tests, [](const TestResult& test) { return test.flaky(); });
+    if (flaky > 0) {
+      err << fmt::format("mmtest report: {} flaky test{} (--fail-on-flaky): passed only after a failed attempt\n", flaky,
+                         flaky == 1 ? "" : "s");
+      return exit_code::kFlaky;
+    }
+  }
   return exit_code::kDone;
 }
 

@@ -18,6 +18,7 @@ inline constexpr int kOutputNotWritten = 4;
 inline constexpr int kHistoryUnusable = 5;
 inline constexpr int kPushFailed = 6;
 inline constexpr int kNoBudget = 7;  // plan: the run's budgets could not be set; ctest must stop
+inline constexpr int kFlaky = 8;     // report --fail-on-flaky: a test passed only after a failed attempt
 }  // namespace exit_code
 
 // The whole command line after the program name.

@@ -24,7 +24,7 @@ namespace mmtest::tool {
 
 // PRAGMA user_version of the database. 1: results without cpu_seconds, timeout_seconds and
 // ingested_at (migrated on open); 2: this version. A newer one is refused.
-inline constexpr int kHistorySchemaVersion = 2;
+inline constexpr int kHistorySchemaVersion = 3;
 
 // The layout of version 1, kept to test the migration from it.
 extern const char* const kHistorySchemaV1;
@@ -42,6 +42,17 @@ struct PastRun {
   std::optional<std::uint64_t> memory_limit_bytes;  // its MEMORY then
   std::optional<double> timeout_seconds;            // its TIMEOUT then
 };
+
+// How often a test was flaky (failed, then passed, within one ctest run) over its recent runs.
+struct FlakeRate {
+  std::string name;
+  std::size_t runs = 0;        // ctest runs of the test with an id (records of schema 4 on)
+  std::size_t flaky_runs = 0;
+  double rate() const { return runs == 0 ? 0 : static_cast<double>(flaky_runs) / static_cast<double>(runs); }
+};
+
+// The ctest runs a flake rate looks back over.
+inline constexpr std::size_t kFlakeRuns = 20;
 
 class HistoryDb {
  public:
@@ -65,6 +76,10 @@ class HistoryDb {
   // Each test's median wall time over its last `last_runs` runs, leaving out runs that never ran
   // (harness-error) or were interrupted: what the planner simulates with.
   plan::MeasuredDurations median_durations(std::size_t last_runs);
+
+  // Each test's flake rate over its last `last_runs` ctest runs, flakiest first; tests whose
+  // records carry no run id are left out.
+  std::vector<FlakeRate> flake_rates(std::size_t last_runs);
 
   // Every test's last `count` runs, newest first (calibration, sharding).
   std::vector<std::pair<std::string, std::vector<PastRun>>> recent_runs(std::size_t count);

@@ -25,6 +25,8 @@ struct ReportOptions {
   bool no_history = false;
   std::optional<std::uint64_t> budget_bytes;
   bool quiet = false;
+  bool flaky = false;          // --flaky: the flakiest tests over their recent runs (the history)
+  bool fail_on_flaky = false;  // --fail-on-flaky: exit 8 when a test of this run is flaky
   TerminalStyle style;
 };
 
