@@ -113,11 +113,16 @@ TEST(RenderAttempts, a_pass_after_a_failure_is_flaky_everywhere_with_the_reason)
   write_fake(records.path(), {.name = "broken", .start = 2, .outcome = "failed",
                               .diagnosis = "mmtest: broken failed with exit code 2", .ctest_run = "run-7", .attempt = 2});
   write_fake(records.path(), {.name = "steady", .ctest_run = "run-7"});
+  // ctest --repeat until-fail:3: passed twice, then failed.
+  write_fake(records.path(), {.name = "until_fail", .ctest_run = "run-7", .attempt = 1, .file = "until_fail~attempt-1"});
+  write_fake(records.path(), {.name = "until_fail", .start = 2, .ctest_run = "run-7", .attempt = 2, .file = "until_fail~attempt-2"});
+  write_fake(records.path(), {.name = "until_fail", .start = 4, .outcome = "failed",
+                              .diagnosis = "mmtest: until_fail failed with exit code 1", .ctest_run = "run-7", .attempt = 3});
   const RunModel model = build_model({resolve_input(records.path()).value()}, {});
 
-  ASSERT_EQ(model.tests.size(), 3u);  // attempts are not tests of their own
+  ASSERT_EQ(model.tests.size(), 4u);  // attempts are not tests of their own
   EXPECT_EQ(model.duplicates, 0u);
-  EXPECT_EQ(model.failures(), 1u);
+  EXPECT_EQ(model.failures(), 2u);
   const auto find = [&](std::string_view name) -> const TestResult& {
     return *std::ranges::find_if(model.tests, [&](const TestResult& t) { return t.record.name == name; });
   };
@@ -128,6 +133,8 @@ TEST(RenderAttempts, a_pass_after_a_failure_is_flaky_everywhere_with_the_reason)
   EXPECT_EQ(attempt_summary(find("broken")),
             "failed on each of 2 attempts; attempt 1: mmtest: broken failed with exit code 1");
   EXPECT_FALSE(find("steady").flaky());
+  EXPECT_FALSE(find("until_fail").flaky());  // a failure, as CTest says
+  EXPECT_EQ(attempt_summary(find("until_fail")), "failed on attempt 3 of 3, after 2 that passed");
 
   const std::string text = render_terminal(model, {.color = false, .width = 400});
   EXPECT_NE(text.find("Flaky (1)\n  order_book\n    flaky: passed on attempt 2 of 2; attempt 1: " + starved), std::string::npos)
@@ -144,7 +151,7 @@ TEST(RenderAttempts, a_pass_after_a_failure_is_flaky_everywhere_with_the_reason)
   EXPECT_EQ(std::string(failed.child("rerunFailure").attribute("message").value()),
             "attempt 1: mmtest: broken failed with exit code 1");
   EXPECT_FALSE(document.select_node("//testcase[@name='steady']").node().child("flakyFailure"));
-  EXPECT_EQ(std::string(document.child("testsuites").attribute("failures").value()), "1");
+  EXPECT_EQ(std::string(document.child("testsuites").attribute("failures").value()), "2");
 
   const std::string html = render_html(model);
   EXPECT_NE(html.find("<h2>Flaky (1)</h2>"), std::string::npos);

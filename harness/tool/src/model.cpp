@@ -119,8 +119,17 @@ bool TestResult::flaky() const {
 
 std::string attempt_summary(const TestResult& test) {
   const std::size_t attempts = test.earlier_attempts.size() + 1;
-  std::string text = test.failed() ? fmt::format("failed on each of {} attempts", attempts)
-                                   : fmt::format("{} on attempt {} of {}", test.record.outcome, test.record.attempt, attempts);
+  const auto passed = static_cast<std::size_t>(std::ranges::count_if(
+      test.earlier_attempts, [](const record::Record& earlier) { return !failed_outcome(earlier.outcome); }));
+  std::string text;
+  if (!test.failed()) {
+    text = fmt::format("{} on attempt {} of {}", test.record.outcome, test.record.attempt, attempts);
+  } else if (passed == 0) {
+    text = fmt::format("failed on each of {} attempts", attempts);
+  } else {
+    // ctest --repeat until-fail: passes, then the failure that ended the repeats.
+    text = fmt::format("failed on attempt {} of {}, after {} that passed", test.record.attempt, attempts, passed);
+  }
   for (const record::Record& earlier : test.earlier_attempts) {
     if (!failed_outcome(earlier.outcome)) continue;
     const std::string why = earlier.diagnosis.value_or(
