@@ -2,6 +2,8 @@
 // (docs/tool.md) over figures chosen here, so every expected value is worked out by hand.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <map>
 #include <set>
 
@@ -95,6 +97,37 @@ TEST(Calibrate, the_table_fits_80_columns) {
     start = end + 1;
   }
   EXPECT_NE(table.find("1 would change"), std::string::npos) << table;
+}
+
+// A test that declared no MEMORY ran under the 256M default: the default is no declaration to
+// bless with "=", and the table says so, while a declared 256M that fits keeps its "=".
+TEST(Calibrate, a_default_memory_is_said_as_such_and_never_taken_for_a_declaration) {
+  const auto undeclared = [](double wall, std::uint64_t peak_mib) {
+    PastRun run = past("passed", wall, peak_mib, 256);
+    run.memory_declared = false;
+    return run;
+  };
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  // p95 peak 200 MiB x 1.25 = 250 -> 256M, the default itself.
+  tests.push_back({"bare", {undeclared(1, 200), undeclared(1, 200), undeclared(1, 200)}});
+  tests.push_back({"declared", {past("passed", 1, 200, 256), past("passed", 1, 200, 256), past("passed", 1, 200, 256)}});
+  const std::vector<Calibration> calibrations = calibrate(tests);
+  ASSERT_EQ(calibrations.size(), 2u);
+  EXPECT_FALSE(calibrations[0].memory_declared);
+  EXPECT_EQ(calibrations[0].proposed_memory_bytes, 256 * kMiB);
+  EXPECT_TRUE(calibrations[0].changes()) << "a first declaration is a change";
+  EXPECT_TRUE(calibrations[1].memory_declared);
+  const std::string table = render_calibration(calibrations, "h.sqlite");
+  std::istringstream lines(table);
+  std::string line, bare, declared;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("  bare ")) bare = line;
+    if (line.starts_with("  declared ")) declared = line;
+  }
+  EXPECT_NE(bare.find(" default    256M "), std::string::npos) << table;
+  EXPECT_NE(declared.find(" 256M       = "), std::string::npos) << table;
+  EXPECT_NE(table.find("1 declares no MEMORY (\"default\": MMTEST_DEFAULT_MEMORY or 256M applied)"), std::string::npos)
+      << table;
 }
 
 // ---- shard ---------------------------------------------------------------------------------------

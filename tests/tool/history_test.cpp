@@ -219,6 +219,19 @@ TEST(History, the_flake_rate_counts_runs_that_failed_then_passed) {
   EXPECT_EQ(recent[0].flaky_runs, 1u);
 }
 
+TEST(History, keeps_whether_memory_was_declared_for_calibrate) {
+  TempDirectory directory;
+  auto db = HistoryDb::open(directory / "history.sqlite");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->ingest(std::vector{fake({.name = "bare", .limit_mib = 256, .memory_declared = false}),
+                                     fake({.name = "declared", .limit_mib = 64})}));
+  const auto runs = db->recent_runs(5);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].first, "bare");
+  EXPECT_FALSE(runs[0].second.front().memory_declared);
+  EXPECT_TRUE(runs[1].second.front().memory_declared);
+}
+
 TEST(RegressionAlarm, fires_on_a_test_that_grew_and_not_on_a_stable_or_new_one) {
   std::vector<PastRun> earlier;
   for (int i = 0; i < 5; ++i) earlier.push_back({"", "passed", 2.0 + 0.05 * i, (100 + i) * kMiB, std::nullopt, std::nullopt});

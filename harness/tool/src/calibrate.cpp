@@ -30,7 +30,8 @@ std::string cut(const std::string& name, std::size_t width) {
 }  // namespace
 
 bool Calibration::changes() const {
-  const bool memory = proposed_memory_bytes && (!memory_bytes || *memory_bytes != *proposed_memory_bytes);
+  const bool memory =
+      proposed_memory_bytes && (!memory_declared || !memory_bytes || *memory_bytes != *proposed_memory_bytes);
   const bool timeout = proposed_timeout_seconds &&
                        (!timeout_seconds || std::abs(*timeout_seconds - static_cast<double>(*proposed_timeout_seconds)) > 1e-9);
   return memory || timeout;
@@ -66,6 +67,7 @@ std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std:
     if (!runs.empty()) {
       calibration.memory_bytes = runs.front().memory_limit_bytes;
       calibration.timeout_seconds = runs.front().timeout_seconds;
+      calibration.memory_declared = runs.front().memory_declared;
     }
     calibration.runs = peaks.size();
     calibration.peak_p95_bytes = static_cast<std::uint64_t>(percentile_95(peaks));
@@ -90,11 +92,12 @@ std::string render_calibration(std::span<const Calibration> calibrations, const 
   std::size_t changing = 0;
   std::size_t too_few = 0;
   for (const Calibration& c : calibrations) {
-    const std::string memory = c.memory_bytes ? cmake_size(*c.memory_bytes) : "-";
+    // A default is no declaration to judge: said as such, so that "=" never blesses it.
+    const std::string memory = !c.memory_declared ? "default" : c.memory_bytes ? cmake_size(*c.memory_bytes) : "-";
     std::string memory_proposal = "-";
     std::string timeout_proposal = "-";
     if (c.proposed_memory_bytes) {
-      memory_proposal = c.memory_bytes == c.proposed_memory_bytes ? "=" : cmake_size(*c.proposed_memory_bytes);
+      memory_proposal = c.memory_declared && c.memory_bytes == c.proposed_memory_bytes ? "=" : cmake_size(*c.proposed_memory_bytes);
       const bool same = c.timeout_seconds && std::abs(*c.timeout_seconds - static_cast<double>(*c.proposed_timeout_seconds)) < 1e-9;
       timeout_proposal = same ? "=" : fmt::format("{}", *c.proposed_timeout_seconds);
     } else {
@@ -105,8 +108,14 @@ std::string render_calibration(std::span<const Calibration> calibrations, const 
                        mib(c.peak_p95_bytes), memory, memory_proposal, seconds_text(c.wall_p95_seconds),
                        timeout_text(c.timeout_seconds), timeout_proposal);
   }
+  const auto undeclared = std::ranges::count_if(calibrations, [](const Calibration& c) { return !c.memory_declared; });
   out += fmt::format("\n  {} would change, {} unchanged, {} with too few runs (\"=\": as declared)\n", changing,
                      calibrations.size() - changing - too_few, too_few);
+  if (undeclared > 0) {
+    out += fmt::format("  {} declare{} no MEMORY (\"default\": MMTEST_DEFAULT_MEMORY or 256M applied): the proposal is its first "
+                       "declaration\n",
+                       undeclared, undeclared == 1 ? "s" : "");
+  }
   return out;
 }
 

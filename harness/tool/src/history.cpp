@@ -29,6 +29,7 @@ CREATE TABLE results (
   ingested_at TEXT,
   ctest_run TEXT,
   attempt INTEGER,
+  memory_declared INTEGER,
   PRIMARY KEY (name, started_at)
 ) WITHOUT ROWID;
 PRAGMA user_version = 3;
@@ -45,6 +46,7 @@ PRAGMA user_version = 2;
     R"sql(
 ALTER TABLE results ADD COLUMN ctest_run TEXT;
 ALTER TABLE results ADD COLUMN attempt INTEGER;
+ALTER TABLE results ADD COLUMN memory_declared INTEGER;
 PRAGMA user_version = 3;
 )sql",
 };
@@ -214,7 +216,7 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
   Statement insert(db_,
                    "INSERT OR IGNORE INTO results (name, started_at, finished_at, outcome, wall_seconds, "
                    "peak_memory_bytes, memory_limit_bytes, cpu_seconds, timeout_seconds, ingested_at, ctest_run, "
-                   "attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                   "attempt, memory_declared) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!insert.ok()) {
     std::string message = error_of(db_, path_, "cannot prepare");
     exec(db_, "ROLLBACK");
@@ -242,6 +244,7 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
       insert.text(11, record.ctest_run);
     }
     insert.integer(12, std::int64_t{record.attempt});
+    insert.integer(13, std::int64_t{record.memory_declared ? 1 : 0});
     if (insert.step() != SQLITE_DONE) {
       std::string message = error_of(db_, path_, "cannot write");
       insert.reset();
@@ -302,7 +305,7 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
   std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
   Statement query(db_,
                   "SELECT name, started_at, outcome, wall_seconds, peak_memory_bytes, memory_limit_bytes, "
-                  "timeout_seconds FROM ("
+                  "timeout_seconds, memory_declared FROM ("
                   "  SELECT *, ROW_NUMBER() OVER (PARTITION BY name ORDER BY started_at DESC) AS age FROM results"
                   ") WHERE age <= ?1 ORDER BY name, started_at DESC");
   if (!query.ok()) return tests;
@@ -316,6 +319,8 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
       run.memory_limit_bytes = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 5));
     }
     if (sqlite3_column_type(query.get(), 6) != SQLITE_NULL) run.timeout_seconds = sqlite3_column_double(query.get(), 6);
+    // Rows from before schema 3 (and records before schema 4) count as declared.
+    if (sqlite3_column_type(query.get(), 7) != SQLITE_NULL) run.memory_declared = sqlite3_column_int64(query.get(), 7) != 0;
     tests.back().second.push_back(std::move(run));
   }
   return tests;

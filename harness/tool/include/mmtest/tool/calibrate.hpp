@@ -27,6 +27,7 @@ struct Calibration {
   double wall_p95_seconds = 0;               // the same of their wall times
   std::optional<std::uint64_t> memory_bytes;   // its MEMORY in the latest run
   std::optional<double> timeout_seconds;       // its TIMEOUT in the latest run
+  bool memory_declared = true;                 // false: that MEMORY was a default, not the test's own
   std::optional<std::uint64_t> proposed_memory_bytes;  // unset with fewer than kCalibrationMinRuns runs
   std::optional<std::uint64_t> proposed_timeout_seconds;
   bool changes() const;                      // a proposal differs from the current value

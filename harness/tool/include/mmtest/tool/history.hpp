@@ -41,6 +41,7 @@ struct PastRun {
   std::uint64_t peak_memory_bytes = 0;
   std::optional<std::uint64_t> memory_limit_bytes;  // its MEMORY then
   std::optional<double> timeout_seconds;            // its TIMEOUT then
+  bool memory_declared = true;                      // false: that MEMORY was a default (record memory_declared)
 };
 
 // How often a test was flaky (failed, then passed, within one ctest run) over its recent runs.
