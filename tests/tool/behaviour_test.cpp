@@ -65,6 +65,14 @@ if(WITH_FLAKY)
   # Fails (exit 3) the first time it runs in the build tree, passes afterwards.
   file(WRITE "${CMAKE_BINARY_DIR}/flaky.sh" "test -e flaky.marker && exit 0\ntouch flaky.marker\nexit 3\n")
   add_mm_test(NAME flaky COMMAND sh "${CMAKE_BINARY_DIR}/flaky.sh" MEMORY 64M LABELS unit)
+  # Times out (mmtest-run's TIMEOUT 1) the first time, then passes at once.
+  file(WRITE "${CMAKE_BINARY_DIR}/slow_once.sh"
+    "test -e slow.marker && exit 0\ntouch slow.marker\nexec \"$1\" sleep --tag \"$2\" --ms 30000\n")
+  add_mm_test(NAME slow_once COMMAND sh "${CMAKE_BINARY_DIR}/slow_once.sh" "${HELPER}" "${TAG}" TIMEOUT 1 MEMORY 64M LABELS unit)
+  # Holds 200 MiB under MEMORY 64M the first time (killed for memory), then passes at once.
+  file(WRITE "${CMAKE_BINARY_DIR}/hog_once.sh"
+    "test -e hog.marker && exit 0\ntouch hog.marker\nexec \"$1\" hog --tag \"$2\" --mib 200 --hold-ms 5000\n")
+  add_mm_test(NAME hog_once COMMAND sh "${CMAKE_BINARY_DIR}/hog_once.sh" "${HELPER}" "${TAG}" MEMORY 64M LABELS unit)
 endif()
 )cmake";
 }
@@ -357,7 +365,7 @@ TEST_F(Tool, shards_are_disjoint_and_cover_every_test_ctest_selects) {
 
 TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attempt_is_kept) {
   configure({"-DWITH_FLAKY=ON"});
-  const RunResult repeated = ctest({"-R", "^flaky$", "--repeat", "until-pass:3"});
+  const RunResult repeated = ctest({"-R", "^(flaky|slow_once|hog_once)$", "--repeat", "until-pass:3"});
   ASSERT_TRUE(repeated.status.exited_with(0)) << repeated.out << repeated.err;
   const auto results = build_ / "mmtest-results";
   const json last = json::parse(read_file(results / "flaky.json"));
@@ -375,7 +383,13 @@ TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attem
   const RunResult report = tool({"report", build_.string(), "--no-history", "--junit", junit.string()});
   EXPECT_TRUE(report.status.exited_with(0)) << report.err;
   const std::string text = std::regex_replace(report.out, std::regex("\n    "), " ");
-  EXPECT_NE(text.find("Flaky (1)"), std::string::npos) << report.out;
+  EXPECT_NE(text.find("Flaky (3)"), std::string::npos) << report.out;
+  // Each failed attempt with the launcher's reason: a timeout, a memory kill.
+  EXPECT_TRUE(std::regex_search(text, std::regex("flaky: passed on attempt 2 of 2; attempt 1: mmtest: slow_once timed out after 1 s")))
+      << report.out;
+  EXPECT_TRUE(std::regex_search(text, std::regex("flaky: passed on attempt 2 of 2; attempt 1: mmtest: hog_once killed: memory [0-9.]+ MiB "
+                                                 "exceeded budget 64\\.0 MiB")))
+      << report.out;
   EXPECT_NE(text.find("flaky: passed on attempt 2 of 2; attempt 1: mmtest: flaky failed with exit code 3"),
             std::string::npos)
       << report.out;
@@ -389,11 +403,12 @@ TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attem
   const auto history = dir_ / "flaky.sqlite";
   const RunResult flakiest = tool({"report", build_.string(), "--history", history.string(), "--flaky", "--fail-on-flaky"});
   EXPECT_TRUE(flakiest.status.exited_with(8)) << describe(flakiest.status) << flakiest.err;
-  EXPECT_NE(flakiest.out.find("Flakiest tests, over the last 20 ctest runs of each in " + history.string() + " (1)\n"
-                              "  100%  1 of 1 runs flaky  flaky\n"),
+  EXPECT_NE(flakiest.out.find("Flakiest tests, over the last 20 ctest runs of each in " + history.string() + " (3)\n"),
             std::string::npos)
       << flakiest.out;
-  EXPECT_NE(flakiest.err.find("mmtest report: 1 flaky test (--fail-on-flaky): passed only after a failed attempt"),
+  EXPECT_NE(flakiest.out.find("  100%  1 of 1 runs flaky  flaky\n"), std::string::npos) << flakiest.out;
+  EXPECT_NE(flakiest.out.find("  100%  1 of 1 runs flaky  hog_once\n"), std::string::npos) << flakiest.out;
+  EXPECT_NE(flakiest.err.find("mmtest report: 3 flaky tests (--fail-on-flaky): passed only after a failed attempt"),
             std::string::npos)
       << flakiest.err;
 
