@@ -422,6 +422,25 @@ TEST_F(Tool, a_test_that_fails_then_passes_under_repeat_is_flaky_and_every_attem
   EXPECT_FALSE(std::filesystem::exists(results / "flaky~attempt-1.json"));
 }
 
+// ctest --repeat after-timeout repeats only what CTest's own TIMEOUT stopped. With
+// MMTEST_CTEST_TIMEOUTS=1 mmtest-run, its record written, waits for that: CTest sees a timeout.
+TEST_F(Tool, after_timeout_repeats_a_test_the_launcher_stopped_when_asked_to_wait_for_ctest) {
+  configure({"-DWITH_FLAKY=ON"});
+  const RunResult repeated =
+      run({kCTest, "--test-dir", build_, "-R", "^slow_once$", "--repeat", "after-timeout:3"},
+          {.env = {{"MMTEST_MEMORY_BUDGET", "1G"}, {"MMTEST_CPU_BUDGET", "4"}, {"MMTEST_HISTORY", std::nullopt},
+                   {"MMTEST_CTEST_TIMEOUTS", "1"}}});
+  ASSERT_TRUE(repeated.status.exited_with(0)) << repeated.out << repeated.err;
+  EXPECT_TRUE(std::regex_search(repeated.out, std::regex("slow_once \\.+\\*+Timeout"))) << repeated.out;
+  const auto results = build_ / "mmtest-results";
+  const json first = json::parse(read_file(results / "slow_once~attempt-1.json"));
+  const json last = json::parse(read_file(results / "slow_once.json"));
+  EXPECT_EQ(first["outcome"], "timeout");
+  EXPECT_EQ(first["attempt"], 1);
+  EXPECT_EQ(last["outcome"], "passed");
+  EXPECT_EQ(last["attempt"], 2);
+}
+
 TEST_F(Tool, no_records_is_exit_3_naming_the_directory) {
   const RunResult report = tool({"report", build_});
   EXPECT_TRUE(report.status.exited_with(3)) << describe(report.status);

@@ -315,6 +315,18 @@ TEST(CommandLine, memory_default_marks_the_budget_as_not_declared) {
   EXPECT_TRUE(parse_ok({"--memory", "256M", "--memory-default", "--", "x"}).memory_is_default);
 }
 
+TEST(CommandLine, mmtest_ctest_timeouts_asks_to_wait_for_ctests_own_timeout) {
+  EXPECT_FALSE(parse_ok({"--", "x"}).wait_for_ctest_timeout);
+  EXPECT_TRUE(parse_ok({"--", "x"}, {{"MMTEST_CTEST_TIMEOUTS", "1"}}).wait_for_ctest_timeout);
+  EXPECT_TRUE(parse_ok({"--", "x"}, {{"MMTEST_CTEST_TIMEOUTS", "ON"}}).wait_for_ctest_timeout);
+  EXPECT_FALSE(parse_ok({"--", "x"}, {{"MMTEST_CTEST_TIMEOUTS", "0"}}).wait_for_ctest_timeout);
+  EXPECT_FALSE(parse_ok({"--", "x"}, {{"MMTEST_CTEST_TIMEOUTS", ""}}).wait_for_ctest_timeout);
+  const EarlyExit bad = parse_error({"--", "x"}, {{"MMTEST_CTEST_TIMEOUTS", "sometimes"}});
+  EXPECT_EQ(bad.exit_code, exit_code::kUsage);
+  EXPECT_NE(bad.output.find("MMTEST_CTEST_TIMEOUTS: expected 1 or 0 (on or off), got 'sometimes'"), std::string::npos)
+      << bad.output;
+}
+
 TEST(CommandLine, labels_are_comma_separated_and_none_is_empty) {
   EXPECT_TRUE(parse_ok({"--", "x"}).labels.empty());
   EXPECT_EQ(parse_ok({"--labels=unit", "--", "x"}).labels, std::vector<std::string>{"unit"});

@@ -357,6 +357,16 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
     options.cgroup_parent = variable->second;
     options.cgroup_parent_source = "MMTEST_CGROUP_PARENT";
   }
+  // MMTEST_CTEST_TIMEOUTS: a test mmtest-run stopped at its timeout waits, record written, for
+  // CTest's own TIMEOUT, so that CTest sees a timeout (ctest --repeat after-timeout:N).
+  if (const auto variable = environment.find(kCtestTimeoutsVariable); variable != environment.end()) {
+    const std::string& value = variable->second;
+    if (value == "1" || value == "ON" || value == "on" || value == "true" || value == "yes") {
+      options.wait_for_ctest_timeout = true;
+    } else if (!value.empty() && value != "0" && value != "OFF" && value != "off" && value != "false" && value != "no") {
+      return std::unexpected(usage_error(fmt::format("{}: expected 1 or 0 (on or off), got '{}'", kCtestTimeoutsVariable, value)));
+    }
+  }
   options.print_measurements = raw.measurements && !raw.no_measurements;
   auto cpus = ctest_cpu_allocation(environment);
   if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));

@@ -169,6 +169,19 @@ void print_measurements(const Supervision& run) {
              static_cast<double>(run.peak_memory_bytes) / 0x1p20, run.cpu_seconds);
 }
 
+// MMTEST_CTEST_TIMEOUTS: the test is stopped and its record written; wait, with default signal
+// dispositions, until CTest's own TIMEOUT (the launcher's plus the grace and a margin) kills
+// mmtest-run, so that CTest reports a timeout rather than exit code 124.
+[[noreturn]] void wait_for_ctest_timeout() {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  sigset_t none;
+  ::sigemptyset(&none);
+  for (const int signal_number : kForwardedSignals) ::signal(signal_number, SIG_DFL);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  while (true) ::pause();
+}
+
 // Writes the record, prints measurements, warnings and the diagnosis, then exits as the contract says.
 [[noreturn]] void report_and_exit(const Options& options, const Supervision& run, const Verdict& verdict,
                                   RecordContext context, std::optional<record::RecordFile>& record) {
@@ -183,6 +196,7 @@ void print_measurements(const Supervision& run) {
   if (options.print_measurements && verdict.outcome != Outcome::harness_error) print_measurements(run);
   for (const std::string& warning : run.warnings) fmt::print(stderr, "mmtest: warning: {}: {}\n", options.name, warning);
   if (verdict.diagnosis) fmt::print(stderr, "{}\n", *verdict.diagnosis);
+  if (verdict.outcome == Outcome::timeout && options.wait_for_ctest_timeout) wait_for_ctest_timeout();
   if (verdict.reraise_signal) die_by_signal(*verdict.reraise_signal);
   std::fflush(stdout);
   std::exit(verdict.exit_code);

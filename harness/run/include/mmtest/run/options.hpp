@@ -7,9 +7,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mmtest::run {
+
+// The environment variable that turns wait_for_ctest_timeout on (docs/launcher.md).
+inline constexpr std::string_view kCtestTimeoutsVariable = "MMTEST_CTEST_TIMEOUTS";
 
 enum class LimitMode { automatic, cgroup, sample };
 
@@ -49,6 +53,9 @@ struct Options {
   // --memory-default: the budget is a default (MMTEST_DEFAULT_MEMORY or the built-in one), not a
   // MEMORY the test declared; "memory_declared": false in the record.
   bool memory_is_default = false;
+  // MMTEST_CTEST_TIMEOUTS=1: after a timeout (record written, tree stopped) wait to be killed by
+  // CTest's own TIMEOUT, so that CTest reports a timeout and --repeat after-timeout repeats it.
+  bool wait_for_ctest_timeout = false;
 };
 
 // What parse_command_line() wants main() to do besides running a test.
