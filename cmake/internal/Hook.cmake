@@ -15,10 +15,9 @@ endif()
 set(MMTEST_CPU_BUDGET "" CACHE STRING
   "CPUs the tests may keep busy at once, e.g. 4; empty: count the CPUs when ctest starts")
 if(NOT MMTEST_CPU_BUDGET STREQUAL "")
-  string(LENGTH "${MMTEST_CPU_BUDGET}" _mm_cpu_budget_len)
-  if(NOT MMTEST_CPU_BUDGET MATCHES "^0*[1-9][0-9]*$" OR _mm_cpu_budget_len GREATER 6)
-    message(FATAL_ERROR "mmtest: MMTEST_CPU_BUDGET expects a count of CPUs like 4 (1 to 999999), "
-      "got '${MMTEST_CPU_BUDGET}'")
+  _mm_cpu_count_error("${MMTEST_CPU_BUDGET}" _mm_cpu_budget_error)
+  if(_mm_cpu_budget_error)
+    message(FATAL_ERROR "mmtest: MMTEST_CPU_BUDGET ${_mm_cpu_budget_error}")
   endif()
 endif()
 

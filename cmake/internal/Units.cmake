@@ -110,6 +110,21 @@ function(_mm_size_to_mib size rounding out_mib out_error)
   set(${out_error} "" PARENT_SCOPE)
 endfunction()
 
+# _mm_cpu_count_error(<value> <out_error>)
+#
+# Checks <value> as a count of CPUs for MMTEST_CPU_BUDGET: digits only (leading zeros allowed, as
+# mmtest plan reads it), 1 to 999999. <out_error> is empty when it is one, else words that
+# complete "MMTEST_CPU_BUDGET <error>". tests/conformance/units.txt ("cpus" rows) holds the cases
+# this and mmtest::plan's parse_cpu_count both answer.
+function(_mm_cpu_count_error value out_error)
+  string(LENGTH "${value}" length)
+  if(NOT value MATCHES "^0*[1-9][0-9]*$" OR length GREATER 6)
+    set(${out_error} "expects a count of CPUs like 4 (1 to 999999), got '${value}'" PARENT_SCOPE)
+  else()
+    set(${out_error} "" PARENT_SCOPE)
+  endif()
+endfunction()
+
 # _mm_seconds_error(<value> <out_error>)
 #
 # Checks <value> in the seconds grammar: a decimal number of seconds, fraction allowed ("60",

@@ -16,6 +16,7 @@
 
 #include "expect_contains.hpp"
 #include "mmtest/common/units.hpp"
+#include "mmtest/plan/budget.hpp"
 #include "mmtest/plan/manifest.hpp"
 #include "mmtest/plan/plan.hpp"
 #include "mmtest/record/environment.hpp"
@@ -92,6 +93,14 @@ TEST(Conformance, parse_size_and_parse_seconds_answer_as_the_table_says) {
       } else {
         ASSERT_TRUE(parsed.has_value()) << where << ": " << parsed.error();
         EXPECT_EQ(std::to_string(parsed->count()), c.expected) << where;
+      }
+    } else if (c.kind == "cpus") {
+      const auto count = plan::parse_cpu_count(c.input);
+      if (c.expected == "error") {
+        EXPECT_FALSE(count.has_value()) << where << " gave " << count.value_or(0);
+      } else {
+        ASSERT_TRUE(count.has_value()) << where;
+        EXPECT_EQ(std::to_string(*count), c.expected) << where;
       }
     } else {
       ADD_FAILURE() << where << ": unknown kind";

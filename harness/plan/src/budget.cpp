@@ -34,7 +34,8 @@ std::string format_millicpus(std::uint64_t millicpus) {
   return text;
 }
 
-// A count of CPUs as MMTEST_CPU_BUDGET takes it: digits, leading zeros allowed, 1 to 999999.
+}  // namespace
+
 std::optional<std::uint64_t> parse_cpu_count(std::string_view text) {
   if (text.empty() || text.size() > kMaxCpuDigits || !std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
@@ -44,8 +45,6 @@ std::optional<std::uint64_t> parse_cpu_count(std::string_view text) {
   if (count == 0) return std::nullopt;
   return count;
 }
-
-}  // namespace
 
 BudgetSettings settings_from_environment(std::string memory_cache, std::string cpus_cache) {
   BudgetSettings settings;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mmtest/machine/cgroups.hpp"
@@ -43,6 +44,11 @@ struct Budget {
   std::uint64_t value = 0;
   std::string source;
 };
+
+// A count of CPUs as MMTEST_CPU_BUDGET takes it: digits only, leading zeros allowed, 1 to 999999;
+// none otherwise. The CMake side checks the cache variable at configure time by the same rule
+// (_mm_cpu_count_error); tests/conformance/units.txt's "cpus" rows are the cases both answer.
+std::optional<std::uint64_t> parse_cpu_count(std::string_view text);
 
 // The safety reserve kept off a measured memory figure: 10 %, at least 256 and at most 2048 MiB.
 std::uint64_t memory_reserve_mib(std::uint64_t detected_mib);
