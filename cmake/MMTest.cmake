@@ -59,7 +59,9 @@ Commands
     such as ``512M``, ``2G``, ``1.5GiB``, ``300MiB`` or plain bytes; binary units, any case.
     It becomes a CTest ``RESOURCE_GROUPS`` request of that many MiB (rounded up) of the
     ``mmtest_memory_mib`` resource, and the launcher's ``--memory``. Must be above zero and at
-    most 2^31 MiB. Default: the variable :variable:`MMTEST_DEFAULT_MEMORY`, else ``256M``.
+    most 2^31 MiB. Default: the variable :variable:`MMTEST_DEFAULT_MEMORY`, else ``256M``. With
+    a default the launcher also gets ``--memory-default``: reports list the test as not
+    declared rather than oversized.
 
   ``TIMEOUT <seconds>``
     Wall-clock limit in seconds, fractions allowed (``0.5``). The launcher stops the tree when it
@@ -118,7 +120,9 @@ Commands
     WORKING_DIRECTORY WILL_FAIL PROCESSORS``) are refused: use the keywords. ``COST`` and
     ``RUN_SERIAL`` may be overridden. A name that is no CTest test property but close to a
     keyword or to one (``MEMROY``, ``FIXTURES_REQUIRD``) gets an ``AUTHOR_WARNING``: CTest would
-    take it as a property of that name.
+    take it as a property of that name. A ``SKIP_RETURN_CODE`` (1 to 255, not the launcher's own
+    121 to 127) is passed to the launcher as ``--skip-code`` too, so that the record says
+    ``skipped`` exactly when CTest does.
 
   The test's result record is written to ``<MMTEST_RESULTS_DIR>/<file>.json``, where
   ``<file>`` is the name with characters outside ``[A-Za-z0-9._-]`` replaced by ``_`` plus, when

@@ -313,6 +313,12 @@ TEST(CommandLine, the_skip_code_is_any_exit_code_but_the_launchers_own) {
 TEST(CommandLine, memory_default_marks_the_budget_as_not_declared) {
   EXPECT_FALSE(parse_ok({"--memory", "256M", "--", "x"}).memory_is_default);
   EXPECT_TRUE(parse_ok({"--memory", "256M", "--memory-default", "--", "x"}).memory_is_default);
+  // A default of no budget would make a record that says "not declared" of no limit.
+  const EarlyExit without = parse_error({"--memory-default", "--", "x"});
+  EXPECT_EQ(without.exit_code, exit_code::kUsage);
+  EXPECT_NE(without.output.find("--memory-default says the memory budget is a default, but there is none"),
+            std::string::npos)
+      << without.output;
 }
 
 TEST(CommandLine, mmtest_ctest_timeouts_asks_to_wait_for_ctests_own_timeout) {

@@ -94,18 +94,6 @@ std::filesystem::path with_sysroot(const ProcessView& view, std::string_view mou
   return std::filesystem::path(view.sysroot.string() + std::string(mount_point));
 }
 
-// The whole number a cgroup file's first line holds, none if it holds anything else ("max").
-std::optional<std::uint64_t> read_number(const std::filesystem::path& file) {
-  const FileText text = read_small_file(file.string());
-  if (!text.ok) return std::nullopt;
-  std::string_view value = text.text;
-  if (const auto newline = value.find('\n'); newline != std::string_view::npos) value = value.substr(0, newline);
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-  if (error != std::errc{} || end != value.data() + value.size()) return std::nullopt;
-  return number;
-}
-
 // The value of `key` in a "key value" file such as memory.stat.
 std::optional<std::uint64_t> read_keyed(const std::filesystem::path& file, std::string_view key) {
   const FileText text = read_small_file(file.string());
@@ -127,6 +115,17 @@ constexpr std::uint64_t kUnlimitedBytes = std::uint64_t{1} << 62;
 constexpr std::uint64_t kMaxQuotaMicroseconds = 999'999'999'999'999;
 
 }  // namespace
+
+std::optional<std::uint64_t> read_cgroup_number(const std::filesystem::path& file) {
+  const FileText text = read_small_file(file.string());
+  if (!text.ok) return std::nullopt;
+  std::string_view value = text.text;
+  if (const auto newline = value.find('\n'); newline != std::string_view::npos) value = value.substr(0, newline);
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (error != std::errc{} || end != value.data() + value.size()) return std::nullopt;
+  return number;
+}
 
 std::optional<Mount> parse_mountinfo_line(std::string_view line) {
   // "<id> <parent> <major:minor> <root> <mount point> <options> [<optional>...] - <fstype> <source> <super options>"
@@ -226,10 +225,10 @@ std::optional<MemoryLimit> cgroup_memory_limit(const ProcessView& view) {
   for (const CgroupLevel& level : cgroup_levels("memory", view)) {
     const bool v2 = level.version == CgroupVersion::v2;
     const std::filesystem::path file = level.directory / (v2 ? "memory.max" : "memory.limit_in_bytes");
-    const auto limit = read_number(file);  // "max" (v2) is no number: no limit
+    const auto limit = read_cgroup_number(file);  // "max" (v2) is no number: no limit
     if (!limit || *limit >= kUnlimitedBytes) continue;
     std::uint64_t used_bytes = 0;
-    if (const auto usage = read_number(level.directory / (v2 ? "memory.current" : "memory.usage_in_bytes"))) {
+    if (const auto usage = read_cgroup_number(level.directory / (v2 ? "memory.current" : "memory.usage_in_bytes"))) {
       used_bytes = *usage;
       const auto inactive = read_keyed(level.directory / "memory.stat", v2 ? "inactive_file" : "total_inactive_file");
       if (inactive && *inactive <= used_bytes) used_bytes -= *inactive;
@@ -269,8 +268,8 @@ std::optional<CpuQuota> cgroup_cpu_quota(const ProcessView& view) {
       period = p;
     } else {
       file = level.directory / "cpu.cfs_quota_us";
-      quota = read_number(file);  // -1 is no quota, and no number here
-      period = read_number(level.directory / "cpu.cfs_period_us");
+      quota = read_cgroup_number(file);  // -1 is no quota, and no number here
+      period = read_cgroup_number(level.directory / "cpu.cfs_period_us");
     }
     if (!quota || !period || *period == 0 || *quota > kMaxQuotaMicroseconds || *period > kMaxQuotaMicroseconds) continue;
     const std::uint64_t millicpus = *quota * 1000 / *period;

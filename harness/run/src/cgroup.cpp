@@ -144,16 +144,6 @@ std::expected<std::filesystem::path, std::string> detect_cgroup_delegation(const
 }
 
 namespace {
-// The number a cgroup file such as memory.peak or pids.current holds; none if unreadable.
-std::optional<std::uint64_t> read_number(const std::filesystem::path& file) {
-  const FileText text = read_small_file(file.string());
-  std::uint64_t value = 0;
-  if (!text.ok || std::from_chars(text.text.data(), text.text.data() + text.text.size(), value).ec != std::errc{}) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 // The processes in a cgroup: one pid a line of its cgroup.procs; none if unreadable.
 std::optional<std::size_t> count_processes(const std::filesystem::path& cgroup) {
   const FileText text = read_small_file((cgroup / "cgroup.procs").string());
@@ -223,7 +213,9 @@ std::expected<UniqueFd, std::string> CgroupLeaf::open_procs() const {
   return fd;
 }
 
-std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const { return read_number(path_ / "memory.peak"); }
+std::optional<std::uint64_t> CgroupLeaf::memory_peak_bytes() const {
+  return machine::read_cgroup_number(path_ / "memory.peak");
+}
 
 MemoryEvents CgroupLeaf::memory_events() const {
   return parse_memory_events(read_small_file((path_ / "memory.events").string()).text);
@@ -233,7 +225,9 @@ std::uint64_t CgroupLeaf::forks_refused() const {
   return parse_pids_events_max(read_small_file((path_ / "pids.events").string()).text);
 }
 
-std::optional<std::uint64_t> CgroupLeaf::tasks() const { return read_number(path_ / "pids.current"); }
+std::optional<std::uint64_t> CgroupLeaf::tasks() const {
+  return machine::read_cgroup_number(path_ / "pids.current");
+}
 
 std::optional<std::size_t> CgroupLeaf::processes() const { return count_processes(path_); }
 

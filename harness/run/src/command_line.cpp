@@ -340,6 +340,12 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
       rest.remove_prefix(comma + 1);
     }
   }
+  // A default needs a budget to be one: a record must not say "not declared" of no limit at all.
+  if (raw.memory_default && !options.memory_limit_bytes) {
+    return std::unexpected(usage_error(
+        "--memory-default says the memory budget is a default, but there is none: give --memory (or run under "
+        "CTest's resource allocation)"));
+  }
   options.memory_is_default = raw.memory_default;
   options.allow_leaks = raw.allow_leaks;
   options.keep_tmp = raw.keep_tmp;

@@ -40,6 +40,10 @@ struct CgroupLevel {
   std::filesystem::path directory;
 };
 
+// The whole number a cgroup file's first line holds (memory.peak, pids.current, memory.max); none
+// when the file cannot be read or holds anything else ("max", "-1").
+std::optional<std::uint64_t> read_cgroup_number(const std::filesystem::path& file);
+
 // Every cgroup directory whose limits apply to the process, for the v2 hierarchy and for the v1
 // hierarchy of `v1_controller` ("memory", "cpu"): from its own cgroup up to the root of each mount
 // it is visible through, own cgroup first. Empty when no cgroup is mounted or the files are missing.
