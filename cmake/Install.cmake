@@ -22,7 +22,7 @@ set(mmtest_modules
 # relative place in the source tree, the build tree and the install.
 set(mmtest_internal_modules "")
 foreach(part IN ITEMS Defaults Units Names Quote Records Resources Hints Limits Labels Command Hook
-    Calibration AddTest GTest)
+    Calibration AddTest GTest LearnedCpus)
   list(APPEND mmtest_internal_modules "${PROJECT_SOURCE_DIR}/cmake/internal/${part}.cmake")
 endforeach()
 

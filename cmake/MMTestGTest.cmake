@@ -27,6 +27,7 @@ cmake_policy(VERSION 3.25...3.31)
 # functions add_mm_test uses (Command.cmake's use Quote.cmake's).
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Names.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Records.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/internal/Units.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Resources.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Quote.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/internal/Command.cmake")
@@ -79,7 +80,7 @@ unset(_mm_code)
 
 function(_mm_gtest_add_tests)
   cmake_parse_arguments(PARSE_ARGV 0 arg ""
-    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;WRAPPERS_LIST"
+    "TARGET;EXECUTABLE;LAUNCHER;LIST_FILE;RESULTS_DIR;PREFIX;SUFFIX;MEMORY;MEMORY_MIB;TIMEOUT;CTEST_TIMEOUT;COST;GRACE;CPUS;CPUS_WHOLE;RUN_SERIAL;WORKING_DIRECTORY;DISCOVERY_TIMEOUT;LABELS_LIST;EXTRA_ARGS_LIST;ENVIRONMENT_LIST;PROPERTIES_LIST;LAUNCHER_FLAGS_LIST;LAUNCHER_ARGS_LIST;CASE_TIMEOUTS_LIST;WRAPPERS_LIST"
     "")
   set(caller "mm_gtest_discover_tests(${arg_TARGET})")
   if(NOT EXISTS "${arg_EXECUTABLE}")
@@ -139,8 +140,8 @@ function(_mm_gtest_add_tests)
     if(arg_RUN_SERIAL)
       set_tests_properties("${name}" PROPERTIES RUN_SERIAL TRUE)
     endif()
-    if(arg_CPUS GREATER 1)
-      set_tests_properties("${name}" PROPERTIES PROCESSORS "${arg_CPUS}")
+    if(arg_CPUS_WHOLE GREATER 1)
+      set_tests_properties("${name}" PROPERTIES PROCESSORS "${arg_CPUS_WHOLE}")
     endif()
     if(NOT "${arg_ENVIRONMENT_LIST}" STREQUAL "")
       set_tests_properties("${name}" PROPERTIES ENVIRONMENT "${arg_ENVIRONMENT_LIST}")

@@ -34,10 +34,10 @@ with GoogleTest's sharding variables), or CMake's ``gtest_discover_tests`` with
   seconds (``unit`` 60, ``integration`` 300, ``performance``/``chaos``/``operational`` 900, ``slow`` 1800, ``soak`` 7200,
   or a registered one), else ``MMTEST_DEFAULT_TIMEOUT``, else 300 s;
 - ``RUN_SERIAL`` for ``performance``; ``WORKING_DIRECTORY``, ``ENVIRONMENT``, ``WILL_FAIL``,
-  ``PROCESSORS`` and ``PROPERTIES`` as given (list values stay whole);
+  ``PROCESSORS`` (a part of a CPU rounded up) and ``PROPERTIES`` as given (list values stay whole);
 - ``CASE_TIMEOUTS`` of ``mm_gtest_discover_tests``: the ``TIMEOUT`` of the matching cases;
-- ``MEMORY``, ``GPUS``, ``PIN_CPUS``, ``ALLOW_LEAKS``, ``NO_CALIBRATION`` and ``LAUNCHER_ARGS``
-  accepted and without effect (no calibration file is read).
+- ``MEMORY``, ``GPUS``, ``PIN_CPUS``, ``FIXED_PROCESSORS``, ``ALLOW_LEAKS``, ``NO_CALIBRATION`` and
+  ``LAUNCHER_ARGS`` accepted and without effect (no calibration file is read).
 
 Without mmtest only unknown keywords and labels are errors: a build with mmtest (CI with
 ``MMTEST_REQUIRED``) checks sizes, seconds and ``PROPERTIES`` as well.
@@ -87,7 +87,7 @@ mm_register_labels(soak TIMEOUT 7200)
 
 function(add_mm_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION"
+    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION;FIXED_PROCESSORS"
     "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
   set(caller "add_mm_test(${arg_NAME})")
@@ -115,7 +115,7 @@ endfunction()
 
 function(mm_gtest_add_shards target)
   cmake_parse_arguments(PARSE_ARGV 1 arg
-    "ALLOW_LEAKS;PIN_CPUS"
+    "ALLOW_LEAKS;PIN_CPUS;FIXED_PROCESSORS"
     "SHARDS;MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;WORKING_DIRECTORY"
     "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
   set(caller "mm_gtest_add_shards(${target})")
@@ -148,7 +148,7 @@ endfunction()
 
 function(mm_gtest_discover_tests target)
   cmake_parse_arguments(PARSE_ARGV 1 arg
-    "ALLOW_LEAKS;PIN_CPUS"
+    "ALLOW_LEAKS;PIN_CPUS;FIXED_PROCESSORS"
     "MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
     "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS;CASE_TIMEOUTS")
   _mm_plain_check_call("mm_gtest_discover_tests(${target})")
@@ -244,11 +244,22 @@ function(_mm_plain_properties caller out)
   if(arg_WILL_FAIL)
     _mm_plain_pair(code WILL_FAIL TRUE)
   endif()
-  foreach(property WORKING_DIRECTORY ENVIRONMENT PROCESSORS)
+  foreach(property WORKING_DIRECTORY ENVIRONMENT)
     if(DEFINED arg_${property})
       _mm_plain_pair(code ${property} "${arg_${property}}")
     endif()
   endforeach()
+  # CTest counts whole CPUs: a part of one ("0.5", "1.5") is rounded up.
+  if(DEFINED arg_PROCESSORS)
+    set(processors "${arg_PROCESSORS}")
+    if(processors MATCHES "^([0-9]+)\\.([0-9])$")
+      set(processors "${CMAKE_MATCH_1}")
+      if(NOT CMAKE_MATCH_2 EQUAL 0)
+        math(EXPR processors "${processors} + 1")
+      endif()
+    endif()
+    _mm_plain_pair(code PROCESSORS "${processors}")
+  endif()
   set(pairs "${arg_PROPERTIES}")
   while(pairs)
     list(POP_FRONT pairs property value)

@@ -63,18 +63,23 @@ The number of CPUs the tests may keep busy at once, first found wins:
 #]=======================================================================]
 
 include_guard(GLOBAL)
+set(_MM_RUNTIME_DIR "${CMAKE_CURRENT_LIST_DIR}")
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.25...3.31)
 
 # _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>] [CACHE_CPUS <n>]
-#                   PLANNER_FILE <file> [HISTORY <file>] [RECORDS <dir>...] [GTEST_FILES <file>...])
+#                   PLANNER_FILE <file> [HISTORY <file>] [DEMAND_FILE <file>] [LEARN_CPU ON|OFF]
+#                   [RECORDS <dir>...] [GTEST_FILES <file>...])
 #
 # Runs once per ctest invocation, from the hook in CTestTestfile.cmake: brings the GoogleTest
 # case lists up to date, then runs `mmtest plan`, which sets the budgets, writes the spec, names
-# the tests that can never fit and plans the start order; points CTest at the spec. A macro: the
-# spec variable must be set in the scope of the CTestTestfile.cmake that includes the hook.
+# the tests that can never fit, learns each test's CPU demand and plans the start order; points
+# CTest at the spec, and gives the tests whose demand differs from their declaration its CPU
+# groups (_mm_hold_learned_cpus). A macro: the spec variable must be set in the scope of the
+# CTestTestfile.cmake that includes the hook.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY" "RECORDS;GTEST_FILES" ${ARGN})
+  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY;DEMAND_FILE;LEARN_CPU"
+    "RECORDS;GTEST_FILES" ${ARGN})
   # This ctest run's id, in ctest's environment and so every test's: mmtest-run numbers the
   # attempts of a test within one run (--repeat) and keeps each one's record. Each ctest
   # invocation gets its own, also one started by a test of an outer ctest.
@@ -88,8 +93,14 @@ macro(_mm_ctest_prepare)
     include("${_mm_gtest_file}")
   endforeach()
   unset(_MM_GTEST_LIST_ONLY)
+  # A demand file of an earlier run never outlives a plan that failed to write this run's.
+  if(NOT "${_mm_prep_DEMAND_FILE}" STREQUAL "")
+    file(REMOVE "${_mm_prep_DEMAND_FILE}")
+  endif()
   _mm_run_plan("${_mm_prep_PLANNER_FILE}" "${_mm_prep_SPEC_FILE}" "${_mm_prep_MANIFEST}" "${_mm_prep_CACHE_BUDGET}"
-    "${_mm_prep_CACHE_CPUS}" "${_mm_prep_RECORDS}" "${_mm_prep_HISTORY}")
+    "${_mm_prep_CACHE_CPUS}" "${_mm_prep_RECORDS}" "${_mm_prep_HISTORY}" "${_mm_prep_DEMAND_FILE}"
+    "${_mm_prep_LEARN_CPU}")
+  _mm_hold_learned_cpus("${_mm_prep_DEMAND_FILE}")
   # CTest reads this variable after the whole test list; a --resource-spec-file given to ctest
   # wins over it (and `mmtest plan` has planned against that file and copied it here).
   set(CTEST_RESOURCE_SPEC_FILE "${_mm_prep_SPEC_FILE}")
@@ -106,7 +117,7 @@ endmacro()
 # runs in, which is the working directory while it reads the first CTestTestfile.cmake, where the
 # hook runs. Not planning costs a slower schedule, never the budget: that failure is reported, not
 # fatal. No budget is fatal.
-function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records history)
+function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records history demand learn_cpu)
   set(_mm_planner "")
   if(EXISTS "${planner_file}")
     include("${planner_file}")
@@ -123,6 +134,12 @@ function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records
   endif()
   if(NOT "${cache_cpus}" STREQUAL "")
     list(APPEND args --cache-cpus "${cache_cpus}")
+  endif()
+  if(NOT "${demand}" STREQUAL "")
+    list(APPEND args --cpu-demand-file "${demand}")
+  endif()
+  if(NOT "${learn_cpu}" STREQUAL "")
+    list(APPEND args --learn-cpu "${learn_cpu}")
   endif()
   foreach(dir IN LISTS records)
     list(APPEND args --records "${dir}")
@@ -151,6 +168,38 @@ function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records
     message(FATAL_ERROR "mmtest: the budgets of this run could not be set: ${_mm_planner} plan failed (${status}): ${err}")
   endif()
 endfunction()
+
+# _mm_hold_learned_cpus(<demand_file>)
+#
+# Gives each test the CPU groups `mmtest plan` chose for this run. The file it wrote sets
+# _MM_CPU_SLOTS (the slots of a CPU id in this run's spec) and, for each test whose demand differs
+# from the groups add_mm_test or mm_gtest_discover_tests declared (a demand learned from the
+# history, or a spec of other slots a CPU), the global property "_MM_CPU_GROUPS <name>".
+#
+# RESOURCE_GROUPS are fixed once CTest has read a test, and this hook runs before any test is
+# read (first in every directory's TEST_INCLUDE_FILES), so the groups enter where CTest reads
+# them: set_tests_properties(), which this file then wraps for the rest of the test list. The
+# wrapper replaces the mmtest_cpus groups of a call that sets one test's RESOURCE_GROUPS and has
+# an entry, and passes every call on to CTest's own command (_set_tests_properties) with each
+# argument as it came, empty ones and ';' included. Without an entry nothing is wrapped.
+# mmtest-run learns the slots of a CPU from MMTEST_CPU_SLOTS, set only when they are not ten.
+macro(_mm_hold_learned_cpus demand_file)
+  set(_MM_CPU_SLOTS 10)
+  set(_MM_CPU_DEMANDS 0)
+  if(NOT "${demand_file}" STREQUAL "" AND EXISTS "${demand_file}")
+    include("${demand_file}")
+  endif()
+  if(_MM_CPU_SLOTS EQUAL 10)
+    unset(ENV{MMTEST_CPU_SLOTS})
+  else()
+    set(ENV{MMTEST_CPU_SLOTS} "${_MM_CPU_SLOTS}")
+  endif()
+  if(_MM_CPU_DEMANDS GREATER 0 AND NOT COMMAND _set_tests_properties)
+    # A file of its own: a function written inside this macro would have ${ARGV0}, ${ARGC}...
+    # replaced by the macro's own arguments.
+    include("${_MM_RUNTIME_DIR}/internal/LearnedCpus.cmake")
+  endif()
+endmacro()
 
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   # Installed, this file is in <prefix>/lib/cmake/mmtest or <prefix>/lib/<arch>/cmake/mmtest and

@@ -5,7 +5,7 @@ include_guard(GLOBAL)
 
 function(add_mm_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION"
+    "ALLOW_LEAKS;WILL_FAIL;PIN_CPUS;NO_CALIBRATION;FIXED_PROCESSORS"
     "NAME;MEMORY;TIMEOUT;PROCESSORS;GPUS;WORKING_DIRECTORY"
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
 
@@ -37,8 +37,8 @@ function(add_mm_test)
   set(ready_key "_MM_READY_${arg_MEMORY}|${arg_TIMEOUT}|${arg_LABELS}|${MMTEST_DEFAULT_MEMORY}|${MMTEST_DEFAULT_TIMEOUT}|${MMTEST_RUN}|${MMTEST_RESULTS_DIR}")
   get_property(ready GLOBAL PROPERTY "${ready_key}")
   # Nested so that most calls pay for the cheapest checks only.
-  if(ready AND "${arg_UNPARSED_ARGUMENTS}${arg_KEYWORDS_MISSING_VALUES}${arg_ALLOW_LEAKS}${arg_WILL_FAIL}${arg_PIN_CPUS}${arg_WORKING_DIRECTORY}${arg_ENVIRONMENT}${arg_PROPERTIES}${arg_LAUNCHER_ARGS}"
-      STREQUAL "FALSEFALSEFALSE" AND NOT DEFINED arg_PROCESSORS AND NOT DEFINED arg_GPUS)
+  if(ready AND "${arg_UNPARSED_ARGUMENTS}${arg_KEYWORDS_MISSING_VALUES}${arg_ALLOW_LEAKS}${arg_WILL_FAIL}${arg_PIN_CPUS}${arg_FIXED_PROCESSORS}${arg_WORKING_DIRECTORY}${arg_ENVIRONMENT}${arg_PROPERTIES}${arg_LAUNCHER_ARGS}"
+      STREQUAL "FALSEFALSEFALSEFALSE" AND NOT DEFINED arg_PROCESSORS AND NOT DEFINED arg_GPUS)
     string(LENGTH "${arg_NAME}" name_length)
     get_property(first_dir GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${arg_NAME}")
     # The last MATCHES is evaluated last and leaves the entry's parts in CMAKE_MATCH_<n>: the
@@ -52,11 +52,11 @@ function(add_mm_test)
     if(name_length LESS_EQUAL 100 AND "${first_dir}" STREQUAL "" AND NOT TEST "${arg_NAME}"
         AND arg_NAME MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
         AND NOT ";${arg_COMMAND};" MATCHES ";;|\\\\;|;[A-Z][A-Z_]+;"
-        AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
+        AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1[ A-Z]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
     elseif(name_length LESS_EQUAL 100 AND "${first_dir}" STREQUAL "" AND NOT TEST "${arg_NAME}"
         AND arg_NAME MATCHES "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
         AND NOT ";${arg_COMMAND};" MATCHES ";;|\\\\;|;(CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS);"
-        AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
+        AND ready MATCHES "^([0-9]+ 0 [0-9]+ 1[ A-Z]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|(.*)$")
       # (Neither list(FILTER) nor a function call changes this scope's CMAKE_MATCH_<n>.)
       set(words "${arg_COMMAND}")
       list(FILTER words INCLUDE REGEX "^[A-Z][A-Z_]+$")
@@ -249,7 +249,8 @@ function(add_mm_test)
     list(APPEND properties RUN_SERIAL TRUE)
   endif()
   if(DEFINED arg_PROCESSORS)
-    list(APPEND properties PROCESSORS "${arg_PROCESSORS}")
+    # CTest's own count (its -j slots): whole CPUs; mmtest's groups hold the tenths.
+    list(APPEND properties PROCESSORS "${cpus_whole}")
   endif()
   if(arg_WILL_FAIL)
     list(APPEND properties WILL_FAIL TRUE)
@@ -269,7 +270,7 @@ function(add_mm_test)
 
   set_property(GLOBAL PROPERTY "_MM_TEST_DEFINED_IN_${name}" "${CMAKE_CURRENT_SOURCE_DIR}")
   _mm_hook_directory()
-  _mm_add_need("test '${name}'" "${_mm_memory_mib}" "${gpus}" "${_mm_timeout_ceil}" "${cpus}")
+  _mm_add_need("test '${name}'" "${_mm_memory_mib}" "${gpus}" "${_mm_timeout_ceil}" "${cpus}${cpus_fixed}")
 
   # What this combination resolved to, for the fast path at the top (the same values as above,
   # without what depends on this call alone: name, command, GPUS, PROCESSORS, WILL_FAIL...).
@@ -284,7 +285,12 @@ function(add_mm_test)
     _mm_resource_groups(combination_groups "${_mm_memory_mib}" 1 0)
     # One element for set_tests_properties(... RESOURCE_GROUPS a\;b).
     list(JOIN combination_groups "\\;" combination_groups)
-    set(ready "${_mm_memory_mib} 0 ${_mm_timeout_ceil} 1|${launcher}|${results_dir}|--memory=${_mm_memory};--timeout=${_mm_timeout};--grace=${_MM_GRACE_SECONDS}|${combination_flags}|TIMEOUT;${_mm_ctest_timeout};RESOURCE_GROUPS;${combination_groups}")
+    # A performance test is pinned to a whole CPU, held as declared (FIXED in the manifest).
+    set(fixed "")
+    if("performance" IN_LIST labels)
+      set(fixed " FIXED")
+    endif()
+    set(ready "${_mm_memory_mib} 0 ${_mm_timeout_ceil} 1${fixed}|${launcher}|${results_dir}|--memory=${_mm_memory};--timeout=${_mm_timeout};--grace=${_MM_GRACE_SECONDS}|${combination_flags}|TIMEOUT;${_mm_ctest_timeout};RESOURCE_GROUPS;${combination_groups}")
     if(labels)
       # One element for set_tests_properties(... LABELS a\;b): the list survives the expansion.
       list(JOIN labels "\\;" joined_labels)

@@ -60,7 +60,7 @@ endmacro()
 function(mm_gtest_discover_tests target)
   _mm_constants()
   cmake_parse_arguments(PARSE_ARGV 1 arg
-    "ALLOW_LEAKS;PIN_CPUS"
+    "ALLOW_LEAKS;PIN_CPUS;FIXED_PROCESSORS"
     "MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;TEST_SUFFIX;WORKING_DIRECTORY;DISCOVERY_TIMEOUT"
     "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS;CASE_TIMEOUTS")
   set(caller "mm_gtest_discover_tests(${target})")
@@ -115,7 +115,7 @@ function(mm_gtest_discover_tests target)
       "LIST_FILE;${file_base}_list.txt" "RESULTS_DIR;${results_dir}"
       "PREFIX;${arg_TEST_PREFIX}" "SUFFIX;${arg_TEST_SUFFIX}" "MEMORY;${_mm_memory}"
       "MEMORY_MIB;${_mm_memory_mib}" "TIMEOUT;${_mm_timeout}" "CTEST_TIMEOUT;${_mm_ctest_timeout}"
-      "COST;${_mm_cost}" "GRACE;${_MM_GRACE_SECONDS}" "CPUS;${cpus}"
+      "COST;${_mm_cost}" "GRACE;${_MM_GRACE_SECONDS}" "CPUS;${cpus}" "CPUS_WHOLE;${cpus_whole}"
       "RUN_SERIAL;${run_serial}" "WORKING_DIRECTORY;${working_directory}"
       "DISCOVERY_TIMEOUT;${discovery_timeout}")
     list(POP_FRONT pair key)
@@ -152,7 +152,7 @@ function(mm_gtest_discover_tests target)
   _mm_quote(prefix "${arg_TEST_PREFIX}")
   _mm_quote(suffix "${arg_TEST_SUFFIX}")
   set_property(GLOBAL APPEND_STRING PROPERTY _MM_MANIFEST
-    "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus} CASES ${list_file} ${prefix} ${suffix}${case_timeouts_manifest})\n")
+    "_mm_need(${subject} ${_mm_memory_mib} 0 ${_mm_timeout_ceil} ${cpus}${cpus_fixed} CASES ${list_file} ${prefix} ${suffix}${case_timeouts_manifest})\n")
 endfunction()
 
 # ---- mm_gtest_add_shards -------------------------------------------------------------------------
@@ -160,7 +160,7 @@ endfunction()
 function(mm_gtest_add_shards target)
   _mm_constants()
   cmake_parse_arguments(PARSE_ARGV 1 arg
-    "ALLOW_LEAKS;PIN_CPUS"
+    "ALLOW_LEAKS;PIN_CPUS;FIXED_PROCESSORS"
     "SHARDS;MEMORY;TIMEOUT;PROCESSORS;TEST_PREFIX;WORKING_DIRECTORY"
     "LABELS;EXTRA_ARGS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
   set(caller "mm_gtest_add_shards(${target})")
@@ -195,7 +195,7 @@ function(mm_gtest_add_shards target)
       list(APPEND forwarded ${keyword} "${arg_${keyword}}")
     endif()
   endforeach()
-  foreach(flag ALLOW_LEAKS PIN_CPUS)
+  foreach(flag ALLOW_LEAKS PIN_CPUS FIXED_PROCESSORS)
     if(arg_${flag})
       list(APPEND forwarded ${flag})
     endif()

@@ -21,6 +21,9 @@ if(NOT MMTEST_CPU_BUDGET STREQUAL "")
   endif()
 endif()
 
+set(MMTEST_LEARN_CPU ON CACHE BOOL
+  "Hold each test's CPUs as learned from its last runs (OFF: as declared); the environment variable MMTEST_LEARN_CPU, when set, wins")
+
 # _mm_hook_directory(): on the first mmtest test, schedules _mm_finish(), which writes the
 # ctest-time hook and the manifest of memory needs and makes every directory's
 # CTestTestfile.cmake include the hook. The hook runs once per ctest invocation however many
@@ -104,6 +107,12 @@ function(_mm_finish)
   _mm_quote(manifest "${state_dir}/manifest.cmake")
   _mm_quote(cache_budget "${MMTEST_MEMORY_BUDGET}")
   _mm_quote(cache_cpus "${MMTEST_CPU_BUDGET}")
+  if(MMTEST_LEARN_CPU)
+    set(learn_cpu ON)
+  else()
+    set(learn_cpu OFF)
+  endif()
+  _mm_quote(demand "${state_dir}/cpu-demand.cmake")
   # The run history the planner learns durations from and `mmtest report` adds to; a path given
   # at configure time is left where `mmtest report` finds it too.
   if(DEFINED MMTEST_HISTORY AND NOT "${MMTEST_HISTORY}" STREQUAL "")
@@ -125,8 +134,8 @@ endif()
 set(_MMTEST_HOOK_DONE TRUE)
 include(@runtime@)
 _mm_ctest_prepare(SPEC_FILE @spec@ MANIFEST @manifest@ CACHE_BUDGET @cache_budget@
-  CACHE_CPUS @cache_cpus@ PLANNER_FILE @planner_file@ HISTORY @history@ RECORDS@records_args@
-  GTEST_FILES@gtest_args@)
+  CACHE_CPUS @cache_cpus@ PLANNER_FILE @planner_file@ HISTORY @history@ DEMAND_FILE @demand@
+  LEARN_CPU @learn_cpu@ RECORDS@records_args@ GTEST_FILES@gtest_args@)
 ]=] @ONLY)
 
   set(pending "${CMAKE_SOURCE_DIR}")

@@ -214,15 +214,38 @@ macro(_mm_check_properties_start caller argc)
   endif()
 endmacro()
 
-# _mm_check_processors(<caller> <out>), a macro to see the caller's arg_PROCESSORS: the test's CPU
-# need, 1 without PROCESSORS.
+# _mm_check_processors(<caller> <out>), a macro to see the caller's arg_PROCESSORS,
+# arg_FIXED_PROCESSORS, arg_PIN_CPUS and labels: the test's CPU demand as declared, 1 without
+# PROCESSORS. Sets <out> to it as the manifest writes it ("2", "0.5"), <out>_whole to the whole
+# CPUs it spans (CTest's PROCESSORS property) and <out>_fixed to " FIXED" when it is held as
+# declared on every run (FIXED_PROCESSORS; PIN_CPUS and performance tests, pinned to whole CPUs of
+# their own), else to "" (the ctest-time hook may hold the demand it learns instead).
 macro(_mm_check_processors caller out)
   set(${out} 1)
+  set(${out}_whole 1)
+  set(${out}_fixed "")
+  if(arg_FIXED_PROCESSORS OR arg_PIN_CPUS OR "performance" IN_LIST labels)
+    set(${out}_fixed " FIXED")
+  endif()
   if(DEFINED arg_PROCESSORS)
-    string(LENGTH "${arg_PROCESSORS}" _mm_processors_len)
-    if(NOT arg_PROCESSORS MATCHES "^0*[1-9][0-9]*$" OR _mm_processors_len GREATER 6)
-      message(FATAL_ERROR "${caller}: PROCESSORS expects a count of CPUs from 1 to 999999, got '${arg_PROCESSORS}'")
+    _mm_cpu_tenths("${arg_PROCESSORS}" _mm_tenths _mm_processors_error)
+    if(_mm_processors_error)
+      message(FATAL_ERROR "${caller}: PROCESSORS ${_mm_processors_error}")
     endif()
-    math(EXPR ${out} "${arg_PROCESSORS}")
+    math(EXPR _mm_whole "${_mm_tenths} / 10")
+    math(EXPR _mm_rest "${_mm_tenths} % 10")
+    if(_mm_rest EQUAL 0)
+      set(${out} "${_mm_whole}")
+      set(${out}_whole "${_mm_whole}")
+    else()
+      if(arg_PIN_CPUS OR "performance" IN_LIST labels)
+        message(FATAL_ERROR "${caller}: PROCESSORS expects whole CPUs for a test pinned to CPUs of its own "
+          "(PIN_CPUS, or the label performance), got '${arg_PROCESSORS}'")
+      endif()
+      set(${out} "${_mm_whole}.${_mm_rest}")
+      math(EXPR ${out}_whole "${_mm_whole} + 1")
+    endif()
+  elseif(arg_FIXED_PROCESSORS)
+    message(FATAL_ERROR "${caller}: FIXED_PROCESSORS needs PROCESSORS: it holds the declared CPUs on every run")
   endif()
 endmacro()

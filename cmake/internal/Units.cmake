@@ -125,6 +125,38 @@ function(_mm_cpu_count_error value out_error)
   endif()
 endfunction()
 
+# _mm_cpu_tenths(<value> <out_tenths> <out_error>)
+#
+# Reads <value> as a CPU demand (PROCESSORS): a whole number of CPUs or one with one decimal
+# ("2", "0.5", "1.5"), at most 6 digits before the point, above zero. <out_tenths> is it in tenths
+# of a CPU, the slots CTest hands out; <out_error> is empty, or words that complete
+# "PROCESSORS <error>". tests/conformance/units.txt ("processors" rows) holds the cases this and
+# mmtest::plan's parse_cpu_tenths both answer.
+function(_mm_cpu_tenths value out_tenths out_error)
+  set(${out_tenths} 0 PARENT_SCOPE)
+  if(NOT value MATCHES "^([0-9]+)(\\.([0-9]))?$")
+    set(${out_error} "expects a number of CPUs like 2, or 0.5 for half of one (one decimal at most), got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(fraction "${CMAKE_MATCH_3}")
+  string(LENGTH "${CMAKE_MATCH_1}" whole_length)
+  if(whole_length GREATER 6)
+    set(${out_error} "expects at most 999999 CPUs, got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  string(REGEX REPLACE "^0+([0-9])" "\\1" whole "${CMAKE_MATCH_1}")
+  if(fraction STREQUAL "")
+    set(fraction 0)
+  endif()
+  math(EXPR tenths "${whole} * 10 + ${fraction}")
+  if(tenths EQUAL 0)
+    set(${out_error} "expects a number of CPUs above zero, got '${value}'" PARENT_SCOPE)
+    return()
+  endif()
+  set(${out_tenths} "${tenths}" PARENT_SCOPE)
+  set(${out_error} "" PARENT_SCOPE)
+endfunction()
+
 # _mm_seconds_error(<value> <out_error>)
 #
 # Checks <value> in the seconds grammar: a decimal number of seconds, fraction allowed ("60",

@@ -84,7 +84,7 @@ endfunction()
 set(results "${WORK}/mmtest-results")
 expect(defaults
   "argv=\\|--name=defaults\\|--memory=256M\\|--timeout=300\\|--grace=5\\|--result=${results}/defaults.json\\|--measurements\\|--memory-default\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|defaults"
-  "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1" "TIMEOUT=315")
+  "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:10" "TIMEOUT=315")
 expect(unit_label "argv=.*--timeout=60\\|.*--measurements\\|--labels=unit\\|--memory-default\\|--\\|.*" "TIMEOUT=75" "LABELS=unit")
 # No COST: CTest then takes each test's cost from its cost file, where the hook writes the plan
 # (check-schedule.cmake). A COST given in PROPERTIES is kept (explicit, below).
@@ -93,17 +93,30 @@ expect_none(unit_label "COST=.*")
 expect(two_labels "argv=.*--timeout=1800\\|.*--measurements\\|--labels=unit,slow\\|--memory-default\\|--\\|.*" "TIMEOUT=1815" "LABELS=slow,unit")
 expect(explicit
   "argv=.*--memory=1.5GiB\\|--timeout=2.5\\|--grace=5\\|--result=[^|]*\\|--measurements\\|--labels=integration\\|--allow-leaks\\|--max-processes\\|8\\|--\\|.*"
-  "RESOURCE_GROUPS=mmtest_memory_mib:1536 mmtest_cpus:1 mmtest_cpus:1" "TIMEOUT=18" "COST=7" "PROCESSORS=2"
+  "RESOURCE_GROUPS=mmtest_memory_mib:1536 mmtest_cpus:10 mmtest_cpus:10" "TIMEOUT=18" "COST=7" "PROCESSORS=2"
   "ENVIRONMENT=A=1,B=two words" "FIXTURES_REQUIRED=fa,fb" "LABELS=integration"
   "WORKING_DIRECTORY=${CMAKE_CURRENT_LIST_DIR}/registration")
 # Performance tests run alone and on the CPU CTest gives them; PIN_CPUS asks for that too.
 expect(perf "argv=.*--grace=5\\|--result=[^|]*\\|--measurements\\|--labels=performance\\|--memory-default\\|--pin-cpus\\|--\\|.*" "RUN_SERIAL=(ON|TRUE|true)" "TIMEOUT=915"
   "LABELS=performance")
-expect(pinned "argv=.*--result=[^|]*\\|--measurements\\|--memory-default\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1")
+expect(pinned "argv=.*--result=[^|]*\\|--measurements\\|--memory-default\\|--allow-leaks\\|--pin-cpus\\|--\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:10")
 expect_none(pinned "RUN_SERIAL=.*")
 expect_none(defaults "argv=.*--pin-cpus.*")
 expect_none(pinned_not "argv=.*--(pin-cpus|allow-leaks).*")
-expect(gpu "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:1 gpus:1 gpus:1")
+expect(gpu "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:10 gpus:1 gpus:1")
+expect(half_cpu "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:5")
+expect(one_and_a_half "RESOURCE_GROUPS=mmtest_memory_mib:256 mmtest_cpus:10 mmtest_cpus:5" "PROCESSORS=2")
+# The manifest carries the demand as declared, and whether it is fixed.
+file(READ "${WORK}/mmtest/manifest.cmake" manifest)
+foreach(line IN ITEMS "_mm_need(\"test 'half_cpu'\" 256 0 300 0.5)"
+    "_mm_need(\"test 'one_and_a_half'\" 256 0 300 1.5 FIXED)" "_mm_need(\"test 'perf'\" 256 0 900 1 FIXED)"
+    "_mm_need(\"test 'perf_again'\" 256 0 900 1 FIXED)" "_mm_need(\"test 'pinned'\" 256 0 300 1 FIXED)"
+    "_mm_need(\"test 'defaults'\" 256 0 300 1)")
+  string(FIND "${manifest}" "${line}\n" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the manifest lacks the line\n  ${line}\nin:\n${manifest}")
+  endif()
+endforeach()
 expect(inverted "WILL_FAIL=(ON|TRUE|true)")
 # (json-v1 shows the argument "a;b" split in two; the run below proves it arrives whole.)
 expect(keyword_args "argv=.*\\|--\\|${CMAKE_COMMAND}\\|-E\\|echo\\|\\|a.b\\|CONFIGURATIONS")
@@ -113,7 +126,7 @@ mm_test_expect_not("${configure_err}" "add_mm_test\\(keyword_like_genex\\)" "no 
 expect(custom_label "argv=.*--timeout=4000\\|.*" "LABELS=nightly,unit")
 expect(unit_label "TIMEOUT=75") # registered before mm_register_labels(unit TIMEOUT 30)
 expect(tag_only "argv=.*--timeout=300\\|.*" "LABELS=tagonly")
-expect(project_defaults "argv=.*--memory=64M\\|--timeout=42\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:1")
+expect(project_defaults "argv=.*--memory=64M\\|--timeout=42\\|.*" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:10")
 
 # The fast path registers exactly what the general path did for the same shape, and is taken:
 # its add_test() is on another line of cmake/internal/AddTest.cmake (json-v1's backtrace of each test).
@@ -144,7 +157,7 @@ expect(defaults_after_unset "argv=.*--memory=256M\\|--timeout=300\\|.*" "TIMEOUT
 set(odd_names "with space" "semi\;colon" "quote\"d" "br[ack]ets" "dollar$HOME" "genex$<1:x>" "ünïcødé ✓" "-dash" "back\\slash"
   "at@PROJECT_NAME@sign")
 foreach(name IN LISTS odd_names)
-  expect("${name}" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:1" "TIMEOUT=45" "LABELS=unit")
+  expect("${name}" "RESOURCE_GROUPS=mmtest_memory_mib:64 mmtest_cpus:10" "TIMEOUT=45" "LABELS=unit")
   # CTest's cost file splits its lines at spaces: a name with one gets its COST (MiB x timeout)
   # at configure time instead.
   if(name MATCHES " ")

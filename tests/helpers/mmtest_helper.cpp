@@ -39,8 +39,10 @@
 //   kill-self --signal S       Raise signal S (name like SEGV / SIGSEGV, or number) with its
 //                              default disposition.
 //   sleep --ms T               Sleep T ms, exit 0.
-//   cpu --ms T [--on-cpu N]    Burn T ms of CPU time, exit 0. With --on-cpu, first restrict
+//   cpu --ms T [--on-cpu N] [--threads K]
+//                              Burn T ms of CPU time, exit 0. With --on-cpu, first restrict
 //                              itself to CPU N (sched_setaffinity), to compete for that CPU.
+//                              With --threads, K threads (default 1) burn T ms each, at once.
 //   affinity                   Print "affinity <CPU list>" (e.g. "affinity 0-1,4"): the CPUs it
 //                              may run on, then exit 0.
 //   open-files --count N
@@ -501,6 +503,7 @@ int sleep_mode(Args& args, const Common& common) {
 int cpu(Args& args, const Common& common) {
   const auto ms = args.required_integer("--ms");
   const auto on_cpu = args.integer("--on-cpu");
+  const auto thread_count = args.integer("--threads").value_or(1);
   args.reject_unused();
   if (on_cpu) {
     cpu_set_t set;
@@ -510,16 +513,22 @@ int cpu(Args& args, const Common& common) {
   }
   common.ready();
   const auto budget = std::chrono::milliseconds(ms);
-  const auto cpu_now = [] {
-    timespec now{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  const auto burn = [budget] {
+    const auto cpu_now = [] {
+      timespec now{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+      return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+    };
+    const auto start = cpu_now();
+    volatile unsigned long long spin = 0;
+    while (cpu_now() - start < budget) {
+      for (int i = 0; i < 10000; ++i) spin = spin + 1;
+    }
   };
-  const auto start = cpu_now();
-  volatile unsigned long long spin = 0;
-  while (cpu_now() - start < budget) {
-    for (int i = 0; i < 10000; ++i) spin = spin + 1;
-  }
+  std::vector<std::thread> others;
+  for (long long i = 1; i < thread_count; ++i) others.emplace_back(burn);
+  burn();
+  for (std::thread& other : others) other.join();
   return 0;
 }
 

@@ -129,6 +129,52 @@ TEST_F(Cpus, PinCpusWithoutAnAllocationWarnsAndRunsUnpinned) {
   EXPECT_TRUE(record["pinned_cpus"].is_null());
 }
 
+// cpu_peak: two threads spinning at once keep about two CPUs busy; a test that sleeps keeps none.
+TEST_F(Cpus, TwoSpinningThreadsPeakNearTwoCpusAndASleeperNearNone) {
+  if (my_cpus().size() < 2) GTEST_SKIP() << "needs two CPUs to run two threads at once";
+  const auto spinner_path = dir_ / "spinner.json";
+  const auto spinner = run(launcher({"--name", "spinner", "--result", spinner_path.string()},
+                                    helper("cpu", {"--ms", "1500", "--threads", "2"})));
+  EXPECT_TRUE(spinner.status.exited_with(0)) << describe(spinner.status) << "\n" << spinner.err;
+  const auto busy = read_record(spinner_path);
+  ASSERT_TRUE(busy["cpu_peak"].is_number()) << busy.dump(2);
+  const double peak = busy["cpu_peak"].get<double>();
+  const double mean = busy["cpu_seconds"].get<double>() / busy["wall_seconds"].get<double>();
+  EXPECT_GT(busy["cpu_seconds"].get<double>(), 2.9);
+  // The peak is at least the mean (less a clock tick's rounding), and never above the two
+  // threads. Other tests may hold a CPU meanwhile: only when the two threads had both CPUs most
+  // of the time (a mean above 1.2, which no single thread reaches) must the peak show it.
+  EXPECT_GE(peak, mean * 0.9) << busy.dump(2);
+  EXPECT_LT(peak, 2.3) << busy.dump(2);
+  if (mean > 1.2) {
+    EXPECT_GT(peak, 1.3) << busy.dump(2);
+  }
+
+  const auto sleeper_path = dir_ / "sleeper.json";
+  const auto sleeper = run(launcher({"--name", "sleeper", "--result", sleeper_path.string()}, helper("sleep", {"--ms", "800"})));
+  EXPECT_TRUE(sleeper.status.exited_with(0)) << describe(sleeper.status) << "\n" << sleeper.err;
+  const auto idle = read_record(sleeper_path);
+  ASSERT_TRUE(idle["cpu_peak"].is_number()) << idle.dump(2);
+  EXPECT_LT(idle["cpu_peak"].get<double>(), 0.2) << idle.dump(2);
+  EXPECT_TRUE(idle["cpus_reserved"].is_null()) << "outside CTest nothing is reserved";
+  expect_no_survivors();
+}
+
+TEST_F(Cpus, TheCpusReservedAreTheSlotsOverTenACpu) {
+  const auto record_path = dir_ / "tenths.json";
+  const auto result = run(launcher({"--name", "tenths", "--result", record_path.string()}, helper("exit", {"--code", "0"})),
+                          {.env = {{"CTEST_RESOURCE_GROUP_COUNT", "2"},
+                                   {"CTEST_RESOURCE_GROUP_0", "mmtest_cpus"},
+                                   {"CTEST_RESOURCE_GROUP_0_MMTEST_CPUS", "id:0,slots:10"},
+                                   {"CTEST_RESOURCE_GROUP_1", "mmtest_cpus"},
+                                   {"CTEST_RESOURCE_GROUP_1_MMTEST_CPUS", "id:1,slots:4"}}});
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const auto record = read_record(record_path);
+  ASSERT_TRUE(record["cpus_reserved"].is_number()) << record.dump(2);
+  EXPECT_DOUBLE_EQ(record["cpus_reserved"].get<double>(), 1.4);
+  EXPECT_TRUE(record["cpu_peak"].is_null()) << "a test shorter than a quarter second has no peak";
+}
+
 TEST_F(Cpus, AMalformedCpuAllocationIsAUsageError) {
   const auto result = run(launcher({"--name", "bad", "--pin-cpus"}, helper("affinity")), {.env = ctest_cpu("first")});
   EXPECT_TRUE(result.status.exited_with(125)) << describe(result.status) << "\n" << result.err;

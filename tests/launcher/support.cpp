@@ -506,13 +506,15 @@ void LauncherTest::expect_record_basics(const nlohmann::json& record, const RunR
                             "cpu_wait_seconds",
                             "starved",
                             "cpus_allocated",
+                            "cpu_peak",
+                            "cpus_reserved",
                             "pinned_cpus",
                             "cases",
                             "memory_guard",
                             "memory_samples"}) {
     EXPECT_TRUE(record.contains(field)) << "record lacks '" << field << "': " << record.dump(2);
   }
-  EXPECT_EQ(record.value("schema_version", 0), 4);
+  EXPECT_EQ(record.value("schema_version", 0), 5);
   EXPECT_TRUE(record["memory_samples"].is_array());
   EXPECT_LE(record["memory_samples"].size(), 100u);
   EXPECT_EQ(record.value("name", ""), name);

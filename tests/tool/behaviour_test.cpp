@@ -481,7 +481,7 @@ TEST_F(Tool, a_history_of_a_newer_schema_is_exit_5_in_one_line) {
   const RunResult report = tool({"report", build_, "--history", dir_ / "h.sqlite"});
   EXPECT_TRUE(report.status.exited_with(5)) << describe(report.status);
   EXPECT_EQ(report.err, "mmtest report: history " + (dir_ / "h.sqlite").string() +
-                            ": written by a newer mmtest (schema version 9, this one knows up to 3); use that mmtest, or "
+                            ": written by a newer mmtest (schema version 9, this one knows up to 4); use that mmtest, or "
                             "another history with --history FILE\n");
   EXPECT_EQ(report.out, "");
 }

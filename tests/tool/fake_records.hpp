@@ -36,6 +36,10 @@ struct Fake {
   std::string ctest_run = "";       // the ctest run's id; "" for none
   int attempt = 1;                  // the attempt within that run
   std::string file = "";            // the record's file name without .json; "" for one made of the name
+  std::optional<double> cpu = {};            // cpu_seconds; half the wall time when not given
+  std::optional<double> cpu_wait = {};       // cpu_wait_seconds
+  std::optional<double> cpu_peak = {};       // cpu_peak
+  std::optional<double> cpus_reserved = {};  // cpus_reserved
 };
 
 inline nlohmann::json fake_record(const Fake& fake) {
@@ -64,7 +68,10 @@ inline nlohmann::json fake_record(const Fake& fake) {
           {"exit_code", fake.outcome == "passed" ? json(0) : json(nullptr)},
           {"diagnosis", fake.diagnosis.empty() ? json(nullptr) : json(fake.diagnosis)},
           {"wall_seconds", fake.wall},
-          {"cpu_seconds", fake.wall / 2},
+          {"cpu_seconds", fake.cpu.value_or(fake.wall / 2)},
+          {"cpu_wait_seconds", fake.cpu_wait ? json(*fake.cpu_wait) : json(nullptr)},
+          {"cpu_peak", fake.cpu_peak ? json(*fake.cpu_peak) : json(nullptr)},
+          {"cpus_reserved", fake.cpus_reserved ? json(*fake.cpus_reserved) : json(nullptr)},
           {"peak_memory_bytes", fake.peak_mib * kMiB},
           {"memory_limit_bytes", fake.limit_mib ? json(*fake.limit_mib * kMiB) : json(nullptr)},
           {"memory_declared", fake.memory_declared},

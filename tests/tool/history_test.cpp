@@ -64,7 +64,7 @@ TEST(History, migrates_a_version_1_database_keeping_its_rows) {
   }
   auto db = HistoryDb::open(path);
   ASSERT_TRUE(db) << db.error();
-  EXPECT_EQ(db->schema_version(), 3);  // through every step: 1 -> 2 -> 3
+  EXPECT_EQ(db->schema_version(), 4);  // through every step: 1 -> 2 -> 3 -> 4
   EXPECT_EQ(db->row_count(), 1u);
   EXPECT_EQ(db->ingest(runs_of("new", 3)).value(), 3u);  // the new columns are there
   // Version 3's ctest_run and attempt too: an old row has none and counts for no flake rate.
@@ -75,7 +75,38 @@ TEST(History, migrates_a_version_1_database_keeping_its_rows) {
   const auto old = db->earlier_runs("old", "9999", 5);
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].peak_memory_bytes, 1048576u);
+  // Version 4's CPU columns: an old row has no CPU seconds and teaches no demand.
+  EXPECT_TRUE(db->ingest(std::vector{fake({.name = "busy", .start = 9, .wall = 2, .cpu = 3.0, .cpu_wait = 1.0,
+                                           .cpu_peak = 2.0, .cpus_reserved = 1.5})}));
+  const auto uses = db->cpu_use(plan::kDemandRuns);
+  EXPECT_FALSE(uses.contains("old"));
+  ASSERT_TRUE(uses.contains("busy"));
+  ASSERT_EQ(uses.at("busy").size(), 1u);
+  EXPECT_DOUBLE_EQ(uses.at("busy")[0].cpu_seconds, 3.0);
+  EXPECT_EQ(uses.at("busy")[0].wait_seconds, 1.0);
+  EXPECT_EQ(uses.at("busy")[0].peak, 2.0);
+  const auto recent = db->recent_runs(5);
+  const auto busy = std::ranges::find_if(recent, [](const auto& test) { return test.first == "busy"; });
+  ASSERT_NE(busy, recent.end());
+  EXPECT_EQ(busy->second.at(0).cpus_reserved, 1.5);
+  EXPECT_EQ(busy->second.at(0).cpu_peak, 2.0);
   EXPECT_EQ(db->integrity_check(), "ok");
+}
+
+TEST(History, cpu_use_is_the_newest_runs_first_without_interrupted_ones) {
+  TempDirectory directory;
+  auto db = HistoryDb::open(directory / "history.sqlite");
+  ASSERT_TRUE(db) << db.error();
+  std::vector<record::Record> records;
+  for (int run = 0; run < 8; ++run) {
+    records.push_back(fake({.name = "t", .start = static_cast<double>(run), .wall = 1, .cpu = 0.1 * run}));
+  }
+  records.push_back(fake({.name = "t", .start = 20, .outcome = "interrupted", .cpu = 5.0}));
+  ASSERT_TRUE(db->ingest(records));
+  const auto uses = db->cpu_use(3);
+  ASSERT_EQ(uses.at("t").size(), 3u);
+  EXPECT_DOUBLE_EQ(uses.at("t")[0].cpu_seconds, 0.7);  // the newest that ran to an end
+  EXPECT_DOUBLE_EQ(uses.at("t")[2].cpu_seconds, 0.5);
 }
 
 TEST(History, refuses_a_database_of_a_newer_schema_in_one_line) {
@@ -93,7 +124,7 @@ TEST(History, refuses_a_database_of_a_newer_schema_in_one_line) {
   const auto refused = HistoryDb::open(path);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error(), "history " + path.string() +
-                                 ": written by a newer mmtest (schema version 7, this one knows up to 3); use that mmtest, "
+                                 ": written by a newer mmtest (schema version 7, this one knows up to 4); use that mmtest, "
                                  "or another history with --history FILE");
   EXPECT_EQ(refused.error().find('\n'), std::string::npos);
 }

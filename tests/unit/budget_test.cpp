@@ -390,14 +390,14 @@ TEST(ResourceSpecText, version_1_with_the_memory_pool_the_cpu_and_the_gpu_ids) {
   ASSERT_EQ(spec.at("local").size(), 1u);
   EXPECT_EQ(spec.at("local").at(0).size(), 3u) << spec.dump();  // the three resources, nothing else
   EXPECT_EQ(ids_of(spec, "mmtest_memory_mib"), (Slots{{"0", 4096}}));
-  EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 1}, {"1", 1}, {"2", 1}}));
+  EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 10}, {"1", 10}, {"2", 10}}));  // a slot a tenth
   EXPECT_EQ(ids_of(spec, "gpus"), (Slots{{"0", 1}, {"3", 1}}));
 }
 
 TEST(ResourceSpecText, no_gpus_is_an_empty_list) {
   const nlohmann::json spec = nlohmann::json::parse(resource_spec_text(1, 1, {}));
   EXPECT_EQ(ids_of(spec, "mmtest_memory_mib"), (Slots{{"0", 1}}));
-  EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 1}}));
+  EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 10}}));
   EXPECT_TRUE(spec.at("local").at(0).at("gpus").is_array());
   EXPECT_TRUE(spec.at("local").at(0).at("gpus").empty());
 }
@@ -454,6 +454,7 @@ TEST(ReadGivenResourceSpec, the_most_slots_of_any_memory_id_and_the_cpu_and_gpu_
   ASSERT_TRUE(budgets.has_value()) << budgets.error();
   EXPECT_EQ(budgets->memory_mib, 4096u);
   EXPECT_EQ(budgets->cpus, 3u);
+  EXPECT_EQ(budgets->cpu_slots, 1u);  // a spec of whole CPUs: the hook converts every test's groups
   EXPECT_EQ(budgets->gpus, 2u);
 }
 
@@ -465,6 +466,7 @@ TEST(ReadGivenResourceSpec, reads_back_what_write_resource_spec_wrote) {
   ASSERT_TRUE(budgets.has_value()) << budgets.error();
   EXPECT_EQ(budgets->memory_mib, 6144u);
   EXPECT_EQ(budgets->cpus, 8u);
+  EXPECT_EQ(budgets->cpu_slots, 10u);
   EXPECT_EQ(budgets->gpus, 4u);
 
   // A large machine's spec is read whole.
@@ -701,27 +703,25 @@ TEST(ManifestDeclarations, every_well_formed_line_in_order) {
       "_mm_need(\"test 'broken'\" 1)\n"
       "_mm_need(\"test 'old'\" 32 0)\n"
       "_mm_need(\"test 'no cpus'\" 16 0 5 0)\n");
-  EXPECT_EQ(manifest.malformed_lines, 1u);
-  ASSERT_EQ(manifest.declarations.size(), 4u);
+  EXPECT_EQ(manifest.malformed_lines, 2u);  // 'broken', and 'no cpus': a demand is above zero
+  ASSERT_EQ(manifest.declarations.size(), 3u);
   const Declaration& replay = manifest.declarations[0];
   EXPECT_EQ(replay.subject, "test 'replay'");
   EXPECT_EQ(replay.memory_mib, 2048u);
   EXPECT_EQ(replay.gpus, 1u);
-  EXPECT_EQ(replay.cpus, 4u);
+  EXPECT_EQ(replay.cpu_tenths, 40u);
   // A GoogleTest target's line is one declaration, for every case it lists.
   const Declaration& unit = manifest.declarations[1];
   EXPECT_EQ(unit.subject, "each test of 'unit' (mm_gtest_discover_tests)");
   EXPECT_EQ(unit.memory_mib, 64u);
   EXPECT_EQ(unit.gpus, 2u);
-  EXPECT_EQ(unit.cpus, 2u);
+  EXPECT_EQ(unit.cpu_tenths, 20u);
   const Declaration& old = manifest.declarations[2];
   EXPECT_EQ(old.subject, "test 'old'");
   EXPECT_EQ(old.memory_mib, 32u);
   EXPECT_EQ(old.gpus, 0u);
-  EXPECT_EQ(old.cpus, 1u);  // not in the line: one CPU
-  EXPECT_EQ(manifest.declarations[3].subject, "test 'no cpus'");
-  EXPECT_EQ(manifest.declarations[3].cpus, 1u);  // 0 is one CPU
-  EXPECT_EQ(manifest.tests.size(), 3u);
+  EXPECT_EQ(old.cpu_tenths, 10u);  // not in the line: one CPU
+  EXPECT_EQ(manifest.tests.size(), 2u);
   EXPECT_EQ(manifest.case_lists.size(), 1u);
 }
 

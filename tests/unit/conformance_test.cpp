@@ -17,6 +17,7 @@
 #include "expect_contains.hpp"
 #include "mmtest/common/units.hpp"
 #include "mmtest/plan/budget.hpp"
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/plan/manifest.hpp"
 #include "mmtest/plan/plan.hpp"
 #include "mmtest/record/environment.hpp"
@@ -101,6 +102,18 @@ TEST(Conformance, parse_size_and_parse_seconds_answer_as_the_table_says) {
       } else {
         ASSERT_TRUE(count.has_value()) << where;
         EXPECT_EQ(std::to_string(*count), c.expected) << where;
+      }
+    } else if (c.kind == "processors") {
+      const auto tenths = plan::parse_cpu_tenths(c.input);
+      if (c.expected == "error") {
+        EXPECT_FALSE(tenths.has_value()) << where << " gave " << tenths.value_or(0);
+      } else {
+        ASSERT_TRUE(tenths.has_value()) << where;
+        std::string answer = std::to_string(*tenths);
+        for (const std::string& group : plan::cpu_groups(*tenths, 10)) answer += " " + group;
+        EXPECT_EQ(answer, c.expected) << where;
+        // And back: the manifest carries the demand as format_cpu_tenths() writes it.
+        EXPECT_EQ(plan::parse_cpu_tenths(plan::format_cpu_tenths(*tenths)), tenths) << where;
       }
     } else {
       ADD_FAILURE() << where << ": unknown kind";

@@ -77,6 +77,28 @@ TEST(ReadSchedstat, this_process_has_figures) {
   EXPECT_GT(stat->run_ns, 0u);
 }
 
+TEST(CpuPeakTracker, the_highest_rate_over_windows_of_a_quarter_second) {
+  CpuPeakTracker tracker;
+  tracker.observe(0.00, 0.0);
+  tracker.observe(0.10, 0.1);  // the window is still open: no peak yet
+  EXPECT_FALSE(tracker.peak().has_value());
+  tracker.observe(0.30, 0.3);  // 0.3 CPU-seconds over 0.3 s: 1 CPU
+  ASSERT_TRUE(tracker.peak().has_value());
+  EXPECT_NEAR(*tracker.peak(), 1.0, 1e-9);
+  tracker.observe(0.80, 1.3);  // 1.0 over 0.5 s: 2 CPUs, the new peak
+  tracker.observe(1.30, 1.35); // 0.05 over 0.5 s: the peak stays
+  EXPECT_NEAR(*tracker.peak(), 2.0, 1e-9);
+}
+
+TEST(CpuPeakTracker, a_falling_total_restarts_the_window_rather_than_counting_negative) {
+  CpuPeakTracker tracker;
+  tracker.observe(0.0, 5.0);
+  tracker.observe(0.3, 4.0);  // a process left the count: start again from here
+  EXPECT_FALSE(tracker.peak().has_value());
+  tracker.observe(0.6, 4.15);  // 0.15 over 0.3 s
+  EXPECT_NEAR(tracker.peak().value_or(-1), 0.5, 1e-9);
+}
+
 TEST(CpuWaitTracker, keeps_the_latest_figure_of_each_process_and_sums_them) {
   CpuWaitTracker tracker;
   EXPECT_FALSE(tracker.any());

@@ -169,5 +169,47 @@ TEST(CtestCpuAllocation, a_missing_cpu_variable_is_an_error_naming_it) {
   EXPECT_NE(cpus.error().find("CTEST_RESOURCE_GROUP_0_MMTEST_CPUS"), std::string::npos) << cpus.error();
 }
 
+// What CTest sets for RESOURCE_GROUPS "mmtest_memory_mib:64;mmtest_cpus:10;mmtest_cpus:3": a test
+// holding 1.3 CPUs of the spec mmtest writes (ten slots a CPU).
+TEST(CtestCpusReserved, the_slots_over_ten_a_cpu) {
+  const Environment environment{{"CTEST_RESOURCE_GROUP_COUNT", "3"},
+                                {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                                {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"},
+                                {"CTEST_RESOURCE_GROUP_1", "mmtest_cpus"},
+                                {"CTEST_RESOURCE_GROUP_1_MMTEST_CPUS", "id:1,slots:10"},
+                                {"CTEST_RESOURCE_GROUP_2", "mmtest_cpus"},
+                                {"CTEST_RESOURCE_GROUP_2_MMTEST_CPUS", "id:0,slots:3"}};
+  const auto reserved = ctest_cpus_reserved(environment);
+  ASSERT_TRUE(reserved) << reserved.error();
+  ASSERT_TRUE(reserved->has_value());
+  EXPECT_DOUBLE_EQ(**reserved, 1.3);
+}
+
+TEST(CtestCpusReserved, a_spec_of_other_slots_a_cpu_is_told_by_the_hook) {
+  const Environment environment{{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                {"CTEST_RESOURCE_GROUP_0", "mmtest_cpus"},
+                                {"CTEST_RESOURCE_GROUP_0_MMTEST_CPUS", "id:0,slots:1;id:1,slots:1"},
+                                {"MMTEST_CPU_SLOTS", "1"}};
+  const auto reserved = ctest_cpus_reserved(environment);
+  ASSERT_TRUE(reserved) << reserved.error();
+  EXPECT_DOUBLE_EQ(reserved->value_or(0), 2.0);
+}
+
+TEST(CtestCpusReserved, none_without_a_cpu_group_and_a_bad_slot_count_is_an_error) {
+  const auto none = ctest_cpus_reserved({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                         {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                                         {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"}});
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_FALSE(none->has_value());
+  for (const char* bad : {"0", "ten", "-1", ""}) {
+    const auto error = ctest_cpus_reserved({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                            {"CTEST_RESOURCE_GROUP_0", "mmtest_cpus"},
+                                            {"CTEST_RESOURCE_GROUP_0_MMTEST_CPUS", "id:0,slots:3"},
+                                            {"MMTEST_CPU_SLOTS", bad}});
+    ASSERT_FALSE(error.has_value()) << bad;
+    EXPECT_NE(error.error().find("MMTEST_CPU_SLOTS"), std::string::npos) << error.error();
+  }
+}
+
 }  // namespace
 }  // namespace mmtest::run

@@ -104,32 +104,44 @@ TEST(Manifest, counts_and_skips_malformed_lines) {
       "_mm_need(\"test 'six numbers'\" 1 0 5 2 6)\n"
       "_mm_need(\"test 'glued'\" 1 0 5x)\n"
       "_mm_need(\"test 'glued cpus'\" 1 0 5 2x)\n"
-      "_mm_need(\"test 'fractional cpus'\" 1 0 5 1.5)\n"
+      "_mm_need(\"test 'two decimals'\" 1 0 5 1.25)\n"
+      "_mm_need(\"test 'fixed glued'\" 1 0 5 1FIXED)\n"
+      "_mm_need(\"test 'fixed without cpus'\" 1 0 5 FIXED)\n"
+      "_mm_need(\"test 'fixed twice'\" 1 0 5 1 FIXED FIXED)\n"
+      "_mm_need(\"test 'zero cpus'\" 1 0 5 0)\n"
       "set(x 1)\n"
       "  _mm_need(\"test 'indented'\"  7\t0  \t12 )  \n");
   ASSERT_EQ(manifest.tests.size(), 1u);
   EXPECT_EQ(manifest.tests[0].name, "indented");
   EXPECT_EQ(manifest.tests[0].memory_mib, 7u);
   EXPECT_EQ(manifest.tests[0].timeout_seconds, 12u);
-  EXPECT_EQ(manifest.tests[0].cpus, 1u);  // not in the line: one CPU
-  EXPECT_EQ(manifest.malformed_lines, 16u);
+  EXPECT_EQ(manifest.tests[0].cpu_tenths, 10u);  // not in the line: one CPU
+  EXPECT_FALSE(manifest.tests[0].cpus_fixed);
+  EXPECT_EQ(manifest.malformed_lines, 20u);
 }
 
 TEST(Manifest, reads_the_cpus_after_the_timeout) {
   const Manifest manifest = parse_manifest(
       "_mm_need(\"test 'wide'\" 64 0 30 4)\n"
       "_mm_need(\"test 'narrow'\" 64 0 30 1)\n"
+      "_mm_need(\"test 'half'\" 64 0 30 0.5)\n"
+      "_mm_need(\"test 'pinned'\" 64 0 30 2 FIXED)\n"
       "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 2)\n");
-  ASSERT_EQ(manifest.tests.size(), 2u);
-  EXPECT_EQ(manifest.tests[0].cpus, 4u);
+  ASSERT_EQ(manifest.tests.size(), 4u);
+  EXPECT_EQ(manifest.tests[0].cpu_tenths, 40u);
   EXPECT_EQ(manifest.tests[0].timeout_seconds, 30u);
-  EXPECT_EQ(manifest.tests[1].cpus, 1u);
+  EXPECT_EQ(manifest.tests[1].cpu_tenths, 10u);
+  EXPECT_EQ(manifest.tests[2].cpu_tenths, 5u);
+  EXPECT_FALSE(manifest.tests[2].cpus_fixed);
+  EXPECT_EQ(manifest.tests[3].cpu_tenths, 20u);
+  EXPECT_TRUE(manifest.tests[3].cpus_fixed);
+  EXPECT_EQ(manifest.declarations.back().cpu_tenths, 20u);
   EXPECT_EQ(manifest.malformed_lines, 0u);
 }
 
 TEST(Manifest, a_googletest_target_names_the_list_of_its_cases) {
   const Manifest manifest = parse_manifest(
-      "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 2 CASES \"/b/unit_mmtest_list.txt\" "
+      "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 2 FIXED CASES \"/b/unit_mmtest_list.txt\" "
       "\"pre \\\"q\\\" \" \"\")\n"
       "_mm_need(\"test 'plain'\" 32 0 30 1)\n");
   ASSERT_EQ(manifest.tests.size(), 1u);
@@ -141,7 +153,8 @@ TEST(Manifest, a_googletest_target_names_the_list_of_its_cases) {
   EXPECT_EQ(cases.suffix, "");
   EXPECT_EQ(cases.memory_mib, 64u);
   EXPECT_EQ(cases.timeout_seconds, 60u);
-  EXPECT_EQ(cases.cpus, 2u);
+  EXPECT_EQ(cases.cpu_tenths, 20u);
+  EXPECT_TRUE(cases.cpus_fixed);
   EXPECT_EQ(manifest.malformed_lines, 0u);
 }
 
@@ -417,11 +430,11 @@ TEST(Simulate, the_simulator_can_be_reused) {
   EXPECT_EQ(simulator.makespan(Order{1, 2, 0, 3}), 5.0);
 }
 
-// ---- the CPU budget ----------------------------------------------------------------------------------
+// ---- the CPU budget (in tenths of a CPU, as the planner counts) ------------------------------------
 
 TEST(Selection, a_test_needing_more_cpus_than_the_budget_is_left_out) {
-  const std::vector<ManifestTest> tests{{"wide", 10, 10, 4}, {"fits", 10, 10, 2}, {"one", 10, 10, 1}};
-  const Selection limited = select_tests(tests, 1000, 2);
+  const std::vector<ManifestTest> tests{{"wide", 10, 10, 40}, {"fits", 10, 10, 20}, {"one", 10, 10, 10}};
+  const Selection limited = select_tests(tests, 1000, 20);
   ASSERT_EQ(limited.tests.size(), 2u);
   EXPECT_EQ(limited.tests[0].name, "fits");
   EXPECT_EQ(limited.above_budget, 1u);
@@ -432,31 +445,31 @@ TEST(Simulate, the_cpu_budget_holds_tests_back_like_jobs) {
   const std::vector<SimTest> tests{{1, 1}, {1, 1}, {1, 1}, {1, 1}};
   const Order order{0, 1, 2, 3};
   EXPECT_EQ(simulate(tests, order, 10), 1.0);
-  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 2), 2.0);
-  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 1), 4.0);
-  EXPECT_EQ(simulate(tests, order, 10, 1, 4), 4.0);  // -j 1 still limits when CPUs do not
+  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 20), 2.0);
+  EXPECT_EQ(simulate(tests, order, 10, std::nullopt, 10), 4.0);
+  EXPECT_EQ(simulate(tests, order, 10, 1, 40), 4.0);  // -j 1 still limits when CPUs do not
 }
 
 TEST(Simulate, first_fit_skips_a_test_that_needs_more_cpus_than_are_free) {
   // 2 CPUs: the 3 s test takes one; the 2-CPU test waits while the 1-CPU test behind it starts.
-  const std::vector<SimTest> tests{{1, 3, 1}, {1, 1, 2}, {1, 1, 1}};
-  EXPECT_EQ(simulate(tests, Order{0, 1, 2}, 10, std::nullopt, 2), 4.0);
+  const std::vector<SimTest> tests{{1, 3, 10}, {1, 1, 20}, {1, 1, 10}};
+  EXPECT_EQ(simulate(tests, Order{0, 1, 2}, 10, std::nullopt, 20), 4.0);
   // Started first, the 2-CPU test holds both: the others follow it.
-  EXPECT_EQ(simulate(tests, Order{1, 0, 2}, 10, std::nullopt, 2), 4.0);
-  EXPECT_EQ(simulate(tests, Order{1, 2, 0}, 10, std::nullopt, 2), 4.0);
+  EXPECT_EQ(simulate(tests, Order{1, 0, 2}, 10, std::nullopt, 20), 4.0);
+  EXPECT_EQ(simulate(tests, Order{1, 2, 0}, 10, std::nullopt, 20), 4.0);
 }
 
 TEST(Simulate, a_test_fits_only_when_both_its_memory_and_its_cpus_do) {
   // A (5 MiB, 1 CPU, 10 s) runs; D fits beside it. B needs too much memory, C too many CPUs,
   // although the smallest memory need (C's) and the smallest CPU need (B's) both fit what is free.
-  const std::vector<SimTest> tests{{5, 10, 1}, {8, 1, 1}, {1, 1, 2}, {1, 1, 1}};
+  const std::vector<SimTest> tests{{5, 10, 10}, {8, 1, 10}, {1, 1, 20}, {1, 1, 10}};
   // At 10 A ends: B starts (8 MiB, 1 CPU) and C, needing both CPUs, waits for it until 11.
-  EXPECT_EQ(simulate(tests, Order{0, 1, 2, 3}, 10, std::nullopt, 2), 12.0);
+  EXPECT_EQ(simulate(tests, Order{0, 1, 2, 3}, 10, std::nullopt, 20), 12.0);
 }
 
 TEST(Simulate, a_test_above_the_cpu_budget_is_left_out) {
-  const std::vector<SimTest> tests{{1, 5, 3}, {1, 1, 1}};
-  EXPECT_EQ(simulate(tests, Order{0, 1}, 10, std::nullopt, 2), 1.0);
+  const std::vector<SimTest> tests{{1, 5, 30}, {1, 1, 10}};
+  EXPECT_EQ(simulate(tests, Order{0, 1}, 10, std::nullopt, 20), 1.0);
 }
 
 TEST(Search, area_order_with_a_cpu_budget_starts_the_longest_light_test_first) {
@@ -464,20 +477,21 @@ TEST(Search, area_order_with_a_cpu_budget_starts_the_longest_light_test_first) {
   // Memory × duration: 100, 5, 2. With 2 CPUs each test's CPU share (1/2) dominates its memory
   // share, so duration decides.
   EXPECT_EQ(area_order(tests, 1000), (Order{0, 1, 2}));
-  EXPECT_EQ(area_order(tests, 1000, 2), (Order{1, 2, 0}));
+  EXPECT_EQ(area_order(tests, 1000, 20), (Order{1, 2, 0}));
 }
 
 TEST(Search, a_test_needing_half_the_cpus_or_more_is_heavy) {
-  EXPECT_TRUE(is_heavy(SimTest{1, 1, 2}, 1000, 4));
-  EXPECT_FALSE(is_heavy(SimTest{1, 1, 1}, 1000, 2));  // one CPU is never heavy by CPUs
-  EXPECT_FALSE(is_heavy(SimTest{1, 1, 2}, 1000, 5));
-  EXPECT_FALSE(is_heavy(SimTest{1, 1, 8}, 1000, std::nullopt));
-  EXPECT_TRUE(is_heavy(SimTest{125, 1, 1}, 1000, 64));  // by memory
+  // In tenths of a CPU.
+  EXPECT_TRUE(is_heavy(SimTest{1, 1, 20}, 1000, 40));
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 10}, 1000, 20));  // one CPU is never heavy by CPUs
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 20}, 1000, 50));
+  EXPECT_FALSE(is_heavy(SimTest{1, 1, 80}, 1000, std::nullopt));
+  EXPECT_TRUE(is_heavy(SimTest{125, 1, 10}, 1000, 640));  // by memory
 }
 
 TEST(PlanOrder, with_a_cpu_budget_light_tests_start_longest_first) {
   const std::vector<ManifestTest> tests{{"short", 10, 5}, {"long", 10, 50}, {"middle", 20, 10}};
-  const OrderPlan plan = plan_order(tests, 10000, std::nullopt, SearchLimits{}, {}, 2);
+  const OrderPlan plan = plan_order(tests, 10000, std::nullopt, SearchLimits{}, {}, 20);
   EXPECT_FALSE(plan.search.has_value());
   EXPECT_EQ(plan.order, (Order{1, 2, 0}));
   ASSERT_EQ(plan.costs.size(), 3u);

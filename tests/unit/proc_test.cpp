@@ -37,6 +37,17 @@ TEST(ParseProcStat, reads_pid_comm_state_ppid_and_rss) {
   EXPECT_TRUE(info->is_live());
 }
 
+TEST(ParseProcStat, cpu_ticks_add_the_threads_and_the_reaped_children) {
+  // utime 17, stime 5 (every thread of the process), cutime 300, cstime 41 (children it reaped).
+  const std::string line =
+      "77 (spin) R 1 77 77 0 -1 4194560 812 0 3 0 17 5 300 41 20 0 4 0 987654 23068672 10 "
+      "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+  const auto info = parse_proc_stat(line, kPageBytes);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->cpu_ticks, 17u + 5u + 300u + 41u);
+  EXPECT_EQ(info->rss_bytes, 10 * kPageBytes);
+}
+
 TEST(ParseProcStat, rss_scales_with_the_page_size) {
   const auto info = parse_proc_stat(stat_line(7, "x", 'S', 1, 3), 65536);
   ASSERT_TRUE(info.has_value());

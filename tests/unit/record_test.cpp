@@ -63,7 +63,7 @@ TEST(MakeRecord, has_exactly_the_documented_fields) {
                                          "peak_memory_bytes", "peak_memory_source", "memory_limit_bytes",
                                          "limit_mode", "limit_mode_reason", "timeout_seconds", "max_processes_seen",
                                          "leaked_processes", "tmpdir", "warnings", "started_at", "finished_at",
-                                         "cpu_wait_seconds", "starved", "cpus_allocated", "pinned_cpus", "cases",
+                                         "cpu_wait_seconds", "starved", "cpu_peak", "cpus_reserved", "cpus_allocated", "pinned_cpus", "cases",
                                          "memory_guard", "memory_samples"}));
 }
 
@@ -89,7 +89,7 @@ TEST(MakeRecord, a_failed_run_with_every_figure_set) {
 
   const json record = make_record(options, run, verdict, context());
   EXPECT_EQ(record["schema_version"], record::kRecordSchemaVersion);
-  EXPECT_EQ(record["schema_version"], 4);
+  EXPECT_EQ(record["schema_version"], 5);
   EXPECT_EQ(record["name"], "order_book");
   EXPECT_EQ(record["command"], json::array({"./order_book", "--gtest_brief=1"}));
   EXPECT_EQ(record["outcome"], "failed");
@@ -295,6 +295,28 @@ TEST(MakeRecord, cpu_figures_absent_are_null_and_empty) {
   EXPECT_EQ(record["starved"], false);
   EXPECT_EQ(record["cpus_allocated"], json::array());
   EXPECT_TRUE(record["pinned_cpus"].is_null());
+  EXPECT_TRUE(record["cpu_peak"].is_null());
+  EXPECT_TRUE(record["cpus_reserved"].is_null());
+}
+
+TEST(MakeRecord, cpu_peak_to_the_hundredth_and_the_cpus_reserved_are_written_and_read_back) {
+  Options options;
+  options.name = "threads";
+  options.command = {"./threads"};
+  options.cpus_reserved = 1.3;
+  Supervision run;
+  run.wall_time = 4s;
+  run.cpu_peak = 1.98765;
+  const json record = make_record(options, run, Verdict{}, context());
+  ASSERT_TRUE(record["cpu_peak"].is_number());
+  EXPECT_DOUBLE_EQ(record["cpu_peak"].get<double>(), 1.99);
+  EXPECT_DOUBLE_EQ(record["cpus_reserved"].get<double>(), 1.3);
+  const auto read = record::parse_record_json(record.dump());
+  ASSERT_TRUE(read) << read.error();
+  ASSERT_TRUE(read->cpu_peak.has_value());
+  EXPECT_DOUBLE_EQ(*read->cpu_peak, 1.99);
+  ASSERT_TRUE(read->cpus_reserved.has_value());
+  EXPECT_DOUBLE_EQ(*read->cpus_reserved, 1.3);
 }
 
 TEST(MakeRecord, a_test_that_waited_most_of_its_time_for_a_cpu_is_starved) {
@@ -403,7 +425,7 @@ json written_record() {
 TEST(ParseRecord, reads_back_what_make_record_writes) {
   const auto record = record::parse_record_json(written_record().dump(2));
   ASSERT_TRUE(record) << record.error();
-  EXPECT_EQ(record->schema_version, 4);
+  EXPECT_EQ(record->schema_version, 5);
   EXPECT_EQ(record->name, "order_book");
   EXPECT_EQ(record->labels, (std::vector<std::string>{"integration", "nightly"}));
   EXPECT_FALSE(record->memory_declared);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "mmtest/common/format.hpp"
+#include "mmtest/plan/cpu_demand.hpp"
 
 namespace mmtest::plan {
 namespace {
@@ -16,7 +17,8 @@ struct Need {
   std::uint64_t memory_mib = 0;
   std::uint64_t gpus = 0;
   std::uint64_t timeout_seconds = 0;
-  std::uint64_t cpus = 1;
+  std::uint64_t cpu_tenths = 10;
+  bool cpus_fixed = false;
   std::optional<CaseList> cases;  // a GoogleTest target's line: where its cases are listed
 };
 
@@ -52,7 +54,7 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t& po
   return value;
 }
 
-// One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus> [CASES "<list>" "<prefix>"
+// One `_mm_need("<subject>" <MiB> <gpus> [<timeout> [<cpus> [FIXED] [CASES "<list>" "<prefix>"
 // "<suffix>" ["<pattern>" <seconds>]...]]])` starting at pos, which it moves past the line. The subject may span lines:
 // _mm_quote() leaves newlines in a name as they are.
 std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
@@ -73,18 +75,36 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   const auto gpus = memory_mib ? separated_number() : std::nullopt;
   if (!memory_mib || !gpus) return std::nullopt;
   // The timeout and the CPUs are optional: older manifests stop at the GPUs or the timeout.
-  std::uint64_t optional_numbers[2] = {0, 1};
   std::size_t numbers_read = 0;
-  for (std::uint64_t& number : optional_numbers) {
-    while (pos < text.size() && is_blank(text[pos])) ++pos;
-    if (pos >= text.size() || text[pos] == ')' || text[pos] == 'C') break;
-    if (!is_blank(text[pos - 1])) return std::nullopt;
-    const auto value = parse_number(text, pos);
-    if (!value) return std::nullopt;
-    number = *value;
-    ++numbers_read;
-  }
+  const auto at_end_or_word = [&] { return pos >= text.size() || text[pos] == ')' || text[pos] == 'C' || text[pos] == 'F'; };
   while (pos < text.size() && is_blank(text[pos])) ++pos;
+  if (!at_end_or_word()) {
+    if (!is_blank(text[pos - 1])) return std::nullopt;
+    const auto timeout = parse_number(text, pos);
+    if (!timeout) return std::nullopt;
+    need.timeout_seconds = *timeout;
+    ++numbers_read;
+    while (pos < text.size() && is_blank(text[pos])) ++pos;
+  }
+  if (numbers_read == 1 && !at_end_or_word()) {
+    if (!is_blank(text[pos - 1])) return std::nullopt;
+    const std::size_t begin = pos;
+    while (pos < text.size() && ((text[pos] >= '0' && text[pos] <= '9') || text[pos] == '.')) ++pos;
+    const auto tenths = parse_cpu_tenths(text.substr(begin, pos - begin));
+    if (!tenths) return std::nullopt;
+    need.cpu_tenths = *tenths;
+    ++numbers_read;
+    if (pos < text.size() && !is_blank(text[pos]) && text[pos] != ')') return std::nullopt;
+    while (pos < text.size() && is_blank(text[pos])) ++pos;
+  }
+  constexpr std::string_view kFixed = "FIXED";
+  if (text.substr(pos).starts_with(kFixed)) {
+    if (numbers_read != 2 || !is_blank(text[pos - 1])) return std::nullopt;
+    pos += kFixed.size();
+    need.cpus_fixed = true;
+    if (pos < text.size() && !is_blank(text[pos]) && text[pos] != ')') return std::nullopt;
+    while (pos < text.size() && is_blank(text[pos])) ++pos;
+  }
   constexpr std::string_view kCases = "CASES";
   if (text.substr(pos).starts_with(kCases)) {
     // Only after all the numbers, each field quoted and separated by blanks.
@@ -123,8 +143,6 @@ std::optional<Need> parse_need(std::string_view text, std::size_t& pos) {
   if (pos < text.size() && text[pos] != '\n') return std::nullopt;
   need.memory_mib = *memory_mib;
   need.gpus = *gpus;
-  need.timeout_seconds = optional_numbers[0];
-  need.cpus = std::max<std::uint64_t>(optional_numbers[1], 1);
   return need;
 }
 
@@ -158,16 +176,17 @@ Manifest parse_manifest(std::string_view text) {
       continue;
     }
     const std::string& subject = need->subject;
-    manifest.declarations.push_back({subject, need->memory_mib, need->gpus, need->cpus});
+    manifest.declarations.push_back({subject, need->memory_mib, need->gpus, need->cpu_tenths});
     if (need->cases) {
       CaseList& cases = *need->cases;
       cases.memory_mib = need->memory_mib;
       cases.timeout_seconds = need->timeout_seconds;
-      cases.cpus = need->cpus;
+      cases.cpu_tenths = need->cpu_tenths;
+      cases.cpus_fixed = need->cpus_fixed;
       manifest.case_lists.push_back(std::move(cases));
     } else if (subject.size() > kTestPrefix.size() + 1 && subject.starts_with(kTestPrefix) && subject.ends_with('\'')) {
       std::string name = subject.substr(kTestPrefix.size(), subject.size() - kTestPrefix.size() - 1);
-      manifest.tests.push_back({std::move(name), need->memory_mib, need->timeout_seconds, need->cpus});
+      manifest.tests.push_back({std::move(name), need->memory_mib, need->timeout_seconds, need->cpu_tenths, need->cpus_fixed});
     }
   }
   return manifest;
@@ -229,7 +248,8 @@ std::size_t add_listed_cases(Manifest& manifest) {
           break;
         }
       }
-      manifest.tests.push_back({cases.prefix + std::string(line) + cases.suffix, cases.memory_mib, timeout_seconds, cases.cpus});
+      manifest.tests.push_back(
+          {cases.prefix + std::string(line) + cases.suffix, cases.memory_mib, timeout_seconds, cases.cpu_tenths, cases.cpus_fixed});
     }
   }
   return missing;

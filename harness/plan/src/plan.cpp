@@ -19,7 +19,7 @@ Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget
   for (const ManifestTest& test : tests) {
     if (!seen.insert(test.name).second) ++selection.repeated;
     else if (!cost_file_can_hold(test.name)) ++selection.unwritable_names;
-    else if (test.memory_mib > budget_mib || (cpus && test.cpus > *cpus)) ++selection.above_budget;
+    else if (test.memory_mib > budget_mib || (cpus && test.cpu_tenths > *cpus)) ++selection.above_budget;
     else selection.tests.push_back(test);
   }
   return selection;
@@ -40,13 +40,13 @@ OrderPlan plan_order_from(std::span<const ManifestTest> tests, std::uint64_t bud
   // file cannot hold, a COST given by the user), among which CTest sorts the costs of the file.
   std::vector<SimTest> declared;
   declared.reserve(tests.size());
-  for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i], tests[i].cpus});
+  for (std::size_t i = 0; i < tests.size(); ++i) declared.push_back({tests[i].memory_mib, timeouts[i], tests[i].cpu_tenths});
 
   Durations durations{timeouts, 0};
   if (history) durations = estimate_durations(tests, *history);
   std::vector<SimTest> estimated;
   estimated.reserve(tests.size());
-  for (std::size_t i = 0; i < tests.size(); ++i) estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpus});
+  for (std::size_t i = 0; i < tests.size(); ++i) estimated.push_back({tests[i].memory_mib, durations.seconds[i], tests[i].cpu_tenths});
 
   OrderPlan plan;
   plan.measured = durations.measured;

@@ -14,9 +14,9 @@ using record::kCpuResourceType;
 using record::kGpuResourceType;
 using record::kMemoryResourceType;
 
-nlohmann::json ids_of_one_slot(std::uint64_t count) {
+nlohmann::json ids_of(std::uint64_t count, std::uint64_t slots) {
   nlohmann::json ids = nlohmann::json::array();
-  for (std::uint64_t id = 0; id < count; ++id) ids.push_back({{"id", std::to_string(id)}, {"slots", 1}});
+  for (std::uint64_t id = 0; id < count; ++id) ids.push_back({{"id", std::to_string(id)}, {"slots", slots}});
   return ids;
 }
 
@@ -27,7 +27,7 @@ std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std
   for (const std::uint64_t id : gpu_ids) gpus.push_back({{"id", std::to_string(id)}, {"slots", 1}});
   nlohmann::json local = nlohmann::json::object();
   local[std::string(kMemoryResourceType)] = nlohmann::json::array({{{"id", "0"}, {"slots", memory_mib}}});
-  local[std::string(kCpuResourceType)] = ids_of_one_slot(cpus);
+  local[std::string(kCpuResourceType)] = ids_of(cpus, record::kCpuSlotsPerCpu);
   local[std::string(kGpuResourceType)] = std::move(gpus);
   const nlohmann::json spec = {{"version", {{"major", 1}, {"minor", 0}}}, {"local", nlohmann::json::array({local})}};
   return spec.dump(2) + "\n";
@@ -87,11 +87,17 @@ std::expected<SpecBudgets, std::string> read_given_resource_spec(const std::file
   const nlohmann::json* cpus = ids(kCpuResourceType);
   if (!cpus) {
     return std::unexpected(fmt::format(
-        "{} has no {} resource: CTest would run none of mmtest's tests (each holds one id of it per CPU it uses); add "
-        "one id per CPU, e.g. \"{}\": [ {{ \"id\": \"0\", \"slots\": 1 }}, {{ \"id\": \"1\", \"slots\": 1 }} ]",
+        "{} has no {} resource: CTest would run none of mmtest's tests (each holds a share of one id per CPU it "
+        "uses); add one id per CPU, e.g. \"{}\": [ {{ \"id\": \"0\", \"slots\": 10 }}, {{ \"id\": \"1\", \"slots\": 10 }} ]",
         what, kCpuResourceType, kCpuResourceType));
   }
   budgets.cpus = cpus->size();
+  for (const nlohmann::json& id : *cpus) {
+    const std::uint64_t slots =
+        id.is_object() && id.contains("slots") && id["slots"].is_number_unsigned() ? id["slots"].get<std::uint64_t>() : 0;
+    if (slots > 0) budgets.cpu_slots = budgets.cpu_slots == 0 ? slots : std::min(budgets.cpu_slots, slots);
+  }
+  if (budgets.cpu_slots == 0) budgets.cpu_slots = 1;
   if (const nlohmann::json* gpus = ids(kGpuResourceType)) budgets.gpus = gpus->size();
   return budgets;
 }

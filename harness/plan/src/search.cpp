@@ -268,7 +268,7 @@ bool is_heavy(std::uint64_t memory_mib, std::uint64_t budget_mib) {
 
 bool is_heavy(const SimTest& test, std::uint64_t budget_mib, std::optional<std::size_t> cpus) {
   if (is_heavy(test.memory_mib, budget_mib)) return true;
-  return cpus && test.cpus > 1 && test.cpus * 2 >= *cpus;
+  return cpus && test.cpus > 10 && test.cpus * 2 >= *cpus;  // more than one CPU, half the budget
 }
 
 std::vector<std::size_t> area_order(std::span<const SimTest> tests, std::uint64_t budget_mib,

@@ -155,6 +155,8 @@ std::expected<Record, std::string> parse_record_json(std::string_view text) {
   MMTEST_TAKE(record.signal, fields.optional<std::string>("signal", "a string"));
   MMTEST_TAKE(record.diagnosis, fields.optional<std::string>("diagnosis", "a string"));
   MMTEST_TAKE(record.cpu_wait_seconds, fields.optional<double>("cpu_wait_seconds", "a number"));
+  MMTEST_TAKE(record.cpu_peak, fields.optional<double>("cpu_peak", "a number"));
+  MMTEST_TAKE(record.cpus_reserved, fields.optional<double>("cpus_reserved", "a number"));
   MMTEST_TAKE(record.memory_limit_bytes, fields.optional<std::uint64_t>("memory_limit_bytes", "a whole number"));
   MMTEST_TAKE(record.timeout_seconds, fields.optional<double>("timeout_seconds", "a number"));
   std::optional<int> launcher_exit_code;

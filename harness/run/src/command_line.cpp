@@ -377,6 +377,9 @@ std::expected<Options, EarlyExit> parse_command_line(const std::vector<std::stri
   auto cpus = ctest_cpu_allocation(environment);
   if (!cpus) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", cpus.error())));
   options.allocated_cpus = std::move(*cpus);
+  auto reserved = ctest_cpus_reserved(environment);
+  if (!reserved) return std::unexpected(usage_error(fmt::format("CTest resource allocation: {}", reserved.error())));
+  options.cpus_reserved = *reserved;
   options.pin_cpus = raw.pin_cpus;
   options.gtest = raw.gtest;
   return options;

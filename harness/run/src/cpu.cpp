@@ -64,6 +64,21 @@ double CpuWaitTracker::wait_seconds() const {
   return static_cast<double>(total_ns) / 1e9;
 }
 
+void CpuPeakTracker::observe(double seconds, double cpu_seconds) {
+  if (!started_ || cpu_seconds < window_cpu_ || seconds < window_start_) {
+    started_ = true;
+    window_start_ = seconds;
+    window_cpu_ = cpu_seconds;
+    return;
+  }
+  const double elapsed = seconds - window_start_;
+  if (elapsed < kCpuPeakWindowSeconds) return;
+  const double rate = (cpu_seconds - window_cpu_) / elapsed;
+  peak_ = peak_ ? std::max(*peak_, rate) : rate;
+  window_start_ = seconds;
+  window_cpu_ = cpu_seconds;
+}
+
 bool is_starved(double cpu_wait_seconds, double wall_seconds) {
   constexpr double kStarvedShare = 0.5;
   constexpr double kStarvedMinimumSeconds = 0.1;

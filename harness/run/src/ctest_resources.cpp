@@ -80,6 +80,24 @@ std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation
   return total_mib;
 }
 
+std::expected<std::optional<double>, std::string> ctest_cpus_reserved(const Environment& environment) {
+  auto cpus = allocations(environment, kCpuResourceType);
+  if (!cpus) return std::unexpected(cpus.error());
+  if (cpus->empty()) return std::nullopt;
+  std::uint64_t slots_per_cpu = record::kCpuSlotsPerCpu;
+  if (const auto variable = environment.find(record::kCpuSlotsVariable); variable != environment.end()) {
+    const auto given = parse_count(variable->second);
+    if (!given || *given == 0) {
+      return std::unexpected(
+          fmt::format("{}='{}' is not a positive whole number of slots", record::kCpuSlotsVariable, variable->second));
+    }
+    slots_per_cpu = *given;
+  }
+  std::uint64_t slots = 0;
+  for (const Allocation& allocation : *cpus) slots += allocation.slots;
+  return static_cast<double>(slots) / static_cast<double>(slots_per_cpu);
+}
+
 std::expected<std::vector<std::uint32_t>, std::string> ctest_cpu_allocation(const Environment& environment) {
   auto cpus = allocations(environment, kCpuResourceType);
   if (!cpus) return std::unexpected(cpus.error());

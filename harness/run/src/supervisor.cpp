@@ -77,6 +77,7 @@ class Supervisor {
   double growth_bytes_per_second_ = 0;
   SamplingPolicy policy_;
   CpuWaitTracker cpu_wait_;
+  CpuPeakTracker cpu_peak_;
   MemorySeries memory_series_{kMaxMemorySamples};
 };
 
@@ -127,6 +128,7 @@ Supervision Supervisor::run() {
   result_.wall_time = Clock::now() - setup_.started;
   result_.cpu_seconds = cpu_seconds_of_reaped_children();
   if (cpu_wait_.any()) result_.cpu_wait_seconds = cpu_wait_.wait_seconds();
+  result_.cpu_peak = cpu_peak_.peak();
   result_.memory_samples = memory_series_.points();
   if (result_.peak_memory_source != "cgroup-memory-peak") {
     result_.peak_memory_bytes = std::max(peak_tree_rss_bytes_, peak_single_max_rss_bytes_);
@@ -220,9 +222,16 @@ void Supervisor::sample() {
   peak_tree_rss_bytes_ = std::max(peak_tree_rss_bytes_, tree.rss_bytes);
   memory_series_.add(std::chrono::duration<double>(now - setup_.started).count(), tree.rss_bytes);
   result_.max_processes_seen = std::max(result_.max_processes_seen, tree.live.size());
+  std::uint64_t live_cpu_ticks = 0;
   for (const ProcessInfo& process : tree.live) {
     if (const auto stat = read_schedstat(process.pid)) cpu_wait_.observe(process.pid, *stat);
+    live_cpu_ticks += process.cpu_ticks;
   }
+  // The tree's CPU time so far: its live processes (their reaped children included) and what the
+  // launcher itself has reaped.
+  static const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  cpu_peak_.observe(std::chrono::duration<double>(now - setup_.started).count(),
+                    static_cast<double>(live_cpu_ticks) / ticks_per_second + cpu_seconds_of_reaped_children());
 
   const bool over_memory = options_.memory_limit_bytes && setup_.cgroup == nullptr && tree.rss_bytes > *options_.memory_limit_bytes;
   // In cgroup mode pids.max refuses the fork that would exceed the cap, so the tree never grows

@@ -30,9 +30,12 @@ CREATE TABLE results (
   ctest_run TEXT,
   attempt INTEGER,
   memory_declared INTEGER,
+  cpu_wait_seconds REAL,
+  cpu_peak REAL,
+  cpus_reserved REAL,
   PRIMARY KEY (name, started_at)
 ) WITHOUT ROWID;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
 
 // One migration per version step: migrations[v - 1] takes version v to v + 1.
@@ -48,6 +51,12 @@ ALTER TABLE results ADD COLUMN ctest_run TEXT;
 ALTER TABLE results ADD COLUMN attempt INTEGER;
 ALTER TABLE results ADD COLUMN memory_declared INTEGER;
 PRAGMA user_version = 3;
+)sql",
+    R"sql(
+ALTER TABLE results ADD COLUMN cpu_wait_seconds REAL;
+ALTER TABLE results ADD COLUMN cpu_peak REAL;
+ALTER TABLE results ADD COLUMN cpus_reserved REAL;
+PRAGMA user_version = 4;
 )sql",
 };
 static_assert(std::size(kMigrations) == kHistorySchemaVersion - 1);
@@ -216,7 +225,8 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
   Statement insert(db_,
                    "INSERT OR IGNORE INTO results (name, started_at, finished_at, outcome, wall_seconds, "
                    "peak_memory_bytes, memory_limit_bytes, cpu_seconds, timeout_seconds, ingested_at, ctest_run, "
-                   "attempt, memory_declared) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+                   "attempt, memory_declared, cpu_wait_seconds, cpu_peak, cpus_reserved) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!insert.ok()) {
     std::string message = error_of(db_, path_, "cannot prepare");
     exec(db_, "ROLLBACK");
@@ -245,6 +255,9 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
     }
     insert.integer(12, std::int64_t{record.attempt});
     insert.integer(13, std::int64_t{record.memory_declared ? 1 : 0});
+    insert.real(14, record.cpu_wait_seconds);
+    insert.real(15, record.cpu_peak);
+    insert.real(16, record.cpus_reserved);
     if (insert.step() != SQLITE_DONE) {
       std::string message = error_of(db_, path_, "cannot write");
       insert.reset();
@@ -264,6 +277,11 @@ std::expected<std::size_t, std::string> HistoryDb::ingest(std::span<const record
 }
 
 namespace {
+std::optional<double> optional_real(const Statement& query, int column) {
+  if (sqlite3_column_type(query.get(), column) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(query.get(), column);
+}
+
 constexpr const char* kEarlierRuns =
     "SELECT started_at, outcome, wall_seconds, peak_memory_bytes FROM results "
     "WHERE name = ?1 AND started_at < ?2 ORDER BY started_at DESC LIMIT ?3";
@@ -305,7 +323,7 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
   std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
   Statement query(db_,
                   "SELECT name, started_at, outcome, wall_seconds, peak_memory_bytes, memory_limit_bytes, "
-                  "timeout_seconds, memory_declared FROM ("
+                  "timeout_seconds, memory_declared, cpu_seconds, cpu_wait_seconds, cpu_peak, cpus_reserved FROM ("
                   "  SELECT *, ROW_NUMBER() OVER (PARTITION BY name ORDER BY started_at DESC) AS age FROM results"
                   ") WHERE age <= ?1 ORDER BY name, started_at DESC");
   if (!query.ok()) return tests;
@@ -321,6 +339,10 @@ std::vector<std::pair<std::string, std::vector<PastRun>>> HistoryDb::recent_runs
     if (sqlite3_column_type(query.get(), 6) != SQLITE_NULL) run.timeout_seconds = sqlite3_column_double(query.get(), 6);
     // Rows from before schema 3 (and records before schema 4) count as declared.
     if (sqlite3_column_type(query.get(), 7) != SQLITE_NULL) run.memory_declared = sqlite3_column_int64(query.get(), 7) != 0;
+    run.cpu_seconds = optional_real(query, 8);
+    run.cpu_wait_seconds = optional_real(query, 9);
+    run.cpu_peak = optional_real(query, 10);
+    run.cpus_reserved = optional_real(query, 11);
     tests.back().second.push_back(std::move(run));
   }
   return tests;
@@ -408,6 +430,34 @@ plan::MeasuredDurations HistoryDb::median_durations(std::size_t last_runs) {
   }
   flush();
   return history;
+}
+
+std::map<std::string, std::vector<plan::CpuUse>, std::less<>> HistoryDb::cpu_use(std::size_t last_runs) {
+  std::map<std::string, std::vector<plan::CpuUse>, std::less<>> uses;
+  // Attempts count as runs: each is a full measurement of the test's appetite. Rows without CPU
+  // seconds (schema 1) say nothing.
+  const std::string sql = fmt::format(
+      "SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak FROM ("
+      "  SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak,"
+      "         ROW_NUMBER() OVER (PARTITION BY name ORDER BY started_at DESC) AS age"
+      "  FROM results WHERE outcome {} AND cpu_seconds IS NOT NULL"
+      ") WHERE age <= ?1 ORDER BY name, age",
+      kTimedRuns);
+  Statement query(db_, sql.c_str());
+  if (!query.ok()) return uses;
+  query.integer(1, static_cast<std::int64_t>(last_runs));
+  std::vector<plan::CpuUse>* current = nullptr;
+  std::string current_name;
+  while (query.step() == SQLITE_ROW) {
+    std::string name = query.column_text(0);
+    if (current == nullptr || name != current_name) {
+      current = &uses[name];
+      current_name = std::move(name);
+    }
+    current->push_back({sqlite3_column_double(query.get(), 1), sqlite3_column_double(query.get(), 2),
+                        optional_real(query, 3), optional_real(query, 4)});
+  }
+  return uses;
 }
 
 std::size_t HistoryDb::row_count() {

@@ -3,7 +3,9 @@
 // resource spec and names the tests that can never run under it and a -j that would run them one
 // at a time. Then it reads the manifest, takes durations from the history (or the last run's
 // records), asks the planner (mmtest::plan) for a start order and writes it into CTest's cost
-// file, with one summary line.
+// file, with one summary line. With --cpu-demand-file it also learns each test's CPU demand from
+// the history and writes the CPU groups the hook gives the tests whose demand differs from their
+// declaration (docs/user-guide.md, "CPUs: declared, learned, calibrated").
 
 #include "mmtest/tool/plan_command.hpp"
 
@@ -25,6 +27,7 @@
 #include "mmtest/common/units.hpp"
 #include "mmtest/plan/budget.hpp"
 #include "mmtest/plan/cost_file.hpp"
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/plan/ctest_invocation.hpp"
 #include "mmtest/plan/plan.hpp"
 #include "mmtest/plan/resource_spec.hpp"
@@ -40,7 +43,7 @@ using namespace mmtest::plan;
 
 struct RawPlanOptions {
   std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
-  std::optional<std::string> spec_file, cache_budget, cache_cpus, ctest_version;
+  std::optional<std::string> spec_file, cache_budget, cache_cpus, ctest_version, cpu_demand_file, learn_cpu;
   std::vector<std::string> records;
   std::string history;
   bool budgets_only = false;
@@ -48,6 +51,8 @@ struct RawPlanOptions {
 
 struct PlanOptions {
   std::optional<std::filesystem::path> spec_file;  // set the budgets and write the spec first
+  std::optional<std::filesystem::path> cpu_demand_file;  // learn CPU demand, write the hook's groups
+  bool learn_cpu = true;                                 // MMTEST_LEARN_CPU (environment, else cache)
   std::string cache_budget, cache_cpus;           // the build tree's MMTEST_MEMORY_BUDGET, MMTEST_CPU_BUDGET
   std::optional<std::string> ctest_version;       // the parent process is this ctest
   std::filesystem::path manifest;
@@ -71,6 +76,15 @@ std::expected<std::uint64_t, UsageError> positive(const std::string& text, std::
   return *count;
 }
 
+// CMake's truth values for a switch the user sets: ON/OFF, 1/0, TRUE/FALSE, YES/NO (any case).
+std::optional<bool> parse_switch(std::string_view text) {
+  std::string lower(text);
+  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "on" || lower == "1" || lower == "true" || lower == "yes") return true;
+  if (lower == "off" || lower == "0" || lower == "false" || lower == "no") return false;
+  return std::nullopt;
+}
+
 std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
   PlanOptions options;
   if (raw.spec_file && raw.spec_file->empty()) return std::unexpected(UsageError{"--spec-file: expected a file path, got ''"});
@@ -80,6 +94,27 @@ std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
       return std::unexpected(UsageError{fmt::format("{} sets the budgets itself: leave out --budget-mib and --cpus",
                                                     raw.budgets_only ? "--budgets" : "--spec-file")});
     }
+  }
+  if (raw.cpu_demand_file) {
+    if (raw.cpu_demand_file->empty()) return std::unexpected(UsageError{"--cpu-demand-file: expected a file path, got ''"});
+    if (!raw.spec_file) return std::unexpected(UsageError{"--cpu-demand-file needs --spec-file: the groups follow the spec"});
+    options.cpu_demand_file = *raw.cpu_demand_file;
+  }
+  // MMTEST_LEARN_CPU: the environment's when ctest starts, else the build tree's (--learn-cpu).
+  const char* learn_environment = std::getenv("MMTEST_LEARN_CPU");
+  const std::optional<std::string> learn = (learn_environment != nullptr && *learn_environment != '\0')
+                                               ? std::optional<std::string>(learn_environment)
+                                               : raw.learn_cpu;
+  if (learn && !learn->empty()) {
+    const auto on = parse_switch(*learn);
+    if (!on) {
+      return std::unexpected(UsageError{fmt::format("MMTEST_LEARN_CPU{}: expected ON or OFF (1 or 0), got '{}'",
+                                                    learn_environment != nullptr && *learn_environment != '\0'
+                                                        ? " (environment)"
+                                                        : "",
+                                                    *learn)});
+    }
+    options.learn_cpu = *on;
   }
   options.cache_budget = raw.cache_budget.value_or("");
   options.cache_cpus = raw.cache_cpus.value_or("");
@@ -153,12 +188,17 @@ std::string left_out_notes(const Selection& selection, std::size_t malformed_lin
   return notes;
 }
 
-// The records of the last run added to the history (before this run overwrites them), then each
-// test's median duration over its last runs there. A record that cannot be read is not history:
-// the problems are the report's to tell.
-std::expected<MeasuredDurations, std::string> durations_from_history(const std::filesystem::path& database,
-                                                                     std::span<const std::filesystem::path> records,
-                                                                     std::vector<std::string>& unreadable) {
+// What the history knows: each test's median duration over its last runs, and its CPU use.
+struct Learned {
+  MeasuredDurations durations;
+  std::map<std::string, std::vector<CpuUse>, std::less<>> cpu_use;
+};
+
+// The records of the last run added to the history (before this run overwrites them), then what
+// it knows. A record that cannot be read is not history: the problems are the report's to tell.
+std::expected<Learned, std::string> learn_from_history(const std::filesystem::path& database,
+                                                       std::span<const std::filesystem::path> records,
+                                                       std::vector<std::string>& unreadable, bool cpu_use) {
   auto db = HistoryDb::open(database);
   if (!db) return std::unexpected(db.error());
   std::vector<record::Record> all;
@@ -168,8 +208,12 @@ std::expected<MeasuredDurations, std::string> durations_from_history(const std::
     std::ranges::move(set.records, std::back_inserter(all));
   }
   if (auto added = db->ingest(all); !added) return std::unexpected(added.error());
-  return db->median_durations(kPlannerRuns);
+  Learned learned;
+  learned.durations = db->median_durations(kPlannerRuns);
+  if (cpu_use) learned.cpu_use = db->cpu_use(kDemandRuns);
+  return learned;
 }
+
 
 // The budgets of this run, where each came from, and what a user raises to fit a test.
 struct RunBudgets {
@@ -177,6 +221,7 @@ struct RunBudgets {
   std::string memory_source;
   std::uint64_t cpus = 0;
   std::string cpu_source;
+  std::uint64_t cpu_slots = record::kCpuSlotsPerCpu;  // slots of one CPU id in the spec
   std::uint64_t gpus = 0;
   std::string memory_fix;
   std::string cpu_fix;
@@ -199,8 +244,8 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
     if (!memory) return std::unexpected(memory.error());
     auto cpus = find_cpu_budget(settings);
     if (!cpus) return std::unexpected(cpus.error());
-    budgets = {memory->value, memory->source, cpus->value, cpus->source, 0, "raise MMTEST_MEMORY_BUDGET",
-               "raise MMTEST_CPU_BUDGET"};
+    budgets = {memory->value, memory->source, cpus->value, cpus->source, record::kCpuSlotsPerCpu, 0,
+               "raise MMTEST_MEMORY_BUDGET", "raise MMTEST_CPU_BUDGET"};
     if (print_only) {
       out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({})\n", budgets.memory_mib,
                          budgets.memory_source, budgets.cpus, budgets.cpu_source);
@@ -226,6 +271,7 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
                source,
                spec->cpus,
                source,
+               spec->cpu_slots,
                spec->gpus,
                fmt::format("raise {} in {}", record::kMemoryResourceType, given->string()),
                fmt::format("add {} ids to {}", record::kCpuResourceType, given->string())};
@@ -252,10 +298,11 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
 // One line for each declaration that can never run under the budgets: CTest reports it Not Run.
 void name_unrunnable(std::span<const Declaration> declarations, const RunBudgets& budgets, std::ostream& out) {
   for (const Declaration& declared : declarations) {
-    if (declared.cpus > budgets.cpus) {
+    if (declared.cpu_tenths > budgets.cpus * 10) {
       out << fmt::format("mmtest: {} needs {} CPUs but the CPU budget is {} ({}): it cannot run here and CTest will "
                          "report it as Not Run; lower its PROCESSORS or {}\n",
-                         declared.subject, declared.cpus, budgets.cpus, budgets.cpu_source, budgets.cpu_fix);
+                         declared.subject, format_cpu_tenths(declared.cpu_tenths), budgets.cpus, budgets.cpu_source,
+                         budgets.cpu_fix);
     }
     if (declared.memory_mib > budgets.memory_mib) {
       out << fmt::format("mmtest: {} needs {} MiB but the memory budget is {} MiB ({}): it cannot run here and CTest "
@@ -300,6 +347,14 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
                  "This runs in the hook of a ctest of this version, its parent process: its command line is read\n"
                  "for --resource-spec-file and for a -j that runs the tests one at a time")
       ->type_name("VERSION");
+  app.add_option("--cpu-demand-file", raw.cpu_demand_file,
+                 "With --spec-file: learn each test's CPU demand from the history (--history) and write here the\n"
+                 "CPU groups of the tests whose demand differs from their declaration, for the ctest-time hook")
+      ->type_name("FILE");
+  app.add_option("--learn-cpu", raw.learn_cpu,
+                 "The build tree's MMTEST_LEARN_CPU: OFF holds every test's CPUs as declared (the environment\n"
+                 "variable MMTEST_LEARN_CPU, when set, wins)")
+      ->type_name("ON|OFF");
   app.add_flag("--budgets", raw.budgets_only, "Print the memory and CPU budgets ctest would get here; write nothing");
   app.add_option("--history", raw.history,
                  "History database (SQLite): the records are added to it first, and a test's duration is the\n"
@@ -361,7 +416,47 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
   }
   if (run_budgets) name_unrunnable(manifest->declarations, *run_budgets, out);
   const std::size_t unlisted = add_listed_cases(*manifest);
-  const Selection selection = select_tests(manifest->tests, options.budget_mib, options.cpus);
+
+  std::optional<MeasuredDurations> history;
+  std::map<std::string, std::vector<CpuUse>, std::less<>> cpu_use;
+  std::vector<std::string> unreadable;  // records folders that exist but could not be listed
+  std::string history_note;
+  if (!raw.history.empty()) {
+    auto learned = learn_from_history(raw.history, options.records, unreadable,
+                                      options.cpu_demand_file.has_value() && options.learn_cpu);
+    if (learned) {
+      history = std::move(learned->durations);
+      cpu_use = std::move(learned->cpu_use);
+      history_note = "; durations from the history";
+    } else {
+      history_note = fmt::format("; history not used ({})", learned.error());
+    }
+  }
+  // Each test's CPU demand on this run (learned, or as declared) before it is planned with it.
+  if (options.cpu_demand_file && run_budgets) {
+    auto demand = apply_cpu_demand(manifest->tests, cpu_use, options.learn_cpu, run_budgets->cpus,
+                                   run_budgets->cpu_slots, *options.cpu_demand_file);
+    if (!demand) {
+      err << fmt::format("{}: the CPU demand of this run: {}\n", program, demand.error());
+      return 1;
+    }
+    if (demand->learned > 0) {
+      std::string fixed;
+      if (demand->fixed > 0) {
+        fixed = fmt::format("; {} held as declared (FIXED_PROCESSORS, PIN_CPUS or performance)",
+                            plural(demand->fixed, "test", "tests"));
+      }
+      const std::string range = demand->least_tenths == demand->most_tenths
+                                    ? format_cpu_tenths(demand->least_tenths)
+                                    : fmt::format("{} to {}", format_cpu_tenths(demand->least_tenths),
+                                                  format_cpu_tenths(demand->most_tenths));
+      out << fmt::format("mmtest: CPU demand of {} learned from their last runs: {} CPU(s) each{}\n",
+                         plural(demand->learned, "test", "tests"), range, fixed);
+    }
+  }
+  const std::optional<std::size_t> cpu_tenths_budget =
+      options.cpus ? std::optional<std::size_t>(*options.cpus * 10) : std::nullopt;
+  const Selection selection = select_tests(manifest->tests, options.budget_mib, cpu_tenths_budget);
   std::string notes = left_out_notes(selection, manifest->malformed_lines);
   if (unlisted > 0) {
     notes += fmt::format("; the cases of {} not planned (not discovered yet)",
@@ -373,23 +468,12 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
                        notes);
     return 0;
   }
-
-  std::optional<MeasuredDurations> history;
-  std::vector<std::string> unreadable;  // records folders that exist but could not be listed
-  if (!raw.history.empty()) {
-    auto from_history = durations_from_history(raw.history, options.records, unreadable);
-    if (from_history) {
-      history = std::move(*from_history);
-      notes += "; durations from the history";
-    } else {
-      notes += fmt::format("; history not used ({})", from_history.error());
-    }
-  }
+  notes += history_note;
   if (!history && !options.records.empty()) history = read_last_durations(options.records, &unreadable);
   // Never zero records without a word: a folder that could not be read is named in the line.
   for (const std::string& why : unreadable) notes += fmt::format("; {}", why);
   const OrderPlan plan =
-      plan_order_from(selection.tests, options.budget_mib, options.jobs, options.search, history, options.cpus);
+      plan_order_from(selection.tests, options.budget_mib, options.jobs, options.search, history, cpu_tenths_budget);
   std::vector<CostLine> lines;
   lines.reserve(plan.order.size());
   for (std::size_t position = 0; position < plan.order.size(); ++position) {

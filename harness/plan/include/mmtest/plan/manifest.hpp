@@ -23,7 +23,8 @@ struct ManifestTest {
   std::string name;
   std::uint64_t memory_mib = 0;
   std::uint64_t timeout_seconds = 0;  // 0: not in the manifest (older manifests have none)
-  std::uint64_t cpus = 1;             // PROCESSORS; older manifests have none
+  std::uint64_t cpu_tenths = 10;      // PROCESSORS in tenths of a CPU; older manifests have none
+  bool cpus_fixed = false;            // FIXED: held as declared, never learned (cpu_demand.hpp)
 };
 
 // The cases of one mm_gtest_discover_tests() call: their names are in the list its discovery
@@ -39,7 +40,8 @@ struct CaseList {
   std::string suffix;
   std::uint64_t memory_mib = 0;
   std::uint64_t timeout_seconds = 0;
-  std::uint64_t cpus = 1;
+  std::uint64_t cpu_tenths = 10;
+  bool cpus_fixed = false;
   std::vector<CaseTimeout> timeouts;  // CASE_TIMEOUTS: the first match sets a case's timeout
 };
 
@@ -49,7 +51,7 @@ struct Declaration {
   std::string subject;  // "test 'replay'", "each test of 'unit' (mm_gtest_discover_tests)"
   std::uint64_t memory_mib = 0;
   std::uint64_t gpus = 0;
-  std::uint64_t cpus = 1;
+  std::uint64_t cpu_tenths = 10;
 };
 
 struct Manifest {
@@ -60,8 +62,9 @@ struct Manifest {
 };
 
 // Parses the manifest written at configure time: `_mm_need("<subject>" <MiB> <gpus> [<timeout>
-// [<cpus> [CASES "<list file>" "<prefix>" "<suffix>" ["<pattern>" <seconds>]...]]])` lines, `#`
-// comments and blank lines.
+// [<cpus> [FIXED] [CASES "<list file>" "<prefix>" "<suffix>" ["<pattern>" <seconds>]...]]])`
+// lines, `#` comments and blank lines. <cpus> is PROCESSORS ("2", "0.5": parse_cpu_tenths());
+// FIXED says it is held as declared on every run.
 // The timeout (whole seconds) and the CPUs are absent from older manifests. Subjects
 // `test '<name>'` are tests; a line with CASES is a GoogleTest target (its case_lists entry);
 // other subjects are skipped. Malformed lines are counted and skipped.

@@ -52,6 +52,7 @@ struct Selection {
   std::size_t repeated = 0;         // a later entry of a name already seen (the first is kept)
 };
 
+// `cpus`: the CPU budget in tenths of a CPU, as each test's cpu_tenths (nullopt: CPUs do not limit).
 Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget_mib,
                        std::optional<std::size_t> cpus = std::nullopt);
 

@@ -2,8 +2,9 @@
 
 // CTest's resource spec for one ctest run: written by `mmtest plan --spec-file` from the budgets,
 // or read from the file the user gave ctest with --resource-spec-file. Memory is one pool of MiB
-// slots; each CPU and each GPU is an id of one slot, so that a test asking for two gets two
-// distinct ids (the launcher pins to CPU ids: id <i> is the i-th CPU the test may run on).
+// slots; each CPU is an id of ten slots (a slot is a tenth of a CPU: a test may hold part of
+// one, and a test holding two whole CPUs gets two distinct ids, which the launcher pins to: id
+// <i> is the i-th CPU the test may run on); each GPU an id of one slot.
 
 #include <cstdint>
 #include <expected>
@@ -25,6 +26,7 @@ std::expected<void, std::string> write_resource_spec(const std::filesystem::path
 struct SpecBudgets {
   std::uint64_t memory_mib = 0;
   std::uint64_t cpus = 0;
+  std::uint64_t cpu_slots = 0;  // the fewest slots of a CPU id: what one CPU is worth
   std::uint64_t gpus = 0;
 };
 

@@ -21,7 +21,7 @@ namespace mmtest::plan {
 struct SimTest {
   std::uint64_t memory_mib = 0;
   double seconds = 0;
-  std::uint64_t cpus = 1;
+  std::uint64_t cpus = 10;  // in tenths of a CPU, as is every CPU budget below
 };
 
 // Replays CTest's start rule for one order: at time 0 and whenever tests end (all endings of one

@@ -21,8 +21,9 @@ inline constexpr std::string_view kCasesFileVariable = "MMTEST_RUN_CASES_FILE";
 inline constexpr std::string_view kCtestRunVariable = "MMTEST_CTEST_RUN";
 
 // The CTest resource types mmtest's tests request (RESOURCE_GROUPS, cmake/internal/Resources.cmake)
-// and the ctest-time resource spec offers: memory, one slot per MiB; CPUs, one id per CPU of one
-// slot each, id <i> standing for the i-th CPU of the test's affinity. CTest hands a test its share
+// and the ctest-time resource spec offers: memory, one slot per MiB; CPUs, one id per CPU of
+// kCpuSlotsPerCpu slots each (a test may hold a tenth of a CPU), id <i> standing for the i-th CPU
+// of the test's affinity. CTest hands a test its share
 // in CTEST_RESOURCE_GROUP_<n>_<TYPE IN UPPER CASE>, which mmtest-run reads; the tool reads the spec.
 // tests/conformance/names.txt holds these names too, and both sides are tested against it
 // (launcher_unit_tests' Conformance cases; tests/cmake/check-conformance.cmake): neither can
@@ -31,5 +32,12 @@ inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
 inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
 // GPUs, one id per GPU of one slot each (the name CTest's own documentation uses).
 inline constexpr std::string_view kGpuResourceType = "gpus";
+
+// The slots of each CPU id in the spec mmtest writes: a slot is a tenth of a CPU.
+inline constexpr unsigned kCpuSlotsPerCpu = 10;
+// The slots per CPU id of this run's spec, set by the ctest-time hook in ctest's environment
+// when it differs from kCpuSlotsPerCpu (a spec given to ctest with --resource-spec-file), so that
+// mmtest-run can tell the CPUs a test held from the slots CTest gave it.
+inline constexpr std::string_view kCpuSlotsVariable = "MMTEST_CPU_SLOTS";
 
 }  // namespace mmtest::record

@@ -18,9 +18,9 @@
 
 namespace mmtest::record {
 
-// 4: labels, memory_declared, ctest_run and attempt written (3: memory_samples added; 2: the four CPU fields added). Readers accept every
-// version.
-inline constexpr int kRecordSchemaVersion = 4;
+// 5: cpu_peak and cpus_reserved written (4: labels, memory_declared, ctest_run and attempt; 3:
+// memory_samples; 2: the four CPU fields). Readers accept every version.
+inline constexpr int kRecordSchemaVersion = 5;
 
 // ---- reading: what mmtest (report, plan, history) takes from a record -----------------------------
 
@@ -62,6 +62,8 @@ struct Record {
   double cpu_seconds = 0;
   std::optional<double> cpu_wait_seconds;
   bool starved = false;
+  std::optional<double> cpu_peak;       // most CPUs busy over a quarter second (schema 5)
+  std::optional<double> cpus_reserved;  // CPUs CTest reserved for the run (schema 5)
   std::uint64_t peak_memory_bytes = 0;
   std::string peak_memory_source;
   std::optional<std::uint64_t> memory_limit_bytes;

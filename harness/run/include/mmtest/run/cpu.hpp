@@ -55,6 +55,28 @@ class CpuWaitTracker {
   std::unordered_map<pid_t, std::uint64_t> latest_wait_ns_;
 };
 
+// ---- how many CPUs a test keeps busy ----------------------------------------------------------
+
+// The highest rate of CPU use of a test's processes, in CPUs, over windows of at least
+// kCpuPeakWindow: fed the tree's cumulative CPU seconds at each sample, it takes the rate over
+// each window that has lasted that long, then starts the next one. CPU time is counted in clock
+// ticks (10 ms), so shorter windows would be mostly rounding. A cumulative figure that falls (a
+// zombie not counted until its parent reaps it) restarts the window. nullopt until one window has
+// closed: a test shorter than one window has no peak, only its mean.
+inline constexpr double kCpuPeakWindowSeconds = 0.25;
+
+class CpuPeakTracker {
+ public:
+  void observe(double seconds, double cpu_seconds);
+  std::optional<double> peak() const { return peak_; }
+
+ private:
+  bool started_ = false;
+  double window_start_ = 0;
+  double window_cpu_ = 0;
+  std::optional<double> peak_;
+};
+
 // A test was starved of CPU when it spent at least half of its wall time runnable but waiting for
 // a CPU that others held, and at least 0.1 s of it: its times then say more about the machine
 // than about the test.

@@ -27,4 +27,9 @@ std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation
 // variables are malformed or an id is not a whole number.
 std::expected<std::vector<std::uint32_t>, std::string> ctest_cpu_allocation(const Environment& environment);
 
+// The CPUs CTest reserved for this test: the slots it allocated on the CPU resource over the
+// slots each CPU id has (kCpuSlotsVariable, else record::kCpuSlotsPerCpu): 0.3 for three slots of
+// ten. nullopt when CTest allocated none; an error when the variables are malformed.
+std::expected<std::optional<double>, std::string> ctest_cpus_reserved(const Environment& environment);
+
 }  // namespace mmtest::run

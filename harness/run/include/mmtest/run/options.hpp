@@ -44,6 +44,7 @@ struct Options {
   bool print_measurements = false;           // <CTestMeasurement> tags on stderr (--measurements)
   bool pin_cpus = false;                      // pin the test to the CPUs CTest allocated it
   std::vector<std::uint32_t> allocated_cpus;  // CTest's CPU ids for this test (kCpuResourceType)
+  std::optional<double> cpus_reserved;        // the CPUs those ids' slots add up to; nullopt: none
   // COMMAND is a GoogleTest program: its JSON report tells a skipped run from a pass.
   bool gtest = false;
   // --skip-code: the test's exit code that means "skipped" (CTest's SKIP_RETURN_CODE), so that the

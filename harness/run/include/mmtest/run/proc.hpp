@@ -19,6 +19,8 @@ struct ProcessInfo {
   std::uint64_t rss_bytes = 0;  // resident set, shared pages included
   std::uint64_t start_time_ticks = 0;  // when it started, in clock ticks after boot: with the pid,
                                        // tells this process from a later one given the same pid
+  std::uint64_t cpu_ticks = 0;  // CPU time of all its threads and of its reaped children (utime,
+                                // stime, cutime, cstime), in clock ticks (sysconf(_SC_CLK_TCK))
   std::string comm;             // kernel's short name (at most 15 characters)
 
   bool is_live() const { return state != 'Z' && state != 'X' && state != 'x'; }

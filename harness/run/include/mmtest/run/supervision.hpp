@@ -61,6 +61,9 @@ struct Supervision {
   // Time the test's processes (their main threads) were runnable but waiting for a CPU, from
   // /proc/<pid>/schedstat; nullopt when the kernel does not provide it.
   std::optional<double> cpu_wait_seconds;
+  // The most CPUs the test's processes kept busy over any quarter of a second (CpuPeakTracker);
+  // nullopt for a test shorter than that.
+  std::optional<double> cpu_peak;
   std::vector<std::string> warnings;             // limits that could not be enforced, cleanup trouble
   std::vector<MemorySeries::Point> memory_samples;  // the tree's RSS over time, bounded (MemorySeries)
 };

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -16,15 +17,17 @@
 #include <vector>
 
 #include "mmtest/record/record.hpp"
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/plan/plan.hpp"
 
 struct sqlite3;
 
 namespace mmtest::tool {
 
-// PRAGMA user_version of the database. 1: results without cpu_seconds, timeout_seconds and
-// ingested_at (migrated on open); 2: this version. A newer one is refused.
-inline constexpr int kHistorySchemaVersion = 3;
+// PRAGMA user_version of the database, migrated on open: 1 results without cpu_seconds,
+// timeout_seconds and ingested_at; 2 without ctest_run, attempt and memory_declared; 3 without
+// cpu_wait_seconds, cpu_peak and cpus_reserved; 4 this version. A newer one is refused.
+inline constexpr int kHistorySchemaVersion = 4;
 
 // The layout of version 1, kept to test the migration from it.
 extern const char* const kHistorySchemaV1;
@@ -42,6 +45,11 @@ struct PastRun {
   std::optional<std::uint64_t> memory_limit_bytes;  // its MEMORY then
   std::optional<double> timeout_seconds;            // its TIMEOUT then
   bool memory_declared = true;                      // false: that MEMORY was a default (record memory_declared)
+  // recent_runs() only; null in rows of older schemas:
+  std::optional<double> cpu_seconds = {};
+  std::optional<double> cpu_wait_seconds = {};
+  std::optional<double> cpu_peak = {};       // most CPUs busy over a quarter second
+  std::optional<double> cpus_reserved = {};  // CPUs CTest reserved for it
 };
 
 // How often a test was flaky (failed, then passed, within one ctest run) over its recent runs.
@@ -77,6 +85,11 @@ class HistoryDb {
   // Each test's median wall time over its last `last_runs` runs, leaving out runs that never ran
   // (harness-error) or were interrupted: what the planner simulates with.
   plan::MeasuredDurations median_durations(std::size_t last_runs);
+
+  // Each test's CPU use over its last `last_runs` runs (attempts included), newest first, leaving
+  // out runs that never ran or were interrupted and rows without CPU seconds: what the ctest-time
+  // hook learns CPU demand from (plan::learn_demand).
+  std::map<std::string, std::vector<plan::CpuUse>, std::less<>> cpu_use(std::size_t last_runs);
 
   // Each test's flake rate over its last `last_runs` ctest runs, flakiest first; tests whose
   // records carry no run id are left out.

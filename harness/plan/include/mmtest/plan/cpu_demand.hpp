@@ -1,0 +1,94 @@
+#pragma once
+
+// CPU demand: how many CPUs a test holds while it runs, in tenths of a CPU (one slot of the
+// resource spec's mmtest_cpus ids, record::kCpuSlotsPerCpu a CPU). A test is declared one CPU, or
+// its PROCESSORS; once it has run, the ctest-time hook learns its demand from the history and
+// holds that instead, unless the declaration is fixed (FIXED_PROCESSORS, a performance test,
+// PIN_CPUS) or learning is off (MMTEST_LEARN_CPU=0). docs/user-guide.md, "CPUs: declared, learned,
+// calibrated".
+
+#include <cstddef>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mmtest/plan/manifest.hpp"
+
+namespace mmtest::plan {
+
+// The tenths of a CPU in "2", "0.5" or "1.5" (at most one decimal, at most 6 digits before the
+// point, above 0), as PROCESSORS is written in CMake and in the manifest; nullopt for anything
+// else. The CMake side's rule is _mm_cpu_tenths (cmake/internal/Units.cmake);
+// tests/conformance/units.txt ("processors" rows) holds the cases both answer.
+std::optional<std::uint64_t> parse_cpu_tenths(std::string_view text);
+
+// "2", "0.5", "1.5": tenths of a CPU as PROCESSORS writes them.
+std::string format_cpu_tenths(std::uint64_t tenths);
+
+// What one earlier run of a test tells about its CPU use (its record, through the history).
+struct CpuUse {
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+  std::optional<double> wait_seconds;  // runnable, waiting for a CPU (main threads only)
+  std::optional<double> peak;          // most CPUs busy over a quarter second
+};
+
+// The runs a demand is learned from: the newest this many.
+inline constexpr std::size_t kDemandRuns = 5;
+
+// What a test was seen to need. `mean` is the CPUs it kept busy or waited for over its life,
+// (cpu + wait) / wall, so that a test starved of a CPU is not taken to need less; `tenths` is that
+// rounded to the nearest tenth (half a tenth rounds down: a single-threaded test measured at 1.05
+// holds one CPU), at least one.
+struct LearnedDemand {
+  std::uint64_t tenths = 0;
+  double mean = 0;
+  std::optional<double> peak;  // the highest peak of those runs
+  std::size_t runs = 0;
+};
+
+// The demand over the runs, newest first (the first kDemandRuns with a wall time count): the
+// median of their means from three runs on, the larger of two, else the one. One noisy run can
+// neither lower nor raise it past the others. nullopt without a usable run.
+std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first);
+
+// What a test holds on this run, in tenths: its declaration when fixed or nothing was learned (a
+// declaration above the budget stays so: CTest reports the test Not Run, and says why), else the
+// learned demand, never more than the budget (a test learned above it holds every CPU rather than
+// never running); at least one tenth.
+std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std::optional<LearnedDemand>& learned,
+                            std::uint64_t budget_tenths);
+
+// The RESOURCE_GROUPS entries holding `tenths` of a CPU on a spec whose CPU ids have
+// `slots_per_cpu` slots: a group of a whole id per whole CPU ("mmtest_cpus:10", or
+// "3,mmtest_cpus:10" for three), then one for the rest ("mmtest_cpus:5"), which on a spec of
+// fewer slots a CPU takes its share rounded up. The CMake side's rule is _mm_cpu_groups
+// (cmake/internal/Resources.cmake); tests/conformance/units.txt holds the cases both answer.
+std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_per_cpu);
+
+// The bracket argument of CMake that holds `text` as it is: [=[...]=] with enough '='.
+std::string cmake_bracket(std::string_view text);
+
+// Sets each test's cpu_tenths to its demand on this run (demand_tenths() over learn_demand() of
+// its uses, when `learn` and the test is not fixed), and writes the file the ctest-time hook
+// includes: the slots of a CPU id in this run's spec (_MM_CPU_SLOTS), then the CPU groups of each
+// test whose demand, or the spec, differs from what it declared at configure time (a global
+// property "_MM_CPU_GROUPS <name>"). Written whole every run, so a test whose demand went back to
+// its declaration loses its entry.
+struct DemandSummary {
+  std::size_t learned = 0;  // tests holding a learned demand
+  std::size_t fixed = 0;    // tests whose declaration is fixed
+  std::uint64_t least_tenths = UINT64_MAX, most_tenths = 0;  // over the learned ones
+};
+std::expected<DemandSummary, std::string> apply_cpu_demand(
+    std::vector<ManifestTest>& tests, const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses, bool learn,
+    std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, const std::filesystem::path& file);
+
+}  // namespace mmtest::plan
