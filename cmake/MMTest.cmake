@@ -31,7 +31,7 @@ Commands
 
     add_mm_test(NAME <name> COMMAND <command> [<arg>...]
                 [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
-                [PROCESSORS <n>] [PIN_CPUS] [GPUS <n>] [WORKING_DIRECTORY <dir>]
+                [PROCESSORS <n> [FIXED_PROCESSORS]] [PIN_CPUS] [GPUS <n>] [WORKING_DIRECTORY <dir>]
                 [ENVIRONMENT <VAR>=<value>...] [ALLOW_LEAKS] [WILL_FAIL] [NO_CALIBRATION]
                 [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
 
@@ -80,9 +80,16 @@ Commands
     machine.
 
   ``PROCESSORS <n>``
-    The CPUs the test keeps busy, 1 to 999999: ``<n>`` CTest ``RESOURCE_GROUPS`` of one
-    ``mmtest_cpus`` id each, so that CTest never runs more CPU demand than the CPU budget
-    (see `How scheduling works`_), and CTest ``PROCESSORS`` (``<n>`` of ``ctest -j``). Default 1.
+    The CPUs the test keeps busy, as declared: a count or one decimal for part of a CPU (``0.5``,
+    ``1.5``; at most 999999). Its CTest ``RESOURCE_GROUPS`` hold that many tenths of the
+    ``mmtest_cpus`` ids (ten slots a CPU), so that CTest never runs more CPU demand than the CPU
+    budget (see `How scheduling works`_); CTest ``PROCESSORS`` is it rounded up. Default 1. From
+    the test's second run on, the ctest-time hook holds the demand learned from its last runs
+    instead, unless ``FIXED_PROCESSORS``, ``PIN_CPUS``, the label ``performance`` or
+    ``MMTEST_LEARN_CPU=OFF``.
+
+  ``FIXED_PROCESSORS``
+    With ``PROCESSORS``: hold the declaration on every run, never the learned demand.
 
   ``PIN_CPUS``
     Run the test only on the CPUs CTest allocated it (``mmtest-run --pin-cpus``), for steadier
@@ -171,7 +178,7 @@ Commands
                             [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
                             [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>] [TEST_SUFFIX <suffix>]
                             [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
-                            [PROCESSORS <n>] [PIN_CPUS] [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
+                            [PROCESSORS <n> [FIXED_PROCESSORS]] [PIN_CPUS] [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...]
                             [CASE_TIMEOUTS <pattern> <seconds>...]
                             [DISCOVERY_TIMEOUT <seconds>] [PROPERTIES <name> <value>...])
 
@@ -205,7 +212,7 @@ Commands
 
     mm_gtest_add_shards(<target> SHARDS <n>
                         [MEMORY <size>] [TIMEOUT <seconds>] [LABELS <label>...]
-                        [PROCESSORS <n>] [PIN_CPUS] [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>]
+                        [PROCESSORS <n> [FIXED_PROCESSORS]] [PIN_CPUS] [EXTRA_ARGS <arg>...] [TEST_PREFIX <prefix>]
                         [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR>=<value>...]
                         [ALLOW_LEAKS] [LAUNCHER_ARGS <option>...] [PROPERTIES <name> <value>...])
 
@@ -315,10 +322,11 @@ How scheduling works
 ^^^^^^^^^^^^^^^^^^^^
 
 Each test asks CTest for ``MEMORY`` MiB of the resource ``mmtest_memory_mib`` and for
-``PROCESSORS`` ids of the resource ``mmtest_cpus``. Every directory with such tests includes a
+``PROCESSORS`` tenths of a CPU of the resource ``mmtest_cpus`` (whole CPUs as whole ids), or,
+once it has run, the CPUs it was seen to use. Every directory with such tests includes a
 small hook in its ``CTestTestfile.cmake``; when ``ctest`` starts, the hook measures the memory
 and CPU budgets, writes ``<build>/mmtest/resource-spec.json`` with that many MiB slots and one
-id per CPU, and sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose
+id of ten slots per CPU, and sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose
 MEMORY adds up to more than the memory budget, or whose PROCESSORS add up to more than the CPU
 budget, whatever ``-j`` says. A test that needs more than a whole budget gets a line
 ``mmtest: test '<name>' needs ...`` before the run and is reported by CTest as Not Run.
