@@ -149,12 +149,14 @@ Commands
 
   .. code-block:: cmake
 
-    mm_calibrated(<name> [MEMORY <size>] [TIMEOUT <seconds>])
+    mm_calibrated(<name> [MEMORY <size>] [TIMEOUT <seconds>] [PROCESSORS <cpus>])
 
   One line of a calibration file, as ``mmtest calibrate --write`` writes it: the test
   ``<name>`` gets this ``MEMORY`` and ``TIMEOUT`` in place of those its :command:`add_mm_test`
-  call gives or defaults to (unless that call says ``NO_CALIBRATION``). ``<size>`` and
-  ``<seconds>`` as for :command:`add_mm_test`. Only the file named by
+  call gives or defaults to (unless that call says ``NO_CALIBRATION``), and this ``PROCESSORS``
+  unless the call gives ``PROCESSORS`` itself, has ``PIN_CPUS`` or the label ``performance``.
+  ``<size>``, ``<seconds>`` and ``<cpus>`` (``2``, ``0.3``) as for :command:`add_mm_test`. Only
+  the file named by
   :variable:`MMTEST_CALIBRATION_FILE` should call it; calls after the test was added change
   nothing.
 

@@ -10,20 +10,27 @@ function(add_mm_test)
     "COMMAND;LABELS;ENVIRONMENT;PROPERTIES;LAUNCHER_ARGS")
 
   # The calibration file (`mmtest calibrate --write`) gives the tests it lists their measured
-  # MEMORY and TIMEOUT in place of the declared ones, unless the call says NO_CALIBRATION. It is
-  # read once; each call then costs one lookup, and both paths below see the values as if given.
+  # MEMORY and TIMEOUT in place of the declared ones, unless the call says NO_CALIBRATION, and
+  # its PROCESSORS unless the call gives PROCESSORS or pins the test to CPUs of its own (PIN_CPUS,
+  # the label performance: whole CPUs, held as declared). It is read once; each call then costs
+  # one lookup, and both paths below see the values as if given (a PROCESSORS takes the general
+  # path).
   if(NOT "${MMTEST_CALIBRATION_FILE}" STREQUAL "" AND NOT arg_NO_CALIBRATION)
     get_property(calibration_read GLOBAL PROPERTY _MM_CALIBRATION_READ)
     if(NOT "${calibration_read}" STREQUAL "${MMTEST_CALIBRATION_FILE}")
       _mm_read_calibration()
     endif()
     get_property(calibrated GLOBAL PROPERTY "_MM_CALIBRATED_${arg_NAME}")
-    if(calibrated MATCHES "^([^|]*)\\|(.*)$")
+    if(calibrated MATCHES "^([^|]*)\\|([^|]*)\\|(.*)$")
       if(NOT "${CMAKE_MATCH_1}" STREQUAL "")
         set(arg_MEMORY "${CMAKE_MATCH_1}")
       endif()
       if(NOT "${CMAKE_MATCH_2}" STREQUAL "")
         set(arg_TIMEOUT "${CMAKE_MATCH_2}")
+      endif()
+      if(NOT "${CMAKE_MATCH_3}" STREQUAL "" AND NOT DEFINED arg_PROCESSORS AND NOT arg_PIN_CPUS
+          AND NOT "performance" IN_LIST arg_LABELS)
+        set(arg_PROCESSORS "${CMAKE_MATCH_3}")
       endif()
     endif()
   endif()

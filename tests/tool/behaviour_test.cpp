@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -264,12 +265,23 @@ TEST_F(Tool, calibrate_writes_the_rule_into_a_file_add_mm_test_takes_and_no_cali
   configure({"-DWITH_PINNED=ON"});
   std::uint64_t holder_peak = 0;
   double holder_wall = 0;
+  std::vector<double> holder_demands;  // (cpu + wait) / wall of each run
   for (int run_number = 0; run_number < 3; ++run_number) {
     ctest();
     const json holder = records().at("holder");
     holder_peak = std::max(holder_peak, holder["peak_memory_bytes"].get<std::uint64_t>());
     holder_wall = std::max(holder_wall, holder["wall_seconds"].get<double>());
+    const double wait = holder["cpu_wait_seconds"].is_number() ? holder["cpu_wait_seconds"].get<double>() : 0.0;
+    holder_demands.push_back((holder["cpu_seconds"].get<double>() + wait) / holder["wall_seconds"].get<double>());
   }
+  // PROCESSORS: the median of the three, to the nearest tenth (half a tenth down), at least one;
+  // written unless it is the 1 CPU holder declares by default.
+  std::ranges::sort(holder_demands);
+  const auto holder_tenths =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(holder_demands[1] * 10 - 0.5 - 1e-9)));
+  const std::string holder_cpus =
+      holder_tenths % 10 == 0 ? std::to_string(holder_tenths / 10)
+                              : std::to_string(holder_tenths / 10) + "." + std::to_string(holder_tenths % 10);
   const auto file = dir_ / "calibration.cmake";
   const RunResult calibrated = tool({"calibrate", build_, "--write", file});
   ASSERT_TRUE(calibrated.status.exited_with(0)) << calibrated.err;
@@ -278,7 +290,7 @@ TEST_F(Tool, calibrate_writes_the_rule_into_a_file_add_mm_test_takes_and_no_cali
   const std::uint64_t memory_mib = expected_memory_mib(holder_peak);
   const std::uint64_t timeout = expected_timeout(holder_wall);
   const std::string line = "mm_calibrated([[holder]] MEMORY " + std::to_string(memory_mib) + "M TIMEOUT " +
-                           std::to_string(timeout) + ")\n";
+                           std::to_string(timeout) + (holder_tenths == 10 ? "" : " PROCESSORS " + holder_cpus) + ")\n";
   EXPECT_NE(text.find(line), std::string::npos) << line << text;
   EXPECT_NE(text.find("mm_calibrated([[pinned]] "), std::string::npos) << text;  // listed, and yet...
 
@@ -289,6 +301,14 @@ TEST_F(Tool, calibrate_writes_the_rule_into_a_file_add_mm_test_takes_and_no_cali
   EXPECT_EQ(tests.at("holder"), std::pair(memory_mib, std::to_string(timeout)));
   EXPECT_EQ(tests.at("pinned"), std::pair(std::uint64_t{96}, std::string("40")));  // ...NO_CALIBRATION wins
   EXPECT_NE(tests.at("oversized").first, 512u);  // the 512M declared too much: calibrated down
+  // The calibrated PROCESSORS is holder's declaration now: the manifest the hook plans with says so.
+  // (Its numbers: MiB, GPUs, timeout, CPUs.)
+  const std::string manifest = read_file(build_ / "mmtest" / "manifest.cmake");
+  const std::string holder_need = "_mm_need(\"test 'holder'\" " + std::to_string(memory_mib) + " 0 ";
+  const auto need = manifest.find(holder_need);
+  ASSERT_NE(need, std::string::npos) << holder_need << "\n" << manifest;
+  const std::string need_line = manifest.substr(need, manifest.find('\n', need) - need);
+  EXPECT_TRUE(need_line.ends_with(" " + holder_cpus + ")")) << holder_cpus << "\n" << need_line;
 
   // Without the variable, the declarations again.
   configure({"-DWITH_PINNED=ON", "-UMMTEST_CALIBRATION_FILE"});

@@ -7,11 +7,15 @@
 #include <map>
 #include <set>
 
+#include "temp_directory.hpp"
 #include "mmtest/tool/calibrate.hpp"
 #include "mmtest/tool/shard.hpp"
 
 namespace mmtest::tool {
 namespace {
+
+using mmtest::test_support::TempDirectory;
+using mmtest::test_support::write_text;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
@@ -121,13 +125,157 @@ TEST(Calibrate, a_default_memory_is_said_as_such_and_never_taken_for_a_declarati
   std::istringstream lines(table);
   std::string line, bare, declared;
   while (std::getline(lines, line)) {
-    if (line.starts_with("  bare ")) bare = line;
-    if (line.starts_with("  declared ")) declared = line;
+    // The first table's rows (the second, of CPUs, names them again).
+    if (line.starts_with("  bare ") && bare.empty()) bare = line;
+    if (line.starts_with("  declared ") && declared.empty()) declared = line;
   }
   EXPECT_NE(bare.find(" default    256M "), std::string::npos) << table;
   EXPECT_NE(declared.find(" 256M       = "), std::string::npos) << table;
   EXPECT_NE(table.find("1 declares no MEMORY (\"default\": MMTEST_DEFAULT_MEMORY or 256M applied)"), std::string::npos)
       << table;
+}
+
+// ---- calibrate: PROCESSORS ----------------------------------------------------------------------
+
+// A passing run that kept `cpu` CPU-seconds busy and waited `wait` s over `wall` s.
+PastRun cpu_run(double wall, double cpu, std::optional<double> wait = std::nullopt, std::optional<double> peak = std::nullopt) {
+  PastRun run = past("passed", wall, 10);
+  run.cpu_seconds = cpu;
+  run.cpu_wait_seconds = wait;
+  run.cpu_peak = peak;
+  return run;
+}
+
+const Calibration& named(const std::vector<Calibration>& calibrations, const std::string& name) {
+  for (const Calibration& c : calibrations) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no calibration for " + name);
+}
+
+TEST(CalibrateCpus, proposes_the_median_demand_of_the_last_five_runs_against_the_declaration) {
+  CpuDeclarations cpus;
+  cpus.tests["threaded"] = {.tenths = 10};
+  cpus.tests["pinned"] = {.tenths = 20, .fixed = true};
+  cpus.tests["declared_half"] = {.tenths = 5};
+  cpus.budget_tenths = 40;
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  // Newest first: means (cpu + wait) / wall of 1.4, 1.5, 9 (one odd run), 1.42, 1.2, then a sixth
+  // that is too old to count. Median of the five: 1.42 -> 1.4.
+  tests.push_back({"threaded", {cpu_run(10, 12, 2.0, 2.5), cpu_run(10, 15), cpu_run(10, 90), cpu_run(10, 14.2),
+                                cpu_run(10, 12), cpu_run(10, 100)}});
+  // Not in the manifest: declared 1. Sleeps: 0.02 of a CPU -> the floor, a tenth.
+  tests.push_back({"sleeper", {cpu_run(2, 0.04), cpu_run(2, 0.04), cpu_run(2, 0.04)}});
+  // Fixed (FIXED_PROCESSORS, PIN_CPUS, performance): never proposed another, whatever it used.
+  tests.push_back({"pinned", {cpu_run(5, 0.5), cpu_run(5, 0.5), cpu_run(5, 0.5)}});
+  // Uses what it declared.
+  tests.push_back({"declared_half", {cpu_run(4, 2), cpu_run(4, 2), cpu_run(4, 2)}});
+  // Keeps 8 CPUs busy on a build of 4: at most the budget, or CTest would never run it.
+  tests.push_back({"greedy", {cpu_run(1, 8), cpu_run(1, 8), cpu_run(1, 8)}});
+  // Three runs, but only two measured CPU time (rows of an older history): too few for a proposal.
+  PastRun unmeasured = past("passed", 2, 10);
+  tests.push_back({"old", {cpu_run(2, 2), cpu_run(2, 2), unmeasured}});
+  const std::vector<Calibration> calibrations = calibrate(tests, cpus);
+
+  const Calibration& threaded = named(calibrations, "threaded");
+  ASSERT_TRUE(threaded.cpu_demand);
+  EXPECT_EQ(threaded.cpu_demand->runs, 5u);
+  EXPECT_NEAR(threaded.cpu_demand->mean, 1.42, 1e-9);
+  EXPECT_EQ(threaded.proposed_cpu_tenths, 14u);
+  EXPECT_EQ(threaded.declared_cpu_tenths, 10u);
+  EXPECT_TRUE(threaded.writes_processors());
+  const Calibration& sleeper = named(calibrations, "sleeper");
+  EXPECT_EQ(sleeper.declared_cpu_tenths, 10u);
+  EXPECT_EQ(sleeper.proposed_cpu_tenths, 1u);
+  const Calibration& pinned = named(calibrations, "pinned");
+  EXPECT_TRUE(pinned.cpus_fixed);
+  EXPECT_FALSE(pinned.proposed_cpu_tenths);
+  EXPECT_FALSE(pinned.writes_processors());
+  const Calibration& half = named(calibrations, "declared_half");
+  EXPECT_EQ(half.proposed_cpu_tenths, 5u);
+  EXPECT_TRUE(half.writes_processors()) << "0.5 is not the default: kept in the file";
+  EXPECT_EQ(named(calibrations, "greedy").proposed_cpu_tenths, 40u);
+  EXPECT_FALSE(named(calibrations, "old").proposed_cpu_tenths);
+  EXPECT_TRUE(named(calibrations, "old").proposed_memory_bytes);  // memory needs no CPU figures
+
+  const std::string file = calibration_file(calibrations, "h.sqlite");
+  EXPECT_NE(file.find("\nmm_calibrated([[threaded]] MEMORY 24M TIMEOUT 30 PROCESSORS 1.4)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nmm_calibrated([[sleeper]] MEMORY 24M TIMEOUT 15 PROCESSORS 0.1)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nmm_calibrated([[pinned]] MEMORY 24M TIMEOUT 15)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nmm_calibrated([[declared_half]] MEMORY 24M TIMEOUT 15 PROCESSORS 0.5)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nmm_calibrated([[greedy]] MEMORY 24M TIMEOUT 15 PROCESSORS 4)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nmm_calibrated([[old]] MEMORY 24M TIMEOUT 15)\n"), std::string::npos) << file;
+
+  const std::string table = render_calibration(calibrations, "h.sqlite");
+  std::istringstream lines(table);
+  std::map<std::string, std::string> cpu_rows;  // the second table's rows, by test
+  bool cpu_table = false;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_LE(line.size(), 80u) << line;
+    if (line.find("PROCESSORS  ") != std::string::npos) cpu_table = true;
+    if (cpu_table && line.size() > 22) cpu_rows[line.substr(2, line.find(' ', 2) - 2)] = line;
+  }
+  EXPECT_NE(cpu_rows["threaded"].find("   5      1.42      2.50          1      1.4"), std::string::npos) << table;
+  EXPECT_NE(cpu_rows["pinned"].find("          2    fixed"), std::string::npos) << table;
+  EXPECT_NE(cpu_rows["declared_half"].find("        0.5        ="), std::string::npos) << table;
+  EXPECT_TRUE(cpu_rows["old"].ends_with("        -")) << table;
+}
+
+// A test proposed its declared 1 CPU gets no PROCESSORS (nothing to change); a calibrated value
+// already taken by the build stays in the file, so that calibrating twice does not flip it back.
+TEST(CalibrateCpus, the_default_cpu_is_left_out_and_a_calibrated_value_is_kept) {
+  CpuDeclarations cpus;
+  cpus.tests["busy"] = {.tenths = 10};
+  cpus.tests["calibrated"] = {.tenths = 3};  // the manifest after an earlier calibration gave 0.3
+  cpus.tests["was_two"] = {.tenths = 20};
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  tests.push_back({"busy", {cpu_run(2, 2), cpu_run(2, 1.96), cpu_run(2, 2.08)}});
+  tests.push_back({"calibrated", {cpu_run(2, 0.6), cpu_run(2, 0.6), cpu_run(2, 0.6)}});
+  tests.push_back({"was_two", {cpu_run(2, 2), cpu_run(2, 2), cpu_run(2, 2)}});
+  const std::vector<Calibration> calibrations = calibrate(tests, cpus);
+  EXPECT_EQ(named(calibrations, "busy").proposed_cpu_tenths, 10u);
+  EXPECT_FALSE(named(calibrations, "busy").writes_processors());
+  EXPECT_TRUE(named(calibrations, "calibrated").writes_processors());
+  EXPECT_TRUE(named(calibrations, "was_two").writes_processors());  // 1 against a declared 2
+  EXPECT_TRUE(named(calibrations, "was_two").changes());
+  const std::string file = calibration_file(calibrations, "h.sqlite");
+  EXPECT_NE(file.find("mm_calibrated([[busy]] MEMORY 24M TIMEOUT 15)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("mm_calibrated([[calibrated]] MEMORY 24M TIMEOUT 15 PROCESSORS 0.3)\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("mm_calibrated([[was_two]] MEMORY 24M TIMEOUT 15 PROCESSORS 1)\n"), std::string::npos) << file;
+}
+
+TEST(CalibrateCpus, the_build_tree_gives_declarations_cases_and_the_cpu_budget) {
+  TempDirectory build;
+  write_text(build / "mmtest" / "manifest.cmake",
+             "_mm_need(\"test 'plain'\" 64 0 60 1)\n"
+             "_mm_need(\"test 'threads'\" 64 0 60 2.5)\n"
+             "_mm_need(\"test 'bench'\" 64 0 60 1 FIXED)\n"
+             "_mm_need(\"each test of 'unit' (mm_gtest_discover_tests)\" 64 0 60 0.5 CASES \"" +
+                 (build / "unit.list").string() + "\" \"u.\" \"\")\n");
+  write_text(build / "unit.list", "Orders.Fill\nDISABLED_Orders.Slow\n");
+  write_text(build / "mmtest" / "resource-spec.json",
+             R"({"version": {"major": 1, "minor": 0}, "local": [{"mmtest_cpus": [{"id": "0", "slots": 10}, {"id": "1", "slots": 10}]}]})");
+  const CpuDeclarations cpus = read_cpu_declarations(build.path());
+  EXPECT_FALSE(cpus.problem);
+  EXPECT_EQ(cpus.budget_tenths, 20u);
+  ASSERT_EQ(cpus.tests.size(), 4u);
+  EXPECT_EQ(cpus.tests.at("plain").tenths, 10u);
+  EXPECT_EQ(cpus.tests.at("threads").tenths, 25u);
+  EXPECT_FALSE(cpus.tests.at("threads").fixed);
+  EXPECT_TRUE(cpus.tests.at("bench").fixed);
+  EXPECT_EQ(cpus.tests.at("u.Orders.Fill").tenths, 5u);
+
+  TempDirectory empty;
+  const CpuDeclarations none = read_cpu_declarations(empty.path());
+  ASSERT_TRUE(none.problem);
+  EXPECT_NE(none.problem->find("every test taken as declaring 1 CPU"), std::string::npos) << *none.problem;
+  EXPECT_FALSE(none.budget_tenths);
+  EXPECT_TRUE(none.tests.empty());
+  // And the table says so.
+  std::vector<std::pair<std::string, std::vector<PastRun>>> tests;
+  tests.push_back({"t", {cpu_run(2, 2), cpu_run(2, 2), cpu_run(2, 2)}});
+  EXPECT_NE(render_calibration(calibrate(tests, none), "h.sqlite", none.problem).find("every test taken as declaring 1 CPU"),
+            std::string::npos);
 }
 
 // ---- shard ---------------------------------------------------------------------------------------

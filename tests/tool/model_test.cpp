@@ -111,6 +111,111 @@ TEST(Model, classifies_declarations_and_suggests_by_the_documented_rule) {
   EXPECT_EQ(model.failures(), 2u);
 }
 
+// ---- CPU findings: one rule (judge_cpu), its boundaries, and records that cannot be judged --------
+
+record::Record cpu_record(double wall, double cpu, std::optional<double> held, std::optional<double> wait = std::nullopt,
+                          std::optional<double> peak = std::nullopt) {
+  return testing::fake({.name = "t", .wall = wall, .cpu = cpu, .cpu_wait = wait, .cpu_peak = peak, .cpus_reserved = held});
+}
+
+TEST(CpuFindings, a_test_that_used_more_than_it_held_is_over_and_says_how_long_it_waited) {
+  // google/benchmark's user_counters_threads_test: 1.08 CPUs for 9.8 s, declaring 1, 3.2 s waiting.
+  const CpuJudgement over = judge_cpu(cpu_record(9.8, 10.584, 1.0, 3.2, 2.01));
+  EXPECT_EQ(over.fit, CpuFit::over);
+  EXPECT_NEAR(over.mean, 1.08, 1e-9);
+  EXPECT_EQ(over.finding,
+            "used 1.08 CPUs on average (peak 2.01) but held 1: it took CPU time from the tests beside it, and waited 3.2 s "
+            "for a CPU");
+  // (10.584 + 3.2) / 9.8 = 1.41: what the hook would learn from this run, to the tenth.
+  EXPECT_EQ(over.suggested_tenths, 14u);
+  // Without a wait worth saying (under 0.5 s, not starved) and without a peak: neither is mentioned.
+  const CpuJudgement quiet = judge_cpu(cpu_record(4, 6, 0.3, 0.49));
+  EXPECT_EQ(quiet.fit, CpuFit::over);
+  EXPECT_EQ(quiet.finding, "used 1.50 CPUs on average but held 0.3: it took CPU time from the tests beside it");
+  EXPECT_EQ(quiet.suggested_tenths, 16u);  // (6 + 0.49) / 4 = 1.62
+  EXPECT_NE(judge_cpu(cpu_record(4, 6, 0.3, 0.5)).finding.find(", and waited 0.5 s for a CPU"), std::string::npos);
+  // The record's own starved flag says it too.
+  record::Record starved = cpu_record(4, 6, 0.3, 0.2);
+  starved.starved = true;
+  EXPECT_NE(judge_cpu(starved).finding.find(", and waited 0.2 s for a CPU"), std::string::npos);
+}
+
+TEST(CpuFindings, over_starts_strictly_above_a_quarter_cpu_more_than_held) {
+  // The demand, (cpu + wait) / wall, is judged: the motivating test above used 1.08 CPUs holding 1,
+  // and wanted 1.41.
+  EXPECT_EQ(judge_cpu(cpu_record(4, 5, 1.0)).fit, CpuFit::fits);     // 1.25 = 1 + 0.25
+  EXPECT_EQ(judge_cpu(cpu_record(4, 5.04, 1.0)).fit, CpuFit::over);  // 1.26
+  EXPECT_EQ(judge_cpu(cpu_record(4, 9, 2.0)).fit, CpuFit::fits);     // 2.25 with 2 held
+  EXPECT_EQ(judge_cpu(cpu_record(4, 9.2, 2.0)).fit, CpuFit::over);   // 2.30
+  EXPECT_EQ(judge_cpu(cpu_record(4, 3, 0.5)).fit, CpuFit::fits);     // 0.75 = 0.5 + 0.25
+  EXPECT_EQ(judge_cpu(cpu_record(4, 3.04, 0.5)).fit, CpuFit::over);  // 0.76
+  EXPECT_EQ(judge_cpu(cpu_record(4, 4.2, 1.0, 0.8)).fit, CpuFit::fits);   // (4.2 + 0.8) / 4 = 1.25
+  EXPECT_EQ(judge_cpu(cpu_record(4, 4.2, 1.0, 0.84)).fit, CpuFit::over);  // 1.26, using 1.05
+  // A test that used less than it held and waited, starved by others, took nothing from anyone.
+  const CpuJudgement starved = judge_cpu(cpu_record(4, 3.6, 1.0, 2.0));  // mean 0.9, demand 1.4
+  EXPECT_EQ(starved.fit, CpuFit::fits);
+  EXPECT_NEAR(starved.demand, 1.4, 1e-9);
+  EXPECT_EQ(judge_cpu(cpu_record(4, 4, 1.0, 2.0)).fit, CpuFit::fits);      // mean 1 = held
+  EXPECT_EQ(judge_cpu(cpu_record(4, 4.04, 1.0, 2.0)).fit, CpuFit::over);   // mean 1.01
+}
+
+TEST(CpuFindings, a_test_that_held_cpus_it_did_not_use_is_idle) {
+  // google/benchmark's options_benchmarks: held a CPU 2.2 s using 0.01 s of it.
+  const CpuJudgement idle = judge_cpu(cpu_record(2.2, 0.01, 1.0));
+  EXPECT_EQ(idle.fit, CpuFit::idle);
+  EXPECT_EQ(idle.finding, "held 1 CPU for 2.2 s and used 0.01 s of it");
+  EXPECT_EQ(idle.suggested_tenths, 1u);  // never below a tenth
+  EXPECT_EQ(judge_cpu(cpu_record(3, 0.3, 2.0)).finding, "held 2 CPUs for 3.0 s and used 0.30 s of it");
+  // A quarter of what it held is the line: 0.25 of 1 fits, 0.24 is idle.
+  EXPECT_EQ(judge_cpu(cpu_record(4, 1, 1.0)).fit, CpuFit::fits);
+  EXPECT_EQ(judge_cpu(cpu_record(4, 0.96, 1.0)).fit, CpuFit::idle);
+  // Half a CPU held is worth a finding, less is not.
+  EXPECT_EQ(judge_cpu(cpu_record(4, 0, 0.5)).fit, CpuFit::idle);
+  EXPECT_EQ(judge_cpu(cpu_record(4, 0, 0.5)).finding, "held 0.5 CPU for 4.0 s and used 0.00 s of it");
+  EXPECT_EQ(judge_cpu(cpu_record(4, 0, 0.4)).fit, CpuFit::fits);
+  // A test that waited for the CPU it held is not idle by choice: the wait counts as demand.
+  EXPECT_EQ(judge_cpu(cpu_record(4, 0.2, 1.0, 1.8)).fit, CpuFit::fits);  // (0.2 + 1.8) / 4 = 0.5
+  const CpuJudgement waiting = judge_cpu(cpu_record(4, 0.2, 1.0, 0.7));  // 0.225
+  EXPECT_EQ(waiting.fit, CpuFit::idle);
+  EXPECT_EQ(waiting.suggested_tenths, 2u);
+}
+
+TEST(CpuFindings, short_tests_and_records_that_do_not_say_what_was_held_are_not_judged) {
+  EXPECT_EQ(judge_cpu(cpu_record(1.0, 3, 1.0)).fit, CpuFit::over);        // a second is enough
+  EXPECT_EQ(judge_cpu(cpu_record(0.99, 3, 1.0)).fit, CpuFit::unjudged);   // under it, the mean says little
+  EXPECT_EQ(judge_cpu(cpu_record(0.99, 0, 1.0)).fit, CpuFit::unjudged);
+  EXPECT_EQ(judge_cpu(cpu_record(10, 30, std::nullopt)).fit, CpuFit::unjudged);  // outside ctest
+  EXPECT_EQ(judge_cpu(cpu_record(10, 0, std::nullopt)).fit, CpuFit::unjudged);
+  EXPECT_EQ(judge_cpu(cpu_record(0, 0, 1.0)).mean, 0);
+  // Records of schema 4 and 1, as mmtest-run wrote them: no cpus_reserved (nor cpu_peak; schema 1
+  // no cpu_wait_seconds nor starved either), however busy they were.
+  nlohmann::json old = testing::fake_record({.name = "old", .wall = 10, .cpu = 40});
+  old["schema_version"] = 4;
+  old.erase("cpus_reserved");
+  old.erase("cpu_peak");
+  const CpuJudgement four = judge_cpu(record::parse_record_json(old.dump()).value());
+  EXPECT_EQ(four.fit, CpuFit::unjudged);
+  EXPECT_TRUE(four.finding.empty());
+  EXPECT_FALSE(four.suggested_tenths);
+  old["schema_version"] = 1;
+  old.erase("cpu_wait_seconds");
+  EXPECT_EQ(judge_cpu(record::parse_record_json(old.dump()).value()).fit, CpuFit::unjudged);
+  EXPECT_EQ(judge_cpu(record::parse_record_json(old.dump()).value()).mean, 4);
+}
+
+TEST(CpuFindings, the_model_judges_every_test) {
+  TempDirectory records;
+  write_fake(records.path(), {.name = "threads", .wall = 9.8, .cpu = 10.584, .cpu_wait = 3.2, .cpu_peak = 2.01, .cpus_reserved = 1});
+  write_fake(records.path(), {.name = "sleeper", .wall = 2.2, .cpu = 0.01, .cpus_reserved = 1});
+  write_fake(records.path(), {.name = "honest", .wall = 2, .cpu = 1.9, .cpus_reserved = 1});
+  const RunModel model = model_of({records.path()});
+  EXPECT_EQ(find(model, "threads").cpu.fit, CpuFit::over);
+  EXPECT_EQ(find(model, "sleeper").cpu.fit, CpuFit::idle);
+  EXPECT_EQ(find(model, "honest").cpu.fit, CpuFit::fits);
+  EXPECT_EQ(find(model, "honest").cpu.finding, "");
+  EXPECT_EQ(std::string(to_string(CpuFit::idle)), "idle");
+}
+
 TEST(Suggestion, rounds_to_readable_sizes) {
   EXPECT_EQ(suggested_memory_bytes(1 * kMiB), 16 * kMiB);        // at least 8 MiB of headroom
   EXPECT_EQ(suggested_memory_bytes(400 * kMiB), 512 * kMiB);     // 500 -> a multiple of 32 MiB

@@ -206,6 +206,95 @@ TEST(RenderCases, a_googletest_programs_failed_cases_follow_its_diagnosis_everyw
   EXPECT_EQ(html.find("B.<i>"), std::string::npos);
 }
 
+// CPU findings (judge_cpu): listed in the terminal with the fix, tabled in the page with a CPU
+// column beside memory, properties in JUnit, gauges in Prometheus; a test that fits, or whose
+// record does not say what it held, has none.
+TEST(RenderCpu, cpu_findings_and_figures_reach_every_output) {
+  TempDirectory records;
+  write_fake(records.path(), {.name = "threads", .wall = 9.8, .cpu = 10.584, .cpu_wait = 3.2, .cpu_peak = 2.01,
+                              .cpus_reserved = 1});
+  write_fake(records.path(), {.name = "sleeper", .start = 1, .wall = 2.2, .cpu = 0.01, .cpu_peak = 0.02, .cpus_reserved = 1});
+  write_fake(records.path(), {.name = "honest", .start = 2, .wall = 2, .cpu = 1.9, .cpu_peak = 1.0, .cpus_reserved = 1});
+  write_fake(records.path(), {.name = "outside", .start = 3, .wall = 2, .cpu = 8});  // no cpus_reserved: not judged
+  const RunModel model = build_model({resolve_input(records.path()).value()}, {});
+
+  const std::string text = render_terminal(model, {.color = false, .width = 400});
+  EXPECT_NE(text.find("CPUs used beyond those held (mean above held + 0.25) (1)\n  threads\n    used 1.08 CPUs on average "
+                      "(peak 2.01) but held 1: it took CPU time from the tests beside it, and waited 3.2 s for a CPU; "
+                      "PROCESSORS 1.4\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("CPUs held and not used (mean under a quarter of them) (1)\n  sleeper\n    held 1 CPU for 2.2 s and "
+                      "used 0.01 s of it; PROCESSORS 0.1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("FIXED_PROCESSORS to keep a declaration"), std::string::npos) << text;
+  EXPECT_EQ(text.find("  honest\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("  outside\n"), std::string::npos) << text;
+  for (const std::string& line : lines_of(render_terminal(model, {.color = false}))) EXPECT_LE(characters(line), 80u) << line;
+  // Nothing to find, nothing said.
+  TempDirectory fine;
+  write_fake(fine.path(), {.name = "honest", .wall = 2, .cpu = 1.9, .cpus_reserved = 1});
+  const std::string quiet = render_terminal(build_model({resolve_input(fine.path()).value()}, {}), {.color = false});
+  EXPECT_EQ(quiet.find("CPUs "), std::string::npos) << quiet;
+  EXPECT_EQ(quiet.find("FIXED_PROCESSORS"), std::string::npos) << quiet;
+
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("<h2>CPUs used beyond those held (1)</h2>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<tr><td>threads</td><td class=\"n\">1.08 / 2.01 / 1</td><td class=\"n\">1.4</td><td>used 1.08 CPUs"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h2>CPUs held and not used (1)</h2>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<tr><td>sleeper</td><td class=\"n\">0.00 / 0.02 / 1</td><td class=\"n\">0.1</td><td>held 1 CPU"),
+            std::string::npos)
+      << html;
+  // The CPU column beside memory in the figure tables, "-" where the record does not say.
+  EXPECT_NE(html.find("<th>suggested</th><th>CPUs mean / peak / held</th><th>wall</th>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td class=\"n\">0.95 / 1.00 / 1</td>"), std::string::npos) << html;   // honest
+  EXPECT_NE(html.find("<td class=\"n\">4.00 / - / -</td>"), std::string::npos) << html;      // outside
+  const auto begin = html.find("<script type=\"application/json\" id=\"mmtest-data\">");
+  ASSERT_NE(begin, std::string::npos);
+  const auto start = html.find('>', begin) + 1;
+  const auto data = nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start));
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& test : data["tests"]) by_name[test["name"]] = test;
+  EXPECT_DOUBLE_EQ(by_name["threads"]["cpu_peak"].get<double>(), 2.01);
+  EXPECT_DOUBLE_EQ(by_name["threads"]["cpus_reserved"].get<double>(), 1);
+  EXPECT_TRUE(by_name["outside"]["cpus_reserved"].is_null());
+  EXPECT_TRUE(by_name["honest"]["cpu_finding"].is_null());
+
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(render_junit(model).c_str()));
+  std::map<std::string, std::map<std::string, std::string>> properties;
+  for (const pugi::xpath_node node : document.select_nodes("//testcase/properties/property")) {
+    const std::string test = node.node().parent().parent().attribute("name").value();
+    properties[test][node.node().attribute("name").value()] = node.node().attribute("value").value();
+  }
+  EXPECT_EQ(properties["threads"]["cpu_mean"], "1.08");
+  EXPECT_EQ(properties["threads"]["cpu_peak"], "2.01");
+  EXPECT_EQ(properties["threads"]["cpus_reserved"], "1");
+  EXPECT_EQ(properties["threads"]["cpu_fit"], "over");
+  EXPECT_EQ(properties["threads"]["suggested_processors"], "1.4");
+  EXPECT_TRUE(properties["threads"]["cpu_finding"].starts_with("used 1.08 CPUs on average"));
+  EXPECT_EQ(properties["sleeper"]["cpu_fit"], "idle");
+  EXPECT_EQ(properties["honest"]["cpu_fit"], "fits");
+  EXPECT_FALSE(properties["honest"].contains("suggested_processors"));
+  EXPECT_FALSE(properties["honest"].contains("cpu_finding"));
+  EXPECT_EQ(properties["outside"]["cpu_fit"], "unjudged");
+  EXPECT_FALSE(properties["outside"].contains("cpus_reserved"));
+  EXPECT_FALSE(properties["outside"].contains("cpu_peak"));
+
+#if MMTEST_TOOL_PROMETHEUS
+  const std::string metrics = render_prometheus(model);
+  EXPECT_NE(metrics.find("mmtest_test_cpu_peak{test=\"threads\"} 2.01"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_test_cpus_reserved{test=\"threads\"} 1"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("mmtest_test_cpus_reserved{test=\"outside\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_test_cpu_misdeclared{test=\"threads\",what=\"over\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmtest_test_cpu_misdeclared{test=\"sleeper\",what=\"idle\"} 1"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("mmtest_test_cpu_misdeclared{test=\"honest\""), std::string::npos) << metrics;
+#endif
+}
+
 TEST_F(Render, trace_has_a_slice_per_test_and_a_memory_counter) {
   const auto trace = nlohmann::json::parse(render_trace(model_));
   std::size_t slices = 0, counters = 0;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "mmtest/plan/manifest.hpp"
+#include "mmtest/tool/model.hpp"
 #include "mmtest/tool/output.hpp"
 
 namespace mmtest::tool {
@@ -34,7 +36,25 @@ bool Calibration::changes() const {
       proposed_memory_bytes && (!memory_declared || !memory_bytes || *memory_bytes != *proposed_memory_bytes);
   const bool timeout = proposed_timeout_seconds &&
                        (!timeout_seconds || std::abs(*timeout_seconds - static_cast<double>(*proposed_timeout_seconds)) > 1e-9);
-  return memory || timeout;
+  return memory || timeout || (proposed_cpu_tenths && *proposed_cpu_tenths != declared_cpu_tenths);
+}
+
+bool Calibration::writes_processors() const {
+  return proposed_cpu_tenths && (*proposed_cpu_tenths != 10 || declared_cpu_tenths != 10);
+}
+
+CpuDeclarations read_cpu_declarations(const std::filesystem::path& build_dir) {
+  CpuDeclarations out;
+  if (const auto cpus = read_cpu_count(build_dir / "mmtest" / "resource-spec.json")) out.budget_tenths = *cpus * 10;
+  const std::filesystem::path path = build_dir / "mmtest" / "manifest.cmake";
+  auto manifest = plan::read_manifest(path);
+  if (!manifest) {
+    out.problem = fmt::format("{}; every test taken as declaring 1 CPU", manifest.error());
+    return out;
+  }
+  plan::add_listed_cases(*manifest);  // a list not written yet: its cases count as 1 CPU
+  for (const plan::ManifestTest& test : manifest->tests) out.tests[test.name] = {test.cpu_tenths, test.cpus_fixed};
+  return out;
 }
 
 double percentile_95(std::vector<double> values) {
@@ -51,7 +71,8 @@ std::uint64_t proposed_timeout_seconds(double wall_p95_seconds) {
   return static_cast<std::uint64_t>(std::ceil(wanted / step - 1e-9) * step);
 }
 
-std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std::vector<PastRun>>>& tests) {
+std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std::vector<PastRun>>>& tests,
+                                   const CpuDeclarations& cpus) {
   std::vector<Calibration> out;
   out.reserve(tests.size());
   for (const auto& [name, runs] : tests) {
@@ -59,10 +80,21 @@ std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std:
     calibration.name = name;
     std::vector<double> peaks;
     std::vector<double> walls;
+    std::vector<plan::CpuUse> uses;  // newest first, as learn_demand takes them
     for (const PastRun& run : runs) {
       if (!counts(run)) continue;
       peaks.push_back(static_cast<double>(run.peak_memory_bytes));
       walls.push_back(run.wall_seconds);
+      if (run.cpu_seconds) uses.push_back({run.wall_seconds, *run.cpu_seconds, run.cpu_wait_seconds, run.cpu_peak});
+    }
+    if (const auto declared = cpus.tests.find(name); declared != cpus.tests.end()) {
+      calibration.declared_cpu_tenths = declared->second.tenths;
+      calibration.cpus_fixed = declared->second.fixed;
+    }
+    calibration.cpu_demand = plan::learn_demand(uses);
+    if (calibration.cpu_demand && calibration.cpu_demand->runs >= kCalibrationMinRuns && !calibration.cpus_fixed) {
+      calibration.proposed_cpu_tenths = plan::demand_tenths(calibration.declared_cpu_tenths, false, calibration.cpu_demand,
+                                                            cpus.budget_tenths.value_or(0));
     }
     if (!runs.empty()) {
       calibration.memory_bytes = runs.front().memory_limit_bytes;
@@ -82,7 +114,8 @@ std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std:
   return out;
 }
 
-std::string render_calibration(std::span<const Calibration> calibrations, const std::string& history) {
+std::string render_calibration(std::span<const Calibration> calibrations, const std::string& history,
+                               const std::optional<std::string>& cpu_problem) {
   std::string out = fmt::format("mmtest calibrate: {} tests in {}\n", calibrations.size(), history);
   out += fmt::format("  MEMORY = p95 of the peaks x 1.25 (+8 MiB at least), TIMEOUT = 3 x p95 of the\n"
                      "  wall times (+10 s at least), rounded up; the last {} runs, at least {} needed\n\n",
@@ -108,6 +141,25 @@ std::string render_calibration(std::span<const Calibration> calibrations, const 
                        mib(c.peak_p95_bytes), memory, memory_proposal, seconds_text(c.wall_p95_seconds),
                        timeout_text(c.timeout_seconds), timeout_proposal);
   }
+  // CPUs in a table of their own: beside the memory and time columns they would not fit 80.
+  out += fmt::format("\n  PROCESSORS = median of (CPU + wait) / wall over the last {} runs, to the tenth\n"
+                     "  (at least 0.1), at most the build's CPUs; \"fixed\": held as declared\n\n",
+                     plan::kDemandRuns);
+  out += fmt::format("  {:<20} {:>4} {:>9} {:>9} {:>10} {:>8}\n", "test", "runs", "CPUs mean", "CPUs peak", "PROCESSORS",
+                     "propose");
+  for (const Calibration& c : calibrations) {
+    const std::string mean = c.cpu_demand ? fmt::format("{:.2f}", c.cpu_demand->mean) : "-";
+    const std::string peak = c.cpu_demand && c.cpu_demand->peak ? fmt::format("{:.2f}", *c.cpu_demand->peak) : "-";
+    std::string proposal = "-";
+    if (c.cpus_fixed) {
+      proposal = "fixed";
+    } else if (c.proposed_cpu_tenths) {
+      proposal = *c.proposed_cpu_tenths == c.declared_cpu_tenths ? "=" : plan::format_cpu_tenths(*c.proposed_cpu_tenths);
+    }
+    out += fmt::format("  {:<20} {:>4} {:>9} {:>9} {:>10} {:>8}\n", cut(c.name, 20), c.cpu_demand ? c.cpu_demand->runs : 0,
+                       mean, peak, plan::format_cpu_tenths(c.declared_cpu_tenths), proposal);
+  }
+  if (cpu_problem) out += fmt::format("  {}\n", *cpu_problem);
   const auto undeclared = std::ranges::count_if(calibrations, [](const Calibration& c) { return !c.memory_declared; });
   out += fmt::format("\n  {} would change, {} unchanged, {} with too few runs (\"=\": as declared)\n", changing,
                      calibrations.size() - changing - too_few, too_few);
@@ -127,18 +179,22 @@ std::string cmake_bracket(const std::string& name) {
 
 std::string calibration_file(std::span<const Calibration> calibrations, const std::string& history) {
   std::string out = fmt::format(
-      "# mmtest calibration: MEMORY and TIMEOUT per test, measured. Written by `mmtest calibrate --write`\n"
+      "# mmtest calibration: MEMORY, TIMEOUT and PROCESSORS per test, measured. Written by `mmtest calibrate --write`\n"
       "# from the history {} (the last {} runs of each test, at least {}).\n"
       "# Rule: MEMORY = 95th percentile of the peaks x 1.25 (at least +8 MiB), rounded up;\n"
-      "#       TIMEOUT = 3 x the 95th percentile of the wall times (at least +10 s), rounded up.\n"
+      "#       TIMEOUT = 3 x the 95th percentile of the wall times (at least +10 s), rounded up;\n"
+      "#       PROCESSORS = the median of (CPU + wait) / wall over the last {} runs, to the tenth, written\n"
+      "#       unless it is the default 1 CPU and the declaration; never for a fixed declaration.\n"
       "# add_mm_test() reads this file when MMTEST_CALIBRATION_FILE names it: a test listed here gets\n"
-      "# these values instead of its MEMORY and TIMEOUT, unless declared with NO_CALIBRATION.\n"
+      "# these values instead of its MEMORY and TIMEOUT (and PROCESSORS, unless the call gives one),\n"
+      "# unless declared with NO_CALIBRATION.\n"
       "# Review it like code; edit or delete lines freely.\n",
-      history, kCalibrationRuns, kCalibrationMinRuns);
+      history, kCalibrationRuns, kCalibrationMinRuns, plan::kDemandRuns);
   for (const Calibration& c : calibrations) {
     if (!c.proposed_memory_bytes) continue;
-    out += fmt::format("mm_calibrated({} MEMORY {} TIMEOUT {})\n", cmake_bracket(c.name), cmake_size(*c.proposed_memory_bytes),
-                       *c.proposed_timeout_seconds);
+    const std::string processors = c.writes_processors() ? " PROCESSORS " + plan::format_cpu_tenths(*c.proposed_cpu_tenths) : "";
+    out += fmt::format("mm_calibrated({} MEMORY {} TIMEOUT {}{})\n", cmake_bracket(c.name), cmake_size(*c.proposed_memory_bytes),
+                       *c.proposed_timeout_seconds, processors);
   }
   return out;
 }

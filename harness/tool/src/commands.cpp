@@ -34,7 +34,7 @@ namespace {
 constexpr const char* kDescription =
     "What to do with mmtest's records after (and before) a ctest run.\n\n"
     "  report [DIR...]     summarise a run: terminal, --junit, --trace, --html, --prometheus FILE, --push URL\n"
-    "  calibrate [DIR]     propose MEMORY and TIMEOUT per test from the history; --write FILE for add_mm_test\n"
+    "  calibrate [DIR]     propose MEMORY, TIMEOUT and PROCESSORS per test from the history; --write FILE\n"
     "  shard --shards N --index I [DIR]   this CI runner's share of the tests, for ctest -I\n"
     "  plan ...            what the ctest-time hook runs: the budgets, the resource spec, the start order\n\n"
     "mmtest SUBCOMMAND --help describes each.";
@@ -147,9 +147,11 @@ struct CalibrateArgs {
 
 void add_calibrate_options(CLI::App& app, CalibrateArgs& args) {
   app.footer(std::string(
-      "Proposes MEMORY and TIMEOUT per test from its last runs in the history (the records in DIR are\n"
-      "added first): MEMORY = 95th percentile of the peaks x 1.25 (at least +8 MiB), TIMEOUT = 3 x the\n"
+      "Proposes MEMORY, TIMEOUT and PROCESSORS per test from its last runs in the history (the records\n"
+      "in DIR are added first): MEMORY = 95th percentile of the peaks x 1.25 (at least +8 MiB), TIMEOUT = 3 x the\n"
       "95th percentile of the wall times (at least +10 s), both rounded up; at least 3 runs needed.\n"
+      "PROCESSORS = the median of (CPU + wait) / wall over the last 5 runs, to the tenth, against the\n"
+      "declaration in DIR/mmtest/manifest.cmake (never for FIXED_PROCESSORS, PIN_CPUS or performance).\n"
       "With --write, the calibration file add_mm_test() reads when MMTEST_CALIBRATION_FILE names it.") + "\n\n" +
              "Exit codes: 0 done; 2 usage error; 3 no runs in the history; 4 --write FILE cannot be written;\n"
              "5 the history cannot be used.");
@@ -179,7 +181,8 @@ int calibrate_command(const CalibrateArgs& args, std::ostream& out, std::ostream
       return exit_code::kHistoryUnusable;
     }
   }
-  const std::vector<Calibration> calibrations = calibrate(history->recent_runs(kCalibrationRuns));
+  const CpuDeclarations cpus = read_cpu_declarations(args.dir);
+  const std::vector<Calibration> calibrations = calibrate(history->recent_runs(kCalibrationRuns), cpus);
   if (calibrations.empty()) {
     err << fmt::format("{}: no runs in the history {}; run ctest (and mmtest report) a few times first, or give the "
                        "history with --history FILE\n",
@@ -192,7 +195,7 @@ int calibrate_command(const CalibrateArgs& args, std::ostream& out, std::ostream
       return exit_code::kOutputNotWritten;
     }
   }
-  if (!args.quiet) out << render_calibration(calibrations, path.string());
+  if (!args.quiet) out << render_calibration(calibrations, path.string(), cpus.problem);
   return exit_code::kDone;
 }
 
@@ -396,7 +399,7 @@ int run_tool(std::span<const std::string> args, std::ostream& out, std::ostream&
   CLI::App* report = app.add_subcommand("report", "Summarise a run: terminal, HTML, trace, JUnit, Prometheus");
   add_report_options(*report, report_args);
   CalibrateArgs calibrate_args;
-  CLI::App* calibrate_app = app.add_subcommand("calibrate", "Propose MEMORY and TIMEOUT per test from the history");
+  CLI::App* calibrate_app = app.add_subcommand("calibrate", "Propose MEMORY, TIMEOUT and PROCESSORS per test from the history");
   add_calibrate_options(*calibrate_app, calibrate_args);
   ShardArgs shard_args;
   CLI::App* shard = app.add_subcommand("shard", "This CI runner's share of the tests, for ctest -I");

@@ -1,6 +1,7 @@
 #include "mmtest/tool/model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 #include <map>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 #include "mmtest/common/format.hpp"
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/record/environment.hpp"
 #include "mmtest/tool/output.hpp"
 
@@ -103,6 +105,51 @@ const char* to_string(MemoryFit fit) {
     case MemoryFit::defaulted: return "default";
   }
   return "?";
+}
+
+const char* to_string(CpuFit fit) {
+  switch (fit) {
+    case CpuFit::unjudged: return "unjudged";
+    case CpuFit::fits: return "fits";
+    case CpuFit::over: return "over";
+    case CpuFit::idle: return "idle";
+  }
+  return "?";
+}
+
+CpuJudgement judge_cpu(const record::Record& record) {
+  CpuJudgement judgement;
+  judgement.mean = record.wall_seconds > 0 ? record.cpu_seconds / record.wall_seconds : 0;
+  judgement.demand =
+      record.wall_seconds > 0 ? (record.cpu_seconds + record.cpu_wait_seconds.value_or(0)) / record.wall_seconds : 0;
+  judgement.peak = record.cpu_peak;
+  judgement.held = record.cpus_reserved;
+  if (!record.cpus_reserved || !(record.wall_seconds >= kCpuJudgedWallSeconds)) return judgement;
+  const double held = *record.cpus_reserved;
+  if (judgement.demand > held + kCpuOverMargin && judgement.mean > held) {
+    judgement.fit = CpuFit::over;
+  } else if (held >= kCpuIdleMinHeld && judgement.demand < held * kCpuIdleShare) {
+    judgement.fit = CpuFit::idle;
+  } else {
+    judgement.fit = CpuFit::fits;
+    return judgement;
+  }
+  const plan::CpuUse use{record.wall_seconds, record.cpu_seconds, record.cpu_wait_seconds, record.cpu_peak};
+  if (const auto learned = plan::learn_demand(std::span(&use, 1))) judgement.suggested_tenths = learned->tenths;
+  // Held as CTest counts it: tenths of a CPU ("1", "0.3").
+  const std::string held_text = plan::format_cpu_tenths(
+      std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(held * 10)), 1));
+  if (judgement.fit == CpuFit::over) {
+    judgement.finding = fmt::format("used {:.2f} CPUs on average", judgement.mean);
+    if (record.cpu_peak) judgement.finding += fmt::format(" (peak {:.2f})", *record.cpu_peak);
+    judgement.finding += fmt::format(" but held {}: it took CPU time from the tests beside it", held_text);
+    const double waited = record.cpu_wait_seconds.value_or(0);
+    if (record.starved || waited >= kCpuWaitedSeconds) judgement.finding += fmt::format(", and waited {:.1f} s for a CPU", waited);
+  } else {
+    judgement.finding = fmt::format("held {} CPU{} for {:.1f} s and used {:.2f} s of it", held_text, held > 1 ? "s" : "",
+                                    record.wall_seconds, record.cpu_seconds);
+  }
+  return judgement;
 }
 
 namespace {
@@ -320,6 +367,7 @@ RunModel build_model(std::vector<Input> inputs, const ModelOptions& options) {
         test.fit == MemoryFit::defaulted) {
       test.suggested_memory_bytes = suggested_memory_bytes(test.record.peak_memory_bytes);
     }
+    test.cpu = judge_cpu(test.record);
   }
   std::ranges::stable_sort(model.tests, [](const TestResult& a, const TestResult& b) {
     if (a.start_seconds != b.start_seconds) return a.start_seconds < b.start_seconds;

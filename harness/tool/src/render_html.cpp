@@ -2,10 +2,13 @@
 // are written here, every text through escape(); the run's data sits in the page as JSON, and a
 // small script draws the timeline and the stacked memory from it, putting names into the page
 // only as text (textContent), never as markup.
+#include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 #include <nlohmann/json.hpp>
 
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/tool/output.hpp"
 #include "mmtest/tool/render.hpp"
 
@@ -46,6 +49,14 @@ std::string script_safe_json(const nlohmann::json& data) {
 
 std::string seconds(double value) { return fmt::format("{:.2f} s", value); }
 
+// "1.08 / 2.01 / 1": the CPUs a test kept busy on average, at its peak, and held ("-": unknown).
+std::string cpu_figures(const CpuJudgement& cpu) {
+  const std::string peak = cpu.peak ? fmt::format("{:.2f}", *cpu.peak) : "-";
+  const std::string held =
+      cpu.held ? plan::format_cpu_tenths(std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(*cpu.held * 10)), 1)) : "-";
+  return fmt::format("{:.2f} / {} / {}", cpu.mean, peak, held);
+}
+
 // One colour per outcome, for the legend here and the bars the script draws (fixed, so that a
 // screenshot can be checked).
 const char* colour_of(std::string_view outcome) {
@@ -74,6 +85,10 @@ nlohmann::json page_data(const RunModel& model) {
                      {"peak", record.peak_memory_bytes},
                      {"limit", record.memory_limit_bytes ? json(*record.memory_limit_bytes) : json(nullptr)},
                      {"diagnosis", record.diagnosis ? json(*record.diagnosis) : json(nullptr)},
+                     {"cpu_mean", test.cpu.mean},
+                     {"cpu_peak", test.cpu.peak ? json(*test.cpu.peak) : json(nullptr)},
+                     {"cpus_reserved", test.cpu.held ? json(*test.cpu.held) : json(nullptr)},
+                     {"cpu_finding", test.cpu.finding.empty() ? json(nullptr) : json(test.cpu.finding)},
                      {"steps", std::move(steps)}});
   }
   json colours = json::object();
@@ -167,7 +182,10 @@ constexpr const char* kScript = R"js(
     if (!hit) { tip.style.display = 'none'; return; }
     var s = hit.test;
     tip.textContent = s.name + '\n' + s.outcome + ', ' + (s.end - s.start).toFixed(2) + ' s, peak ' + mib(s.peak) +
-      (s.limit ? ' of ' + mib(s.limit) : '') + (s.diagnosis ? '\n' + s.diagnosis : '');
+      (s.limit ? ' of ' + mib(s.limit) : '') + '\nCPUs ' + s.cpu_mean.toFixed(2) + ' on average' +
+      (s.cpu_peak !== null ? ', peak ' + s.cpu_peak.toFixed(2) : '') +
+      (s.cpus_reserved !== null ? ', held ' + s.cpus_reserved : '') +
+      (s.cpu_finding ? '\n' + s.cpu_finding : '') + (s.diagnosis ? '\n' + s.diagnosis : '');
     tip.style.left = (event.clientX + 12) + 'px'; tip.style.top = (event.clientY + 12) + 'px';
     tip.style.display = 'block';
   });
@@ -258,17 +276,17 @@ std::string render_html(const RunModel& model) {
 
   const auto figures_table = [&](std::string_view title, const std::vector<std::size_t>& rows) {
     html += fmt::format("<h2>{}</h2>\n", escape(title));
-    table_header(html, {"test", "outcome", "peak", "MEMORY", "suggested", "wall"});
+    table_header(html, {"test", "outcome", "peak", "MEMORY", "suggested", "CPUs mean / peak / held", "wall"});
     for (const std::size_t i : rows) {
       const TestResult& test = model.tests[i];
       const record::Record& record = test.record;
-      html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+      html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                           escape(record.name), escape(record.outcome), escape(mib(record.peak_memory_bytes)),
                           escape(record.memory_limit_bytes
                                      ? mib(*record.memory_limit_bytes) + (record.memory_declared ? "" : " (default)")
                                      : "-"),
                           escape(test.suggested_memory_bytes ? cmake_size(*test.suggested_memory_bytes) : ""),
-                          escape(seconds(record.wall_seconds)));
+                          escape(cpu_figures(test.cpu)), escape(seconds(record.wall_seconds)));
     }
     html += "</table>\n";
   };
@@ -282,6 +300,28 @@ std::string render_html(const RunModel& model) {
   }
   if (!misdeclared.empty()) figures_table("MEMORY to change (exceeded, nearly used, or under a third used)", misdeclared);
   if (!undeclared.empty()) figures_table("MEMORY not declared (a default applied)", undeclared);
+
+  // CPUs used beyond those held, then held and not used: each with its finding and PROCESSORS.
+  bool cpu_findings = false;
+  for (const auto& [wanted, title] : {std::pair{CpuFit::over, "CPUs used beyond those held"},
+                                      std::pair{CpuFit::idle, "CPUs held and not used"}}) {
+    std::vector<const TestResult*> rows;
+    for (const TestResult& test : model.tests) {
+      if (test.cpu.fit == wanted) rows.push_back(&test);
+    }
+    if (rows.empty()) continue;
+    cpu_findings = true;
+    html += fmt::format("<h2>{} ({})</h2>\n", title, rows.size());
+    table_header(html, {"test", "CPUs mean / peak / held", "suggested PROCESSORS", "finding"});
+    for (const TestResult* test : rows) {
+      html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                          escape(test->record.name), escape(cpu_figures(test->cpu)),
+                          escape(test->cpu.suggested_tenths ? plan::format_cpu_tenths(*test->cpu.suggested_tenths) : ""),
+                          escape(test->cpu.finding));
+    }
+    html += "</table>\n";
+  }
+  if (cpu_findings) html += fmt::format("<p>{}.</p>\n", escape(kCpuFindingFix));
 
   std::vector<const TestResult*> leakers;
   for (const TestResult& test : model.tests) {

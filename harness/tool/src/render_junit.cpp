@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/tool/render.hpp"
 
 namespace mmtest::tool {
@@ -49,6 +50,12 @@ std::string render_junit(const RunModel& model) {
     property(properties, "memory_fit", to_string(test.fit));
     if (test.suggested_memory_bytes) property(properties, "suggested_memory_bytes", std::to_string(*test.suggested_memory_bytes));
     property(properties, "cpu_seconds", seconds(record.cpu_seconds));
+    property(properties, "cpu_mean", fmt::format("{:.2f}", test.cpu.mean));
+    if (test.cpu.peak) property(properties, "cpu_peak", fmt::format("{:.2f}", *test.cpu.peak));
+    if (test.cpu.held) property(properties, "cpus_reserved", fmt::format("{:g}", *test.cpu.held));
+    property(properties, "cpu_fit", to_string(test.cpu.fit));
+    if (test.cpu.suggested_tenths) property(properties, "suggested_processors", plan::format_cpu_tenths(*test.cpu.suggested_tenths));
+    if (!test.cpu.finding.empty()) property(properties, "cpu_finding", test.cpu.finding);
     property(properties, "timeout_seconds", record.timeout_seconds ? seconds(*record.timeout_seconds) : "");
     property(properties, "labels", fmt::format("{}", fmt::join(record.labels, ";")));
     property(properties, "leaked_processes", std::to_string(record.leaked_processes.size()));

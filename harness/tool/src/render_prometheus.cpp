@@ -24,8 +24,16 @@ std::shared_ptr<prometheus::Registry> build_registry(const RunModel& model) {
   auto& grown = BuildGauge().Name("mmtest_test_regression").Help("1 when the test grew against its history (label what: memory or time)").Register(*registry);
   auto& attempts = BuildGauge().Name("mmtest_test_attempts").Help("Attempts of the test in its ctest run (ctest --repeat)").Register(*registry);
   auto& flaky = BuildGauge().Name("mmtest_test_flaky").Help("1 when the test passed after a failed attempt in its ctest run").Register(*registry);
+  auto& cpu_peak = BuildGauge().Name("mmtest_test_cpu_peak").Help("Most CPUs the test's processes kept busy over a quarter second").Register(*registry);
+  auto& cpus_reserved = BuildGauge().Name("mmtest_test_cpus_reserved").Help("CPUs CTest reserved for the test (0.3: three tenths of one)").Register(*registry);
+  auto& cpu_misdeclared = BuildGauge().Name("mmtest_test_cpu_misdeclared").Help("1 when the test used more CPUs than it held (what=over) or held CPUs it did not use (what=idle)").Register(*registry);
   for (const TestResult& test : model.tests) {
     const record::Record& record = test.record;
+    if (record.cpu_peak) cpu_peak.Add({{"test", record.name}}).Set(*record.cpu_peak);
+    if (record.cpus_reserved) cpus_reserved.Add({{"test", record.name}}).Set(*record.cpus_reserved);
+    if (test.cpu.fit == CpuFit::over || test.cpu.fit == CpuFit::idle) {
+      cpu_misdeclared.Add({{"test", record.name}, {"what", to_string(test.cpu.fit)}}).Set(1);
+    }
     const prometheus::Labels labels{{"test", record.name}};
     peak.Add(labels).Set(static_cast<double>(record.peak_memory_bytes));
     if (record.memory_limit_bytes) limit.Add(labels).Set(static_cast<double>(*record.memory_limit_bytes));

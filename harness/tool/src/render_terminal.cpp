@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join: in <fmt/format.h> up to fmt 10, only here from fmt 11
 
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/tool/output.hpp"
 #include "mmtest/tool/render.hpp"
 
@@ -210,6 +211,36 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
   declarations("MEMORY oversized (peak under a third)", MemoryFit::oversized, true);
   declarations("MEMORY not declared (a default applied; declare the suggestion)", MemoryFit::defaulted, true);
 
+  // ---- CPUs: used beyond what was held, held and not used ----
+  const auto cpu_findings = [&](std::string_view title, CpuFit wanted) {
+    std::vector<const TestResult*> rows;
+    for (const TestResult& test : model.tests) {
+      if (test.cpu.fit == wanted) rows.push_back(&test);
+    }
+    if (rows.empty()) return false;
+    // The most CPU taken from others, or the most held in vain, first.
+    std::ranges::stable_sort(rows, [](const TestResult* a, const TestResult* b) {
+      const auto key = [](const TestResult* t) {
+        const double held = t->cpu.held.value_or(0);
+        return t->cpu.fit == CpuFit::over ? t->cpu.mean - held : (held - t->cpu.mean) * t->record.wall_seconds;
+      };
+      return key(a) > key(b);
+    });
+    w.heading(fmt::format("{} ({})", title, rows.size()));
+    for (std::size_t i = 0; i < rows.size() && i < style.list; ++i) {
+      const TestResult& test = *rows[i];
+      w.line(fmt::format("  {}", fit(test.record.name, style.width - 2)));
+      std::string text = test.cpu.finding;
+      if (test.cpu.suggested_tenths) text += fmt::format("; PROCESSORS {}", plan::format_cpu_tenths(*test.cpu.suggested_tenths));
+      w.text() += wrap(text, 4, style.width);
+    }
+    if (rows.size() > style.list) w.line(fmt::format("  ... and {} more", rows.size() - style.list));
+    return true;
+  };
+  const bool over = cpu_findings("CPUs used beyond those held (mean above held + 0.25)", CpuFit::over);
+  const bool idle = cpu_findings("CPUs held and not used (mean under a quarter of them)", CpuFit::idle);
+  if (over || idle) w.text() += wrap(std::string(kCpuFindingFix) + ".", 2, style.width);
+
   // ---- leaked processes ----
   std::vector<const TestResult*> leakers;
   for (const TestResult& test : model.tests) {
@@ -236,7 +267,7 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     const double share = static_cast<double>(model.peak_declared.declared_bytes) / static_cast<double>(*model.budget_bytes);
     w.line(fmt::format("  budget {} (declared peak {:.0f}% of it)", budget, share * 100));
   } else {
-    w.line("  budget unknown (no resource spec in the build directory; --budget SIZE sets it)");
+    w.line("  budget unknown (no resource spec in the build tree; --budget SIZE sets it)");
   }
   return w.text();
 }

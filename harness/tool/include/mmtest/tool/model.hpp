@@ -34,6 +34,55 @@ enum class MemoryFit {
 };
 const char* to_string(MemoryFit fit);
 
+// How the CPUs a test used compare with the CPUs CTest reserved for it (docs/tool.md, "CPUs
+// mis-declared"). Judged on its record: `unjudged` when the record cannot tell (no cpus_reserved:
+// outside ctest or a record before schema 5; or shorter than kCpuJudgedWallSeconds, where the
+// mean says little).
+enum class CpuFit {
+  unjudged,
+  fits,
+  over,  // used more than it held, and wanted more still: demand above held + kCpuOverMargin
+  idle,  // held at least kCpuIdleMinHeld and wanted under kCpuIdleShare of it
+};
+const char* to_string(CpuFit fit);
+
+inline constexpr double kCpuJudgedWallSeconds = 1.0;  // shorter tests are not judged
+inline constexpr double kCpuOverMargin = 0.25;        // CPUs above what it held
+inline constexpr double kCpuIdleMinHeld = 0.5;        // less held is not worth a finding
+inline constexpr double kCpuIdleShare = 0.25;         // of what it held
+inline constexpr double kCpuWaitedSeconds = 0.5;      // a wait worth saying (or the record's `starved`)
+
+struct CpuJudgement {
+  CpuFit fit = CpuFit::unjudged;
+  double mean = 0;                      // cpu_seconds / wall_seconds: the CPUs kept busy on average
+  // (cpu_seconds + cpu_wait_seconds) / wall_seconds: the CPUs it kept busy or waited for, what the
+  // ctest-time hook learns its demand from (plan::learn_demand); the mean without a wait measured.
+  double demand = 0;
+  std::optional<double> peak;           // the record's cpu_peak
+  std::optional<double> held;           // the record's cpus_reserved
+  // PROCESSORS for over and idle, in tenths: the demand the ctest-time hook would learn from this
+  // run alone (plan::learn_demand: (cpu + wait) / wall, to the nearest tenth, at least one).
+  std::optional<std::uint64_t> suggested_tenths;
+  // For over and idle: "used 1.08 CPUs on average (peak 2.01) but held 1: it took CPU time from the
+  // tests beside it, and waited 3.2 s for a CPU", "held 1 CPU for 2.2 s and used 0.01 s of it".
+  std::string finding;
+};
+
+// The one rule of CPU findings, on the demand, as the hook learns it, so that a finding is what the
+// next run will change: over when the demand is above held + kCpuOverMargin and the mean above
+// held (it did take more than it held: a test that only waited, starved by others, is not over);
+// idle when held is at least kCpuIdleMinHeld and the demand under kCpuIdleShare of it (a test
+// that waited for a CPU is not idle). Both only for a wall time of at least kCpuJudgedWallSeconds
+// and a record that says what was held (cpus_reserved: records of schema 5 run by ctest).
+CpuJudgement judge_cpu(const record::Record& record);
+
+// "learned from the next run on; or declare PROCESSORS <x>, or FIXED_PROCESSORS ...": what to do
+// about a CPU finding, said once under the findings by every renderer.
+inline constexpr const char* kCpuFindingFix =
+    "The ctest-time hook holds the CPUs a test was seen to use from its next run on; or declare the "
+    "suggested PROCESSORS (mmtest calibrate --write proposes it), or add FIXED_PROCESSORS to keep a "
+    "declaration as it is";
+
 struct TestResult;
 // "passed on attempt 2 of 3; attempt 1: mmtest: t timed out after 5 s, starved of CPU ...": the
 // attempts of a test within one ctest run and why each earlier one failed.
@@ -55,6 +104,7 @@ struct TestResult {
   std::size_t lane = 0;          // a row of the timeline where it overlaps no other test
   MemoryFit fit = MemoryFit::undeclared;
   std::optional<std::uint64_t> suggested_memory_bytes;  // set for over, close, oversized and defaulted
+  CpuJudgement cpu;
   std::vector<Regression> regressions;
   // The earlier attempts of the test in the same ctest run (--repeat), by attempt number; the
   // record above is the last one, the test's result.

@@ -1,0 +1,10 @@
+# As `mmtest calibrate --write` writes it, plus the lines a hand may add.
+mm_calibrated([[bench]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[calibrated]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[explicit]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[fixed]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[memory_only]] MEMORY 96M TIMEOUT 20)
+mm_calibrated([[opted_out]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[pinned]] MEMORY 64M TIMEOUT 20 PROCESSORS 0.3)
+mm_calibrated([[threads]] MEMORY 64M TIMEOUT 20 PROCESSORS 2.5)
+mm_calibrated([[warm]] MEMORY 64M TIMEOUT 20)

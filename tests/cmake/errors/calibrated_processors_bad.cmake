@@ -1,0 +1,1 @@
+mm_calibrated(t PROCESSORS 0.25)
