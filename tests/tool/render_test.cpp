@@ -219,12 +219,12 @@ TEST(RenderCpu, cpu_findings_and_figures_reach_every_output) {
   const RunModel model = build_model({resolve_input(records.path()).value()}, {});
 
   const std::string text = render_terminal(model, {.color = false, .width = 400});
-  EXPECT_NE(text.find("CPUs used beyond those held (mean above held + 0.25) (1)\n  threads\n    used 1.08 CPUs on average "
+  EXPECT_NE(text.find("CPUs used beyond those held (demand above held + 0.25) (1)\n  threads\n    used 1.08 CPUs on average "
                       "(peak 2.01) but held 1: it took CPU time from the tests beside it, and waited 3.2 s for a CPU; "
                       "PROCESSORS 1.4\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("CPUs held and not used (mean under a quarter of them) (1)\n  sleeper\n    held 1 CPU for 2.2 s and "
+  EXPECT_NE(text.find("CPUs held and not used (demand under a quarter of them) (1)\n  sleeper\n    held 1 CPU for 2.2 s and "
                       "used 0.01 s of it; PROCESSORS 0.1\n"),
             std::string::npos)
       << text;

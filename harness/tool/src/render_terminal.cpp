@@ -237,8 +237,8 @@ std::string render_terminal(const RunModel& model, const TerminalStyle& style) {
     if (rows.size() > style.list) w.line(fmt::format("  ... and {} more", rows.size() - style.list));
     return true;
   };
-  const bool over = cpu_findings("CPUs used beyond those held (mean above held + 0.25)", CpuFit::over);
-  const bool idle = cpu_findings("CPUs held and not used (mean under a quarter of them)", CpuFit::idle);
+  const bool over = cpu_findings("CPUs used beyond those held (demand above held + 0.25)", CpuFit::over);
+  const bool idle = cpu_findings("CPUs held and not used (demand under a quarter of them)", CpuFit::idle);
   if (over || idle) w.text() += wrap(std::string(kCpuFindingFix) + ".", 2, style.width);
 
   // ---- leaked processes ----
