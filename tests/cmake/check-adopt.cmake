@@ -267,4 +267,20 @@ file(WRITE "${WORK}/misplaced/CMakeLists.txt" "cmake_minimum_required(VERSION 3.
 file(WRITE "${WORK}/misplaced/sub/CMakeLists.txt" "include(\"${adopt_file}\")\n")
 mm_test_run(misplaced EXPECT_FAILURE COMMAND ${CMAKE_COMMAND} -S "${WORK}/misplaced" -B "${WORK}/misplaced-build" -G "${GENERATOR}")
 mm_test_expect("${misplaced_err}" "MMTestAdopt.cmake: give it to the configure of the project's top-level directory, as -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=" "a misplaced include")
+# ---- mmtest-run --options-from-environment on its own ---------------------------------------------
+# Without MMTEST_RUN_OPTIONS (a custom command running a target whose emulator is the launcher):
+# the command runs as it is, its exit code passed on, no record.
+mm_test_run(pass EXPECT_FAILURE ENV --unset=MMTEST_RUN_OPTIONS
+  COMMAND "${first}" --options-from-environment -- "${PROBE}" exit --code 7 --tag ${tag})
+if(NOT pass_rc EQUAL 7 OR NOT "${pass_err}" STREQUAL "")
+  message(FATAL_ERROR "without options the launcher should run the command as it is: exit ${pass_rc} "
+    "(expected 7), stderr '${pass_err}'")
+endif()
+# A line that is no option is a usage error, naming the variable and the line.
+mm_test_run(bad_line EXPECT_FAILURE ENV "MMTEST_RUN_OPTIONS=--name=x\nbogus"
+  COMMAND "${first}" --options-from-environment -- "${PROBE}" exit --code 0 --tag ${tag})
+mm_test_expect("${bad_line_err}" "mmtest-run: MMTEST_RUN_OPTIONS: expected one option per line like --memory=256M, got 'bogus'" "a bad options line")
+if(NOT bad_line_rc EQUAL 125)
+  message(FATAL_ERROR "a bad options line: exit ${bad_line_rc}, expected 125")
+endif()
 message("adopted ${recorded} tests with records, on CMake ${CMAKE_VERSION}")
