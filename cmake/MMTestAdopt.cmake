@@ -44,6 +44,10 @@ CMake 3.24 and later; mmtest needs 3.25). It loads the ``mmtest`` package instal
   property is left to GoogleTest and named. ``TEST_LIST``, ``DISCOVERY_MODE`` and
   ``NO_PRETTY_TYPES``/``NO_PRETTY_VALUES`` are ignored: cases are discovered when ctest starts,
   and parameterised cases keep GoogleTest's own names (``Values/ParamTest.Positive/0``).
+  ``include(GoogleTest)`` finds mmtest's ``GoogleTest.cmake`` first on ``CMAKE_MODULE_PATH``
+  (``<build>/mmtest/adopt-modules``); a project that sets ``CMAKE_MODULE_PATH`` anew bypasses it,
+  which CMake 3.25 to 3.28 make up for (a watch on a variable their module sets) and later
+  versions do not: the calls are then GoogleTest's and named.
 * A project's own :command:`add_mm_test` and :command:`mm_gtest_discover_tests` tests are left as
   they are.
 * What could not be supervised is named once, in one warning at the end of the configure and in
