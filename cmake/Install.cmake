@@ -17,12 +17,15 @@ set(mmtest_modules
   "${PROJECT_SOURCE_DIR}/cmake/MMTestRuntime.cmake"
   "${PROJECT_SOURCE_DIR}/cmake/MMTestGTest.cmake"
   # Not included by the package: there to be copied into projects that adopt mmtest optionally.
-  "${PROJECT_SOURCE_DIR}/cmake/MMTestOptional.cmake")
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestOptional.cmake"
+  # Not included by the package: given to an unmodified project's configure
+  # (-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=<this directory>/MMTestAdopt.cmake), it loads the package.
+  "${PROJECT_SOURCE_DIR}/cmake/MMTestAdopt.cmake")
 # The private parts the three modules above include, from internal/ beside them: the same
 # relative place in the source tree, the build tree and the install.
 set(mmtest_internal_modules "")
 foreach(part IN ITEMS Defaults Units Names Quote Records Resources Hints Limits Labels Command Hook
-    Calibration AddTest GTest LearnedCpus)
+    Calibration AddTest GTest LearnedCpus Adopt)
   list(APPEND mmtest_internal_modules "${PROJECT_SOURCE_DIR}/cmake/internal/${part}.cmake")
 endforeach()
 

@@ -34,6 +34,7 @@
 #include "mmtest/run/cgroup.hpp"
 #include "mmtest/run/classify.hpp"
 #include "mmtest/run/cpu.hpp"
+#include "mmtest/run/environment_options.hpp"
 #include "mmtest/run/exit_codes.hpp"
 #include "mmtest/run/gtest_report.hpp"
 #include "mmtest/run/limits.hpp"
@@ -203,8 +204,16 @@ void print_measurements(const Supervision& run) {
 }
 
 int run(int argc, char** argv) {
-  const Environment environment = environment_from(environ);
-  auto parsed = parse_command_line(std::vector<std::string>(argv, argv + argc), environment);
+  Environment environment = environment_from(environ);
+  std::vector<std::string> args(argv, argv + argc);
+  // An adopted project's test gives its options through its environment (environment_options.hpp).
+  const auto from_environment = apply_environment_options(args, environment);
+  if (!from_environment) {
+    std::fputs(from_environment.error().output.c_str(), stderr);
+    return from_environment.error().exit_code;
+  }
+  if (*from_environment == EnvironmentOptions::pass_through) return exec_command_after_separator(args);
+  auto parsed = parse_command_line(args, environment);
   if (!parsed) {
     std::fputs(parsed.error().output.c_str(), parsed.error().exit_code == 0 ? stdout : stderr);
     return parsed.error().exit_code;

@@ -1,0 +1,1 @@
+mm_calibrated(t LABELS unit "two words")

@@ -1,0 +1,1 @@
+mm_calibrated("big_*" PROCESSORS many)
