@@ -4,11 +4,12 @@
 # was seen to use). Prints a markdown report (the "Learned CPU demand" section of
 # docs/performance.md is this output).
 #
-#   bench/cpu-demand.sh [--prefix DIR] [--runs N] [--quick] [--keep]
+#   bench/cpu-demand.sh [--prefix DIR] [--runs N] [--suites LIST] [--quick] [--keep]
 #
 #   --prefix DIR   use mmtest installed in DIR (as by `cmake --install`) instead of building and
 #                  installing this source tree (Release, -DMMTEST_BUILD_TESTS=OFF) first
 #   --runs N       repetitions of each configuration; the report quotes medians (default 3)
+#   --suites LIST  the suites to run, comma-separated (default wait,cpu,mixed)
 #   --quick        1 run, every size and time divided by 4: checks the script, not the machine
 #   --keep         keep the working directory
 #
@@ -43,6 +44,7 @@ prefix=""
 runs=3
 scale=1
 keep=0
+suites="wait,cpu,mixed"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
 fail() { echo "cpu-demand.sh: $*" >&2; exit 2; }
@@ -54,6 +56,8 @@ while [ $# -gt 0 ]; do
     --prefix=*) prefix="${1#*=}"; shift ;;
     --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
     --runs=*) runs="${1#*=}"; shift ;;
+    --suites) suites="${2:?--suites needs a list}"; shift 2 ;;
+    --suites=*) suites="${1#*=}"; shift ;;
     --quick) runs=1 scale=4; shift ;;
     --keep) keep=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -61,6 +65,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || fail "--runs: expected a positive integer, got '$runs'"
+[[ "$suites" =~ ^(wait|cpu|mixed)(,(wait|cpu|mixed))*$ ]] || fail "--suites: expected wait, cpu and mixed, comma-separated, got '$suites'"
+wants() { [[ ",$suites," == *",$1,"* ]]; }
 for tool in cmake ctest jq; do
   command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is required (Debian 12: apt-get install cmake jq g++)"
 done
@@ -201,6 +207,7 @@ if [ -z "$prefix" ]; then
 fi
 for build in wait cpu mixed mixed-plain; do
   suite="${build%-plain}"
+  wants "$suite" || continue
   plain=OFF
   [ "$build" = mixed-plain ] && plain=ON
   progress "configuring and building $build"
@@ -249,17 +256,33 @@ run_config() {   # BUILD CONFIG REP JOBS
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
 for rep in $(seq 1 "$runs"); do
-  run_config wait first "$rep" 16
-  run_config wait second "$rep" 16
-  run_config cpu "j$cpus" "$rep" "$cpus"
-  run_config cpu first "$rep" 64
-  run_config cpu second "$rep" 64
-  run_config mixed-plain plain "$rep" 64
-  run_config mixed first "$rep" 64
-  run_config mixed second "$rep" 64
+  if wants wait; then
+    run_config wait first "$rep" 16
+    run_config wait second "$rep" 16
+  fi
+  if wants cpu; then
+    run_config cpu "j$cpus" "$rep" "$cpus"
+    run_config cpu first "$rep" 64
+    run_config cpu second "$rep" 64
+  fi
+  if wants mixed; then
+    run_config mixed-plain plain "$rep" 64
+    run_config mixed first "$rep" 64
+    run_config mixed second "$rep" 64
+    # What supervision costs before any test starts: the hook reading the test list (ctest -N).
+    start_ns="$(date +%s%N)"
+    ctest --test-dir "$work/mixed" -N >/dev/null 2>&1
+    echo "{\"build\": \"mixed\", \"config\": \"hook\", \"wall\": $(( ($(date +%s%N) - start_ns) / 1000 ))e-6}" \
+      >"$work/runs/mixed.hook.$rep.json"
+    start_ns="$(date +%s%N)"
+    ctest --test-dir "$work/mixed-plain" -N >/dev/null 2>&1
+    echo "{\"build\": \"mixed-plain\", \"config\": \"list\", \"wall\": $(( ($(date +%s%N) - start_ns) / 1000 ))e-6}" \
+      >"$work/runs/mixed-plain.list.$rep.json"
+  fi
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
-jq -s . "$work"/runs/*/figures.json >"$work/figures.json"
+jq -s . "$work"/runs/*/figures.json "$work"/runs/*.json 2>/dev/null >"$work/figures.json" ||
+  jq -s . "$work"/runs/*/figures.json >"$work/figures.json"
 
 # ---- report -------------------------------------------------------------------------------------
 stat() {   # BUILD CONFIG EXPRESSION: the median over repetitions
@@ -277,6 +300,9 @@ Command: \`$invocation\`, $started_at.
 Machine: $cpus CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), \
 $(free -h | awk '/^Mem:/ { print $2 }') RAM, Linux $(uname -r), $(ctest --version | head -n 1). \
 Load average (1, 5, 15 min): $load_before before, $load_after after. $runs run(s) per configuration; medians.
+EOF
+if wants wait; then
+  cat <<EOF
 
 **wait**: 38 tests that allocate $((40 / scale)) MiB to $((2765 / scale)) MiB, then wait $((2000 / scale)) ms; \
 memory budget $budget_mib MiB, \`ctest -j 16\`. Memory bound: the larger of sum(MEMORY x wall time) / budget and the longest test.
@@ -289,8 +315,10 @@ for config in first second; do
   bound="$(stat wait "$config" '[.memory_bound, .longest] | max')"
   echo "| $config run | $(fmt '%.1f s' "$wall") | $(fmt '%.1f s' "$bound") | $(ratio "$wall" "$bound") | $(passed wait "$config") | \
 $(stat wait "$config" .most_at_once) | $(fmt '%.0f MiB' "$(stat wait "$config" .most_mib_at_once)") | $(fmt '%.1f' "$(stat wait "$config" .most_cpus_held)") |"
-done
-cat <<EOF
+  done
+fi
+if wants cpu; then
+  cat <<EOF
 
 **cpu**: 48 tests of $((650 / scale)) ms of CPU each, \`TIMEOUT 8\`.
 
@@ -302,8 +330,10 @@ for config in "j$cpus" first second; do
   case "$config" in first) label="\`ctest -j 64\`, first run" ;; second) label="\`ctest -j 64\`, second run" ;; *) label="\`ctest -j $cpus\`" ;; esac
   wall="$(stat cpu "$config" .wall)"
   echo "| $label | $(fmt '%.1f s' "$wall") | $(ratio "$wall" "$base") | $(passed cpu "$config") | $(stat cpu "$config" .starved) | $(stat cpu "$config" .most_at_once) |"
-done
-cat <<EOF
+  done
+fi
+if wants mixed; then
+  cat <<EOF
 
 **mixed**: 40 tests of $((150 / scale)) ms of CPU, 10 that sleep $((1000 / scale)) ms, 4 running two threads of $((800 / scale)) ms, \
 2 running four of $((400 / scale)) ms; \`ctest -j 64\`.
@@ -316,4 +346,8 @@ echo "| plain \`add_test\`, no mmtest | $(fmt '%.1f s' "$base") | 1.00x | $(pass
 for config in first second; do
   wall="$(stat mixed "$config" .wall)"
   echo "| mmtest, $config run | $(fmt '%.1f s' "$wall") | $(ratio "$wall" "$base") | $(passed mixed "$config") | $(stat mixed "$config" .starved) |"
-done
+  done
+  echo
+  echo "Reading the test list before any test starts (\`ctest -N\`): plain $(fmt '%.2f s' "$(stat mixed-plain list .wall)"), \
+mmtest $(fmt '%.2f s' "$(stat mixed hook .wall)") (the hook: budgets, history, learned demand, plan)."
+fi

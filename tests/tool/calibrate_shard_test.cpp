@@ -284,19 +284,22 @@ TEST(Shard, reads_names_numbers_memory_cpus_and_timeouts_from_ctest) {
   const auto tests = parse_ctest_tests(R"({"kind":"ctestInfo","tests":[
     {"name":"heavy","properties":[{"name":"RESOURCE_GROUPS","value":[
         {"requirements":[{".type":"mmtest_memory_mib","slots":2048}]},
-        {"requirements":[{".type":"mmtest_cpus","slots":1}]},{"requirements":[{".type":"mmtest_cpus","slots":1}]}]},
+        {"requirements":[{".type":"mmtest_cpus","slots":10}]},{"requirements":[{".type":"mmtest_cpus","slots":10}]}]},
       {"name":"TIMEOUT","value":615.0}]},
-    {"name":"plain","properties":[{"name":"LABELS","value":["unit"]}]}]})");
+    {"name":"plain","properties":[{"name":"LABELS","value":["unit"]}]},
+    {"name":"half","properties":[{"name":"RESOURCE_GROUPS","value":[
+        {"requirements":[{".type":"mmtest_memory_mib","slots":64}]},{"requirements":[{".type":"mmtest_cpus","slots":5}]}]}]}]})");
   ASSERT_TRUE(tests) << tests.error();
-  ASSERT_EQ(tests->size(), 2u);
+  ASSERT_EQ(tests->size(), 3u);
   EXPECT_EQ((*tests)[0].name, "heavy");
   EXPECT_EQ((*tests)[0].number, 1u);
   EXPECT_EQ((*tests)[0].memory_mib, 2048u);
-  EXPECT_EQ((*tests)[0].cpus, 2u);
+  EXPECT_DOUBLE_EQ((*tests)[0].cpus, 2.0);
   EXPECT_EQ((*tests)[0].timeout_seconds, 615);
   EXPECT_EQ((*tests)[1].number, 2u);
   EXPECT_EQ((*tests)[1].memory_mib, 0u);
-  EXPECT_EQ((*tests)[1].cpus, 1u);
+  EXPECT_DOUBLE_EQ((*tests)[1].cpus, 1.0);
+  EXPECT_DOUBLE_EQ((*tests)[2].cpus, 0.5);  // five slots of ten: half a CPU
   EXPECT_FALSE(parse_ctest_tests("not json"));
 }
 

@@ -30,17 +30,17 @@ std::expected<std::vector<ShardTest>, std::string> parse_ctest_tests(std::string
         if (property["name"] == "TIMEOUT" && value.is_number()) {
           entry.timeout_seconds = value.get<double>();
         } else if (property["name"] == "RESOURCE_GROUPS" && value.is_array()) {
-          std::size_t cpus = 0;
+          std::uint64_t cpu_slots = 0;
           for (const json& group : value) {
             if (!group.is_object() || !group.contains("requirements") || !group["requirements"].is_array()) continue;
             for (const json& requirement : group["requirements"]) {
               const std::string type = requirement.value(".type", "");
               const auto slots = requirement.value("slots", std::uint64_t{0});
               if (type == record::kMemoryResourceType) entry.memory_mib += slots;
-              if (type == record::kCpuResourceType) ++cpus;
+              if (type == record::kCpuResourceType) cpu_slots += slots;
             }
           }
-          if (cpus > 0) entry.cpus = cpus;
+          if (cpu_slots > 0) entry.cpus = static_cast<double>(cpu_slots) / record::kCpuSlotsPerCpu;
         }
       }
     }
@@ -63,7 +63,7 @@ void weigh(std::vector<ShardTest>& tests, const plan::MeasuredDurations& history
     } else {
       test.seconds = kUnknownTestSeconds;
     }
-    double share = static_cast<double>(test.cpus);
+    double share = test.cpus;
     if (memory_per_cpu > 0) share = std::max(share, static_cast<double>(test.memory_mib) / memory_per_cpu);
     // A test of no measurable time still costs a start.
     test.weight = std::max(test.seconds, 0.001) * share;

@@ -20,7 +20,7 @@ struct ShardTest {
   std::string name;
   std::size_t number = 0;         // 1-based position in ctest's (filtered) list: what -I takes
   std::uint64_t memory_mib = 0;   // its mmtest_memory_mib request (0: none)
-  std::size_t cpus = 1;           // its mmtest_cpus ids (1 without)
+  double cpus = 1;                // its mmtest_cpus slots over ten a CPU, as declared (1 without)
   double timeout_seconds = 0;     // CTest's TIMEOUT property (0: none)
   double seconds = 0;             // estimated duration: history median, else timeout_seconds
   bool measured = false;          // seconds came from the history
