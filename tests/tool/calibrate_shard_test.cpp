@@ -146,11 +146,13 @@ PastRun cpu_run(double wall, double cpu, std::optional<double> wait = std::nullo
   return run;
 }
 
-const Calibration& named(const std::vector<Calibration>& calibrations, const std::string& name) {
+// The name as a view, not a reference: GCC 16 takes a reference bound to a temporary string for a
+// dangling result (-Wdangling-reference).
+const Calibration& named(const std::vector<Calibration>& calibrations, std::string_view name) {
   for (const Calibration& c : calibrations) {
     if (c.name == name) return c;
   }
-  throw std::runtime_error("no calibration for " + name);
+  throw std::runtime_error("no calibration for " + std::string(name));
 }
 
 TEST(CalibrateCpus, proposes_the_median_demand_of_the_last_five_runs_against_the_declaration) {
