@@ -63,6 +63,33 @@ function(mm_test_index json name out)
   message(FATAL_ERROR "no test named '${name}' was registered; ctest knows:\n${json}")
 endfunction()
 
+# mm_test_resource_groups(<json> <test> <out>): the RESOURCE_GROUPS of test <test> in `ctest
+# --show-only=json-v1` output <json>, as a list of "<type>:<slots>", one item per requirement in
+# CTest's order (CTest lists "2,mmtest_cpus:10" as two groups); empty when the test has none.
+function(mm_test_resource_groups json name out)
+  mm_test_index("${json}" "${name}" i)
+  string(JSON count LENGTH "${json}" tests ${i} properties)
+  math(EXPR last "${count} - 1")
+  set(groups "")
+  foreach(p RANGE 0 ${last})
+    string(JSON property GET "${json}" tests ${i} properties ${p} name)
+    if(property STREQUAL "RESOURCE_GROUPS")
+      string(JSON group_count LENGTH "${json}" tests ${i} properties ${p} value)
+      math(EXPR last_group "${group_count} - 1")
+      foreach(g RANGE 0 ${last_group})
+        string(JSON requirement_count LENGTH "${json}" tests ${i} properties ${p} value ${g} requirements)
+        math(EXPR last_requirement "${requirement_count} - 1")
+        foreach(r RANGE 0 ${last_requirement})
+          string(JSON type GET "${json}" tests ${i} properties ${p} value ${g} requirements ${r} .type)
+          string(JSON slots GET "${json}" tests ${i} properties ${p} value ${g} requirements ${r} slots)
+          list(APPEND groups "${type}:${slots}")
+        endforeach()
+      endforeach()
+    endif()
+  endforeach()
+  set(${out} "${groups}" PARENT_SCOPE)
+endfunction()
+
 # mm_test_property(<json> <test> <property> <out>): the property of test <test> in `ctest
 # --show-only=json-v1` output <json>, as compact JSON text (`["a","b"]`, `7.5`, `60`, `true`),
 # or empty when the test does not have it.
