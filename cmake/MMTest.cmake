@@ -252,6 +252,13 @@ Variables
   ``ctest``, lowered to a cgroup CPU quota). The environment variable of the same name, read when
   ``ctest`` starts, wins over it. See :module:`MMTestRuntime`.
 
+.. variable:: MMTEST_LEARN_CPU
+
+  Cache variable (``BOOL``, default ``ON``): from a test's second run on, hold the CPUs it was
+  seen to use on its last runs rather than its ``PROCESSORS``. ``OFF``: every test as declared.
+  The environment variable of the same name (``0``/``OFF``, ``1``/``ON``), read when ``ctest``
+  starts, wins over it.
+
 .. variable:: MMTEST_RESULTS_DIR
 
   Where the result records go. Default ``${CMAKE_BINARY_DIR}/mmtest-results``.

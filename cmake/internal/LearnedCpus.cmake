@@ -10,6 +10,9 @@
 # an argument holds "]=", then one regular expression on the code for the groups.
 
 include_guard(GLOBAL)
+include("${CMAKE_CURRENT_LIST_DIR}/Resources.cmake")
+_mm_resource_names()
+set(_MM_LEARNED_CPU_GROUP_REGEX "(^|,)${_MM_CPU_RESOURCE}:")
 
 function(set_tests_properties)
   math(EXPR _mm_last "${ARGC} - 1")
@@ -34,7 +37,7 @@ function(set_tests_properties)
       AND _mm_code MATCHES " \\[==\\[RESOURCE_GROUPS\\]==\\] \\[==\\[([^]]*)\\]==\\]")
     set(_mm_groups "${CMAKE_MATCH_1}")
     set(_mm_declared "${CMAKE_MATCH_0}")
-    list(FILTER _mm_groups EXCLUDE REGEX "(^|,)mmtest_cpus:")
+    list(FILTER _mm_groups EXCLUDE REGEX "${_MM_LEARNED_CPU_GROUP_REGEX}")
     list(APPEND _mm_groups ${_mm_cpu_groups})
     string(REPLACE "${_mm_declared}" " [==[RESOURCE_GROUPS]==] [==[${_mm_groups}]==]" _mm_code "${_mm_code}")
   endif()

@@ -77,7 +77,7 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"cpu_seconds", run.cpu_seconds},
       {"cpu_wait_seconds", or_null(run.cpu_wait_seconds)},
       {"starved", run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, to_seconds(run.wall_time))},
-      {"cpu_peak", run.cpu_peak ? json(std::round(*run.cpu_peak * 100) / 100) : json(nullptr)},
+      {"cpu_peak", run.cpu_peak ? json(std::ceil(*run.cpu_peak * 100) / 100) : json(nullptr)},  // up: never below the mean
       {"cpus_reserved", or_null(options.cpus_reserved)},
       {"cpus_allocated", options.allocated_cpus},
       {"pinned_cpus", or_null(context.pinned_cpus)},

@@ -128,7 +128,12 @@ Supervision Supervisor::run() {
   result_.wall_time = Clock::now() - setup_.started;
   result_.cpu_seconds = cpu_seconds_of_reaped_children();
   if (cpu_wait_.any()) result_.cpu_wait_seconds = cpu_wait_.wait_seconds();
+  // A peak over quarter seconds can miss the first and last moments of the run; the record never
+  // shows a peak below the run's own mean.
   result_.cpu_peak = cpu_peak_.peak();
+  if (result_.cpu_peak && result_.wall_time.count() > 0) {
+    result_.cpu_peak = std::max(*result_.cpu_peak, result_.cpu_seconds / std::chrono::duration<double>(result_.wall_time).count());
+  }
   result_.memory_samples = memory_series_.points();
   if (result_.peak_memory_source != "cgroup-memory-peak") {
     result_.peak_memory_bytes = std::max(peak_tree_rss_bytes_, peak_single_max_rss_bytes_);
