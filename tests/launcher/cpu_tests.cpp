@@ -13,14 +13,14 @@ namespace {
 
 using Env = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
-// What CTest sets for RESOURCE_GROUPS "mmtest_memory_mib:64;mmtest_cpus:1" when it hands out
-// CPU id `id`.
+// What CTest sets for RESOURCE_GROUPS "mmtest_memory_mib:64;mmtest_cpus:10" (one whole CPU, the
+// ten slots of an id of mmtest's spec) when it hands out CPU id `id`.
 Env ctest_cpu(const std::string& id) {
   return {{"CTEST_RESOURCE_GROUP_COUNT", "2"},
           {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
           {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"},
           {"CTEST_RESOURCE_GROUP_1", "mmtest_cpus"},
-          {"CTEST_RESOURCE_GROUP_1_MMTEST_CPUS", "id:" + id + ",slots:1"}};
+          {"CTEST_RESOURCE_GROUP_1_MMTEST_CPUS", "id:" + id + ",slots:10"}};
 }
 
 // The CPUs this test process may run on, increasing.

@@ -110,11 +110,28 @@ TEST(CpuWaitTracker, keeps_the_latest_figure_of_each_process_and_sums_them) {
 }
 
 TEST(IsStarved, at_least_half_of_the_wall_time_and_a_tenth_of_a_second) {
-  EXPECT_TRUE(is_starved(4.0, 8.0));
-  EXPECT_FALSE(is_starved(3.99, 8.0));
-  EXPECT_FALSE(is_starved(0.09, 0.1));  // a 0.1 s test waiting 90%: too little to matter
-  EXPECT_TRUE(is_starved(0.1, 0.2));
-  EXPECT_FALSE(is_starved(0.0, 0.0));
+  // A single-threaded test holding one CPU and getting a quarter of it.
+  EXPECT_TRUE(is_starved(4.0, 8.0, 2.0, 1.0));
+  EXPECT_FALSE(is_starved(3.99, 8.0, 2.0, 1.0));
+  EXPECT_FALSE(is_starved(0.09, 0.1, 0.01, 1.0));  // a 0.1 s test waiting 90%: too little to matter
+  EXPECT_TRUE(is_starved(0.1, 0.2, 0.1, 1.0));
+  EXPECT_FALSE(is_starved(0.0, 0.0, 0.0, 1.0));
+}
+
+TEST(IsStarved, not_a_test_that_kept_busy_every_cpu_it_held) {
+  // Four threads on two CPUs, holding 1.7 of them: its main thread waited for its own threads
+  // half of the time, while the test used 1.84 CPUs on average.
+  EXPECT_FALSE(is_starved(0.44, 0.87, 1.6, 1.7));
+  // The same wait while using 1.2 of the 2 CPUs it held: something else took them.
+  EXPECT_TRUE(is_starved(0.44, 0.87, 1.04, 2.0));
+  // 90 % of what it held is the line.
+  EXPECT_FALSE(is_starved(0.5, 1.0, 0.9, 1.0));
+  EXPECT_TRUE(is_starved(0.5, 1.0, 0.89, 1.0));
+}
+
+TEST(IsStarved, without_a_reservation_one_cpu_is_what_a_test_held) {
+  EXPECT_FALSE(is_starved(0.44, 0.87, 1.6, std::nullopt));  // threads beyond one CPU: its own waiting
+  EXPECT_TRUE(is_starved(0.44, 0.87, 0.3, std::nullopt));
 }
 
 }  // namespace

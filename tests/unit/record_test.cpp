@@ -337,6 +337,21 @@ TEST(MakeRecord, a_test_that_waited_most_of_its_time_for_a_cpu_is_starved) {
   EXPECT_EQ(record["pinned_cpus"], json::array({5, 7}));
 }
 
+TEST(MakeRecord, a_test_waiting_for_its_own_threads_while_using_what_it_held_is_not_starved) {
+  Options options;
+  options.name = "four_threads";
+  options.command = {"./four_threads"};
+  options.cpus_reserved = 1.7;
+  Supervision run;
+  run.wall_time = 870ms;
+  run.cpu_seconds = 1.6;
+  run.cpu_wait_seconds = 0.44;
+  EXPECT_EQ(make_record(options, run, Verdict{}, context())["starved"], false);
+  options.cpus_reserved = 2.0;
+  run.cpu_seconds = 1.0;  // held two, got a little over one: others took the rest
+  EXPECT_EQ(make_record(options, run, Verdict{}, context())["starved"], true);
+}
+
 TEST(MakeRecord, a_test_that_waited_little_is_not_starved) {
   Options options;
   options.name = "calm";

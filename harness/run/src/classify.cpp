@@ -166,7 +166,7 @@ Verdict classify(const Supervision& run, const Options& options) {
                             format_seconds(options.grace));
       const std::string after = format_seconds(options.timeout.value_or(std::chrono::nanoseconds{0}));
       const double wall_seconds = to_seconds(run.wall_time);
-      if (run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, wall_seconds)) {
+      if (run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, wall_seconds, run.cpu_seconds, options.cpus_reserved)) {
         // Not a hang: the test wanted to run and the machine's CPUs were busy with others.
         verdict.diagnosis = fmt::format(
             "mmtest: {} timed out after {}{}, starved of CPU: it waited {:.1f} s ({:.0f}% of its time) for a CPU "

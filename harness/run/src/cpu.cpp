@@ -79,10 +79,13 @@ void CpuPeakTracker::observe(double seconds, double cpu_seconds) {
   window_cpu_ = cpu_seconds;
 }
 
-bool is_starved(double cpu_wait_seconds, double wall_seconds) {
+bool is_starved(double cpu_wait_seconds, double wall_seconds, double cpu_seconds, std::optional<double> cpus_held) {
   constexpr double kStarvedShare = 0.5;
   constexpr double kStarvedMinimumSeconds = 0.1;
-  return cpu_wait_seconds >= kStarvedMinimumSeconds && cpu_wait_seconds >= kStarvedShare * wall_seconds;
+  constexpr double kStarvedUse = 0.9;
+  const double held = cpus_held.value_or(1.0);
+  return cpu_wait_seconds >= kStarvedMinimumSeconds && cpu_wait_seconds >= kStarvedShare * wall_seconds &&
+         cpu_seconds < kStarvedUse * held * wall_seconds;
 }
 
 }  // namespace mmtest::run

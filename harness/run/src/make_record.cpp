@@ -76,7 +76,8 @@ nlohmann::json make_record(const Options& options, const Supervision& run, const
       {"wall_seconds", to_seconds(run.wall_time)},
       {"cpu_seconds", run.cpu_seconds},
       {"cpu_wait_seconds", or_null(run.cpu_wait_seconds)},
-      {"starved", run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, to_seconds(run.wall_time))},
+      {"starved", run.cpu_wait_seconds &&
+                      is_starved(*run.cpu_wait_seconds, to_seconds(run.wall_time), run.cpu_seconds, options.cpus_reserved)},
       {"cpu_peak", run.cpu_peak ? json(std::ceil(*run.cpu_peak * 100) / 100) : json(nullptr)},  // up: never below the mean
       {"cpus_reserved", or_null(options.cpus_reserved)},
       {"cpus_allocated", options.allocated_cpus},
