@@ -332,7 +332,8 @@ How scheduling works
 
 Each test asks CTest for ``MEMORY`` MiB of the resource ``mmtest_memory_mib`` and for
 ``PROCESSORS`` tenths of a CPU of the resource ``mmtest_cpus`` (whole CPUs as whole ids), or,
-once it has run, the CPUs it was seen to use. Every directory with such tests includes a
+once it has run, the CPUs it was seen to use (none for a test seen to wait: a slot of the resource
+``mmtest_idle`` instead). Every directory with such tests includes a
 small hook in its ``CTestTestfile.cmake``; when ``ctest`` starts, the hook measures the memory
 and CPU budgets, writes ``<build>/mmtest/resource-spec.json`` with that many MiB slots and one
 id of ten slots per CPU, and sets ``CTEST_RESOURCE_SPEC_FILE``. CTest then never runs tests together whose

@@ -10,11 +10,13 @@ include_guard(GLOBAL)
 
 # _mm_resource_names(): the CTest resource types, in the caller's scope, as _MM_<KIND>_RESOURCE
 # (names.txt's "resource" rows name each <kind>). Memory: one slot per MiB; CPUs: one id of ten
-# slots per CPU, a slot a tenth of a CPU (record::kCpuSlotsPerCpu); GPUs: one id of one slot per
-# GPU, under the name CTest's own documentation uses.
+# slots per CPU, a slot a tenth of a CPU (record::kCpuSlotsPerCpu); idle: the pool a test learned
+# to leave its CPU idle holds a slot of instead of a CPU (only `mmtest plan` gives such groups);
+# GPUs: one id of one slot per GPU, under the name CTest's own documentation uses.
 macro(_mm_resource_names)
   set(_MM_MEMORY_RESOURCE mmtest_memory_mib)
   set(_MM_CPU_RESOURCE mmtest_cpus)
+  set(_MM_IDLE_RESOURCE mmtest_idle)
   set(_MM_GPU_RESOURCE gpus)
 endmacro()
 

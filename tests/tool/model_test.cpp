@@ -140,6 +140,22 @@ TEST(CpuFindings, a_test_that_used_more_than_it_held_is_over_and_says_how_long_i
   EXPECT_NE(judge_cpu(starved).finding.find(", and waited 0.2 s for a CPU"), std::string::npos);
 }
 
+TEST(CpuFindings, a_test_learned_idle_holds_no_cpu_and_is_over_once_it_uses_a_quarter) {
+  // It held a slot of the idle pool (cpus_reserved 0) and then kept a CPU busy.
+  const CpuJudgement woke = judge_cpu(cpu_record(2, 2, 0.0));
+  EXPECT_EQ(woke.fit, CpuFit::over);
+  EXPECT_EQ(woke.finding, "used 1.00 CPUs on average but held no CPU (learned idle): it took CPU time from the tests "
+                          "beside it");
+  EXPECT_EQ(woke.suggested_tenths, 10u);
+  // Still idle: it fits, and holding nothing it is never called idle (that is for held CPUs).
+  EXPECT_EQ(judge_cpu(cpu_record(2, 0.02, 0.0)).fit, CpuFit::fits);
+  EXPECT_EQ(judge_cpu(cpu_record(2, 0.5, 0.0)).fit, CpuFit::fits);    // 0.25: not above a quarter
+  EXPECT_EQ(judge_cpu(cpu_record(2, 0.52, 0.0)).fit, CpuFit::over);  // 0.26
+  EXPECT_EQ(held_cpus_text(0), "idle");
+  EXPECT_EQ(held_cpus_text(0.3), "0.3");
+  EXPECT_EQ(held_cpus_text(2), "2");
+}
+
 TEST(CpuFindings, over_starts_strictly_above_a_quarter_cpu_more_than_held) {
   // The demand, (cpu + wait) / wall, is judged: the motivating test above used 1.08 CPUs holding 1,
   // and wanted 1.41.

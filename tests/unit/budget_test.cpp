@@ -388,9 +388,10 @@ TEST(ResourceSpecText, version_1_with_the_memory_pool_the_cpu_and_the_gpu_ids) {
   const nlohmann::json spec = nlohmann::json::parse(text);
   EXPECT_EQ(spec.at("version"), (nlohmann::json{{"major", 1}, {"minor", 0}}));
   ASSERT_EQ(spec.at("local").size(), 1u);
-  EXPECT_EQ(spec.at("local").at(0).size(), 3u) << spec.dump();  // the three resources, nothing else
+  EXPECT_EQ(spec.at("local").at(0).size(), 4u) << spec.dump();  // the four resources, nothing else
   EXPECT_EQ(ids_of(spec, "mmtest_memory_mib"), (Slots{{"0", 4096}}));
   EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 10}, {"1", 10}, {"2", 10}}));  // a slot a tenth
+  EXPECT_EQ(ids_of(spec, "mmtest_idle"), (Slots{{"0", 30}}));  // ten idle tests a CPU
   EXPECT_EQ(ids_of(spec, "gpus"), (Slots{{"0", 1}, {"3", 1}}));
 }
 
@@ -455,6 +456,7 @@ TEST(ReadGivenResourceSpec, the_most_slots_of_any_memory_id_and_the_cpu_and_gpu_
   EXPECT_EQ(budgets->memory_mib, 4096u);
   EXPECT_EQ(budgets->cpus, 3u);
   EXPECT_EQ(budgets->cpu_slots, 1u);  // a spec of whole CPUs: the hook converts every test's groups
+  EXPECT_FALSE(budgets->idle_pool);   // tests learned idle hold the floor of a tenth
   EXPECT_EQ(budgets->gpus, 2u);
 }
 
@@ -467,6 +469,7 @@ TEST(ReadGivenResourceSpec, reads_back_what_write_resource_spec_wrote) {
   EXPECT_EQ(budgets->memory_mib, 6144u);
   EXPECT_EQ(budgets->cpus, 8u);
   EXPECT_EQ(budgets->cpu_slots, 10u);
+  EXPECT_TRUE(budgets->idle_pool);
   EXPECT_EQ(budgets->gpus, 4u);
 
   // A large machine's spec is read whole.
@@ -484,6 +487,14 @@ TEST(ReadGivenResourceSpec, reads_back_what_write_resource_spec_wrote) {
   EXPECT_EQ(without_gpus->memory_mib, 10u);
   EXPECT_EQ(without_gpus->cpus, 1u);
   EXPECT_EQ(without_gpus->gpus, 0u);
+
+  // An idle pool without a slot holds no test.
+  write_text(directory / "empty_idle.json",
+             R"({"version": {"major": 1, "minor": 0}, "local": [{"mmtest_memory_mib": [{"id": "0", "slots": 10}],
+                 "mmtest_cpus": [{"id": "0", "slots": 10}], "mmtest_idle": [{"id": "0", "slots": 0}]}]})");
+  const auto empty_idle = read_given_resource_spec(directory / "empty_idle.json");
+  ASSERT_TRUE(empty_idle.has_value()) << empty_idle.error();
+  EXPECT_FALSE(empty_idle->idle_pool);
 }
 
 // Each error is one line naming the file given to ctest and why CTest cannot use it.

@@ -189,6 +189,7 @@ TEST(Conformance, the_resource_type_names_are_those_of_the_table) {
   const std::vector<std::pair<std::string, std::string_view>> types = {
       {"memory", record::kMemoryResourceType},
       {"cpu", record::kCpuResourceType},
+      {"idle", record::kIdleResourceType},
       {"gpu", record::kGpuResourceType},
   };
   std::vector<std::string> seen;

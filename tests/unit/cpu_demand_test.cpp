@@ -21,14 +21,24 @@ TEST(LearnDemand, nothing_to_learn_from_no_run_or_runs_without_a_wall_time) {
   EXPECT_FALSE(learn_demand(empty).has_value());
 }
 
-TEST(LearnDemand, a_test_that_mostly_waits_holds_a_tenth) {
+TEST(LearnDemand, a_test_that_mostly_waits_is_idle) {
   // 40 MiB allocated, then a 2 s wait: 0.03 CPU-seconds.
   const std::vector<CpuUse> runs{use(2.0, 0.03), use(2.1, 0.04), use(2.0, 0.02)};
   const auto learned = learn_demand(runs);
   ASSERT_TRUE(learned.has_value());
-  EXPECT_EQ(learned->tenths, 1u);  // the floor
+  EXPECT_TRUE(learned->idle);
+  EXPECT_EQ(learned->tenths, 1u);  // what PROCESSORS would declare: the floor
   EXPECT_NEAR(learned->mean, 0.015, 1e-9);
   EXPECT_EQ(learned->runs, 3u);
+}
+
+TEST(LearnDemand, idle_is_what_rounds_to_no_tenth) {
+  EXPECT_TRUE(learn_demand(std::vector<CpuUse>{use(10, 0.5)})->idle);    // 0.05: half a tenth rounds down
+  EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(10, 0.6)})->idle);   // 0.06: a tenth
+  EXPECT_EQ(learn_demand(std::vector<CpuUse>{use(10, 0.6)})->tenths, 1u);
+  EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(1, 1.0)})->idle);
+  // Waiting for a CPU is not idle: a starved sleeper-looking run still needs its CPU.
+  EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(1, 0.01, 0.9)})->idle);
 }
 
 TEST(LearnDemand, a_starved_run_counts_its_wait_so_a_busy_test_still_needs_its_cpu) {
@@ -78,19 +88,35 @@ TEST(LearnDemand, only_the_newest_runs_count) {
 TEST(DemandTenths, declared_until_learned_then_learned_unless_fixed) {
   LearnedDemand learned;
   learned.tenths = 3;
-  EXPECT_EQ(demand_tenths(10, false, std::nullopt, 20), 10u);  // the first run: as declared
-  EXPECT_EQ(demand_tenths(10, false, learned, 20), 3u);
-  EXPECT_EQ(demand_tenths(40, false, learned, 20), 3u);       // a declared PROCESSORS too
-  EXPECT_EQ(demand_tenths(10, true, learned, 20), 10u);       // FIXED_PROCESSORS, performance
+  EXPECT_EQ(demand_tenths(10, false, std::nullopt, 20, true), 10u);  // the first run: as declared
+  EXPECT_EQ(demand_tenths(10, false, learned, 20, true), 3u);
+  EXPECT_EQ(demand_tenths(40, false, learned, 20, true), 3u);       // a declared PROCESSORS too
+  EXPECT_EQ(demand_tenths(10, true, learned, 20, true), 10u);       // FIXED_PROCESSORS, performance
 }
 
 TEST(DemandTenths, a_learned_demand_above_the_budget_holds_the_whole_budget) {
   LearnedDemand learned;
   learned.tenths = 35;
-  EXPECT_EQ(demand_tenths(10, false, learned, 20), 20u);
+  EXPECT_EQ(demand_tenths(10, false, learned, 20, true), 20u);
   // A declaration above the budget stays so, fixed or not yet learned: CTest reports it Not Run.
-  EXPECT_EQ(demand_tenths(30, true, learned, 20), 30u);
-  EXPECT_EQ(demand_tenths(30, false, std::nullopt, 20), 30u);
+  EXPECT_EQ(demand_tenths(30, true, learned, 20, true), 30u);
+  EXPECT_EQ(demand_tenths(30, false, std::nullopt, 20, true), 30u);
+}
+
+TEST(DemandTenths, a_test_learned_idle_holds_no_cpu_where_the_spec_has_the_idle_pool) {
+  LearnedDemand idle;
+  idle.tenths = 1;
+  idle.idle = true;
+  EXPECT_EQ(demand_tenths(10, false, idle, 20, true), 0u);
+  EXPECT_EQ(demand_tenths(10, false, idle, 20, false), 1u);  // a given spec without the pool: the floor
+  EXPECT_EQ(demand_tenths(10, true, idle, 20, true), 10u);   // fixed: as declared
+  EXPECT_EQ(demand_tenths(5, false, std::nullopt, 20, true), 5u);
+}
+
+TEST(CpuGroups, no_tenth_is_a_slot_of_the_idle_pool) {
+  EXPECT_EQ(cpu_groups(0, 10), (std::vector<std::string>{"mmtest_idle:1"}));
+  EXPECT_EQ(cpu_groups(0, 1), (std::vector<std::string>{"mmtest_idle:1"}));
+  EXPECT_EQ(cpu_groups(1, 10), (std::vector<std::string>{"mmtest_cpus:1"}));
 }
 
 TEST(CpuGroups, a_spec_of_one_slot_a_cpu_holds_whole_cpus) {

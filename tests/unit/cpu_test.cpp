@@ -129,6 +129,11 @@ TEST(IsStarved, not_a_test_that_kept_busy_every_cpu_it_held) {
   EXPECT_TRUE(is_starved(0.5, 1.0, 0.89, 1.0));
 }
 
+TEST(IsStarved, a_test_learned_idle_counts_as_holding_a_tenth) {
+  EXPECT_TRUE(is_starved(0.6, 1.0, 0.05, 0.0));   // it wanted a CPU and got a twentieth
+  EXPECT_FALSE(is_starved(0.6, 1.0, 0.4, 0.0));   // it got more than it held: not starved
+}
+
 TEST(IsStarved, without_a_reservation_one_cpu_is_what_a_test_held) {
   EXPECT_FALSE(is_starved(0.44, 0.87, 1.6, std::nullopt));  // threads beyond one CPU: its own waiting
   EXPECT_TRUE(is_starved(0.44, 0.87, 0.3, std::nullopt));

@@ -195,6 +195,22 @@ TEST(CtestCpusReserved, a_spec_of_other_slots_a_cpu_is_told_by_the_hook) {
   EXPECT_DOUBLE_EQ(reserved->value_or(0), 2.0);
 }
 
+// RESOURCE_GROUPS "mmtest_memory_mib:64;mmtest_idle:1": a test learned idle holds no CPU.
+TEST(CtestCpusReserved, a_slot_of_the_idle_pool_is_no_cpu) {
+  const auto idle = ctest_cpus_reserved({{"CTEST_RESOURCE_GROUP_COUNT", "2"},
+                                         {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},
+                                         {"CTEST_RESOURCE_GROUP_0_MMTEST_MEMORY_MIB", "id:0,slots:64"},
+                                         {"CTEST_RESOURCE_GROUP_1", "mmtest_idle"},
+                                         {"CTEST_RESOURCE_GROUP_1_MMTEST_IDLE", "id:0,slots:1"}});
+  ASSERT_TRUE(idle) << idle.error();
+  ASSERT_TRUE(idle->has_value());
+  EXPECT_DOUBLE_EQ(**idle, 0.0);
+  const auto malformed = ctest_cpus_reserved({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
+                                              {"CTEST_RESOURCE_GROUP_0", "mmtest_idle"},
+                                              {"CTEST_RESOURCE_GROUP_0_MMTEST_IDLE", "0:1"}});
+  EXPECT_FALSE(malformed.has_value());
+}
+
 TEST(CtestCpusReserved, none_without_a_cpu_group_and_a_bad_slot_count_is_an_error) {
   const auto none = ctest_cpus_reserved({{"CTEST_RESOURCE_GROUP_COUNT", "1"},
                                          {"CTEST_RESOURCE_GROUP_0", "mmtest_memory_mib"},

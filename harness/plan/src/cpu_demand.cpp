@@ -55,13 +55,15 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
   // Nearest tenth, half a tenth down.
   const double scaled = learned.mean * 10;
   const double rounded = std::ceil(scaled - 0.5 - 1e-9);
+  learned.idle = rounded < 1;
   learned.tenths = rounded < 1 ? 1 : static_cast<std::uint64_t>(rounded);
   return learned;
 }
 
 std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std::optional<LearnedDemand>& learned,
-                            std::uint64_t budget_tenths) {
+                            std::uint64_t budget_tenths, bool idle_pool) {
   if (fixed || !learned) return std::max<std::uint64_t>(declared_tenths, 1);
+  if (learned->idle && idle_pool) return 0;
   std::uint64_t tenths = learned->tenths;
   if (budget_tenths > 0) tenths = std::min(tenths, budget_tenths);
   return std::max<std::uint64_t>(tenths, 1);
@@ -70,6 +72,10 @@ std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std
 std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_per_cpu) {
   const std::string_view type = record::kCpuResourceType;
   std::vector<std::string> groups;
+  if (tenths == 0) {
+    groups.push_back(fmt::format("{}:1", record::kIdleResourceType));
+    return groups;
+  }
   const std::uint64_t whole = tenths / 10;
   const std::uint64_t rest = tenths % 10;
   if (whole == 1) groups.push_back(fmt::format("{}:{}", type, slots_per_cpu));
@@ -91,7 +97,7 @@ std::string cmake_bracket(std::string_view text) {
 
 std::expected<DemandSummary, std::string> apply_cpu_demand(
     std::vector<ManifestTest>& tests, const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses,
-    bool learn, std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, const std::filesystem::path& file) {
+    bool learn, std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, bool idle_pool, const std::filesystem::path& file) {
   DemandSummary summary;
   std::string entries;
   std::size_t written = 0;
@@ -101,13 +107,17 @@ std::expected<DemandSummary, std::string> apply_cpu_demand(
       if (const auto found = uses.find(test.name); found != uses.end()) learned = learn_demand(found->second);
     }
     const std::uint64_t declared = test.cpu_tenths;
-    const std::uint64_t tenths = demand_tenths(declared, test.cpus_fixed, learned, budget_cpus * 10);
+    const std::uint64_t tenths = demand_tenths(declared, test.cpus_fixed, learned, budget_cpus * 10, idle_pool);
     test.cpu_tenths = tenths;
     if (test.cpus_fixed) ++summary.fixed;
     if (learned) {
       ++summary.learned;
-      summary.least_tenths = std::min(summary.least_tenths, tenths);
-      summary.most_tenths = std::max(summary.most_tenths, tenths);
+      if (tenths == 0) {
+        ++summary.idle;
+      } else {
+        summary.least_tenths = std::min(summary.least_tenths, tenths);
+        summary.most_tenths = std::max(summary.most_tenths, tenths);
+      }
     }
     if (tenths == declared && slots_per_cpu == record::kCpuSlotsPerCpu) continue;
     std::string groups;

@@ -12,6 +12,7 @@ namespace {
 
 using record::kCpuResourceType;
 using record::kGpuResourceType;
+using record::kIdleResourceType;
 using record::kMemoryResourceType;
 
 nlohmann::json ids_of(std::uint64_t count, std::uint64_t slots) {
@@ -28,6 +29,7 @@ std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std
   nlohmann::json local = nlohmann::json::object();
   local[std::string(kMemoryResourceType)] = nlohmann::json::array({{{"id", "0"}, {"slots", memory_mib}}});
   local[std::string(kCpuResourceType)] = ids_of(cpus, record::kCpuSlotsPerCpu);
+  local[std::string(kIdleResourceType)] = ids_of(1, cpus * record::kCpuSlotsPerCpu);
   local[std::string(kGpuResourceType)] = std::move(gpus);
   const nlohmann::json spec = {{"version", {{"major", 1}, {"minor", 0}}}, {"local", nlohmann::json::array({local})}};
   return spec.dump(2) + "\n";
@@ -98,6 +100,13 @@ std::expected<SpecBudgets, std::string> read_given_resource_spec(const std::file
     if (slots > 0) budgets.cpu_slots = budgets.cpu_slots == 0 ? slots : std::min(budgets.cpu_slots, slots);
   }
   if (budgets.cpu_slots == 0) budgets.cpu_slots = 1;
+  if (const nlohmann::json* idle = ids(kIdleResourceType)) {
+    for (const nlohmann::json& id : *idle) {
+      if (id.is_object() && id.contains("slots") && id["slots"].is_number_unsigned() && id["slots"].get<std::uint64_t>() > 0) {
+        budgets.idle_pool = true;
+      }
+    }
+  }
   if (const nlohmann::json* gpus = ids(kGpuResourceType)) budgets.gpus = gpus->size();
   return budgets;
 }

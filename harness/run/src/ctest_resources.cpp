@@ -83,7 +83,12 @@ std::expected<std::optional<std::uint64_t>, std::string> ctest_memory_allocation
 std::expected<std::optional<double>, std::string> ctest_cpus_reserved(const Environment& environment) {
   auto cpus = allocations(environment, kCpuResourceType);
   if (!cpus) return std::unexpected(cpus.error());
-  if (cpus->empty()) return std::nullopt;
+  if (cpus->empty()) {
+    auto idle = allocations(environment, kIdleResourceType);
+    if (!idle) return std::unexpected(idle.error());
+    if (idle->empty()) return std::nullopt;
+    return 0.0;
+  }
   std::uint64_t slots_per_cpu = record::kCpuSlotsPerCpu;
   if (const auto variable = environment.find(record::kCpuSlotsVariable); variable != environment.end()) {
     const auto given = parse_count(variable->second);

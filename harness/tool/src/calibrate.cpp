@@ -94,7 +94,7 @@ std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std:
     calibration.cpu_demand = plan::learn_demand(uses);
     if (calibration.cpu_demand && calibration.cpu_demand->runs >= kCalibrationMinRuns && !calibration.cpus_fixed) {
       calibration.proposed_cpu_tenths = plan::demand_tenths(calibration.declared_cpu_tenths, false, calibration.cpu_demand,
-                                                            cpus.budget_tenths.value_or(0));
+                                                            cpus.budget_tenths.value_or(0), /*idle_pool=*/false);
     }
     if (!runs.empty()) {
       calibration.memory_bytes = runs.front().memory_limit_bytes;

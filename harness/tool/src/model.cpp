@@ -136,13 +136,13 @@ CpuJudgement judge_cpu(const record::Record& record) {
   }
   const plan::CpuUse use{record.wall_seconds, record.cpu_seconds, record.cpu_wait_seconds, record.cpu_peak};
   if (const auto learned = plan::learn_demand(std::span(&use, 1))) judgement.suggested_tenths = learned->tenths;
-  // Held as CTest counts it: tenths of a CPU ("1", "0.3").
-  const std::string held_text = plan::format_cpu_tenths(
-      std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(held * 10)), 1));
+  const std::string held_text = held_cpus_text(held);
   if (judgement.fit == CpuFit::over) {
     judgement.finding = fmt::format("used {:.2f} CPUs on average", judgement.mean);
     if (record.cpu_peak) judgement.finding += fmt::format(" (peak {:.2f})", *record.cpu_peak);
-    judgement.finding += fmt::format(" but held {}: it took CPU time from the tests beside it", held_text);
+    judgement.finding += held_text == "idle" ? std::string(" but held no CPU (learned idle)")
+                                             : fmt::format(" but held {}", held_text);
+    judgement.finding += ": it took CPU time from the tests beside it";
     const double waited = record.cpu_wait_seconds.value_or(0);
     if (record.starved || waited >= kCpuWaitedSeconds) judgement.finding += fmt::format(", and waited {:.1f} s for a CPU", waited);
   } else {
@@ -150,6 +150,11 @@ CpuJudgement judge_cpu(const record::Record& record) {
                                     record.wall_seconds, record.cpu_seconds);
   }
   return judgement;
+}
+
+std::string held_cpus_text(double held) {
+  const auto tenths = static_cast<std::uint64_t>(std::llround(std::max(held, 0.0) * 10));
+  return tenths == 0 ? std::string("idle") : plan::format_cpu_tenths(tenths);
 }
 
 namespace {

@@ -222,6 +222,7 @@ struct RunBudgets {
   std::uint64_t cpus = 0;
   std::string cpu_source;
   std::uint64_t cpu_slots = record::kCpuSlotsPerCpu;  // slots of one CPU id in the spec
+  bool idle_pool = true;                              // the spec has the pool of tests learned idle
   std::uint64_t gpus = 0;
   std::string memory_fix;
   std::string cpu_fix;
@@ -244,7 +245,7 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
     if (!memory) return std::unexpected(memory.error());
     auto cpus = find_cpu_budget(settings);
     if (!cpus) return std::unexpected(cpus.error());
-    budgets = {memory->value, memory->source, cpus->value, cpus->source, record::kCpuSlotsPerCpu, 0,
+    budgets = {memory->value, memory->source, cpus->value, cpus->source, record::kCpuSlotsPerCpu, true, 0,
                "raise MMTEST_MEMORY_BUDGET", "raise MMTEST_CPU_BUDGET"};
     if (print_only) {
       out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({})\n", budgets.memory_mib,
@@ -272,6 +273,7 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
                spec->cpus,
                source,
                spec->cpu_slots,
+               spec->idle_pool,
                spec->gpus,
                fmt::format("raise {} in {}", record::kMemoryResourceType, given->string()),
                fmt::format("add {} ids to {}", record::kCpuResourceType, given->string())};
@@ -435,7 +437,7 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
   // Each test's CPU demand on this run (learned, or as declared) before it is planned with it.
   if (options.cpu_demand_file && run_budgets) {
     auto demand = apply_cpu_demand(manifest->tests, cpu_use, options.learn_cpu, run_budgets->cpus,
-                                   run_budgets->cpu_slots, *options.cpu_demand_file);
+                                   run_budgets->cpu_slots, run_budgets->idle_pool, *options.cpu_demand_file);
     if (!demand) {
       err << fmt::format("{}: the CPU demand of this run: {}\n", program, demand.error());
       return 1;
@@ -446,12 +448,18 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
         fixed = fmt::format("; {} held as declared (FIXED_PROCESSORS, PIN_CPUS or performance)",
                             plural(demand->fixed, "test", "tests"));
       }
-      const std::string range = demand->least_tenths == demand->most_tenths
-                                    ? format_cpu_tenths(demand->least_tenths)
-                                    : fmt::format("{} to {}", format_cpu_tenths(demand->least_tenths),
-                                                  format_cpu_tenths(demand->most_tenths));
-      out << fmt::format("mmtest: CPU demand of {} learned from their last runs: {} CPU(s) each{}\n",
-                         plural(demand->learned, "test", "tests"), range, fixed);
+      std::string held;
+      if (demand->idle < demand->learned) {
+        held = demand->least_tenths == demand->most_tenths
+                   ? format_cpu_tenths(demand->least_tenths)
+                   : fmt::format("{} to {}", format_cpu_tenths(demand->least_tenths), format_cpu_tenths(demand->most_tenths));
+        held += " CPU(s) each";
+        if (demand->idle > 0) held += fmt::format(", {} idle (no CPU held)", demand->idle);
+      } else {
+        held = "all idle (no CPU held)";
+      }
+      out << fmt::format("mmtest: CPU demand of {} learned from their last runs: {}{}\n",
+                         plural(demand->learned, "test", "tests"), held, fixed);
     }
   }
   const std::optional<std::size_t> cpu_tenths_budget =

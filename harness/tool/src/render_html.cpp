@@ -52,8 +52,7 @@ std::string seconds(double value) { return fmt::format("{:.2f} s", value); }
 // "1.08 / 2.01 / 1": the CPUs a test kept busy on average, at its peak, and held ("-": unknown).
 std::string cpu_figures(const CpuJudgement& cpu) {
   const std::string peak = cpu.peak ? fmt::format("{:.2f}", *cpu.peak) : "-";
-  const std::string held =
-      cpu.held ? plan::format_cpu_tenths(std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(*cpu.held * 10)), 1)) : "-";
+  const std::string held = cpu.held ? held_cpus_text(*cpu.held) : "-";
   return fmt::format("{:.2f} / {} / {}", cpu.mean, peak, held);
 }
 

@@ -1,5 +1,7 @@
 # The test program of the CPU-demand fixture: runs the helper with ARGS (comma-separated), then
-# writes one line "<name> <start µs> <end µs>" to LOG: wall-clock microseconds since the epoch.
+# writes one line "<name> <start µs> <end µs> <types>" to LOG: wall-clock microseconds since the
+# epoch, then the resource types of the groups CTest gave the test other than memory,
+# comma-separated ("mmtest_cpus,mmtest_cpus", "mmtest_idle"; "-" for none).
 string(REPLACE "," ";" args "${ARGS}")
 string(TIMESTAMP start_us "%s%f" UTC)
 execute_process(COMMAND "${HELPER}" ${args} RESULT_VARIABLE rc)
@@ -7,4 +9,17 @@ string(TIMESTAMP end_us "%s%f" UTC)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${HELPER} ${args} failed: ${rc}")
 endif()
-file(WRITE "${LOG}" "${NAME} ${start_us} ${end_us}\n")
+set(types "")
+if(DEFINED ENV{CTEST_RESOURCE_GROUP_COUNT} AND "$ENV{CTEST_RESOURCE_GROUP_COUNT}" GREATER 0)
+  math(EXPR last "$ENV{CTEST_RESOURCE_GROUP_COUNT} - 1")
+  foreach(i RANGE ${last})
+    if(NOT "$ENV{CTEST_RESOURCE_GROUP_${i}}" STREQUAL "mmtest_memory_mib")
+      list(APPEND types "$ENV{CTEST_RESOURCE_GROUP_${i}}")
+    endif()
+  endforeach()
+endif()
+list(JOIN types "," types)
+if(types STREQUAL "")
+  set(types "-")
+endif()
+file(WRITE "${LOG}" "${NAME} ${start_us} ${end_us} ${types}\n")

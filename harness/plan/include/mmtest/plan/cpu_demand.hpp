@@ -46,9 +46,11 @@ inline constexpr std::size_t kDemandRuns = 5;
 // What a test was seen to need. `mean` is the CPUs it kept busy or waited for over its life,
 // (cpu + wait) / wall, so that a test starved of a CPU is not taken to need less; `tenths` is that
 // rounded to the nearest tenth (half a tenth rounds down: a single-threaded test measured at 1.05
-// holds one CPU), at least one.
+// holds one CPU), at least one: what PROCESSORS would declare. `idle` when it rounded to none
+// (under 0.05 of a CPU kept busy or waited for): a test that sleeps or waits.
 struct LearnedDemand {
   std::uint64_t tenths = 0;
+  bool idle = false;
   double mean = 0;
   std::optional<double> peak;  // the highest peak of those runs
   std::size_t runs = 0;
@@ -62,15 +64,17 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first);
 // What a test holds on this run, in tenths: its declaration when fixed or nothing was learned (a
 // declaration above the budget stays so: CTest reports the test Not Run, and says why), else the
 // learned demand, never more than the budget (a test learned above it holds every CPU rather than
-// never running); at least one tenth.
+// never running); at least one tenth, except 0 for a test learned idle when the spec has the idle
+// pool (`idle_pool`): it holds a slot of that pool and no CPU.
 std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std::optional<LearnedDemand>& learned,
-                            std::uint64_t budget_tenths);
+                            std::uint64_t budget_tenths, bool idle_pool);
 
 // The RESOURCE_GROUPS entries holding `tenths` of a CPU on a spec whose CPU ids have
 // `slots_per_cpu` slots: a group of a whole id per whole CPU ("mmtest_cpus:10", or
 // "3,mmtest_cpus:10" for three), then one for the rest ("mmtest_cpus:5"), which on a spec of
 // fewer slots a CPU takes its share rounded up. The CMake side's rule is _mm_cpu_groups
 // (cmake/internal/Resources.cmake); tests/conformance/units.txt holds the cases both answer.
+// No tenth (a test learned idle): one slot of the idle pool, "mmtest_idle:1".
 std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_per_cpu);
 
 // The bracket argument of CMake that holds `text` as it is: [=[...]=] with enough '='.
@@ -82,13 +86,16 @@ std::string cmake_bracket(std::string_view text);
 // test whose demand, or the spec, differs from what it declared at configure time (a global
 // property "_MM_CPU_GROUPS <name>"). Written whole every run, so a test whose demand went back to
 // its declaration loses its entry.
+// `idle_pool`: the spec has the idle pool (mmtest's own always does; one given to ctest may not,
+// and then a test learned idle holds the floor of a tenth).
 struct DemandSummary {
   std::size_t learned = 0;  // tests holding a learned demand
+  std::size_t idle = 0;     // of those, tests learned idle, holding no CPU
   std::size_t fixed = 0;    // tests whose declaration is fixed
-  std::uint64_t least_tenths = UINT64_MAX, most_tenths = 0;  // over the learned ones
+  std::uint64_t least_tenths = UINT64_MAX, most_tenths = 0;  // over the learned ones holding CPU
 };
 std::expected<DemandSummary, std::string> apply_cpu_demand(
     std::vector<ManifestTest>& tests, const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses, bool learn,
-    std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, const std::filesystem::path& file);
+    std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, bool idle_pool, const std::filesystem::path& file);
 
 }  // namespace mmtest::plan

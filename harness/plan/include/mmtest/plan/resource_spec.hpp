@@ -14,7 +14,8 @@
 
 namespace mmtest::plan {
 
-// The spec's text: version 1.0, one local entry with the memory pool, the CPU and the GPU ids.
+// The spec's text: version 1.0, one local entry with the memory pool, the CPU ids, the idle pool
+// (one id of ten slots per CPU) and the GPU ids.
 std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids);
 
 // Writes the spec whole (two ctest runs in one build tree never read a half-written file).
@@ -27,6 +28,7 @@ struct SpecBudgets {
   std::uint64_t memory_mib = 0;
   std::uint64_t cpus = 0;
   std::uint64_t cpu_slots = 0;  // the fewest slots of a CPU id: what one CPU is worth
+  bool idle_pool = false;       // an mmtest_idle id with slots: tests learned idle can hold one
   std::uint64_t gpus = 0;
 };
 

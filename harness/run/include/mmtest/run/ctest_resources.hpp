@@ -13,6 +13,7 @@ namespace mmtest::run {
 
 // The CTest resource types (mmtest/record/environment.hpp).
 using record::kCpuResourceType;
+using record::kIdleResourceType;
 using record::kMemoryResourceType;
 
 // Sums the slots CTest allocated to this test on the memory resource, from the variables
@@ -29,7 +30,8 @@ std::expected<std::vector<std::uint32_t>, std::string> ctest_cpu_allocation(cons
 
 // The CPUs CTest reserved for this test: the slots it allocated on the CPU resource over the
 // slots each CPU id has (kCpuSlotsVariable, else record::kCpuSlotsPerCpu): 0.3 for three slots of
-// ten. nullopt when CTest allocated none; an error when the variables are malformed.
+// ten; 0 for a test that holds a slot of the idle pool and no CPU (learned idle). nullopt when
+// CTest allocated neither; an error when the variables are malformed.
 std::expected<std::optional<double>, std::string> ctest_cpus_reserved(const Environment& environment);
 
 }  // namespace mmtest::run
