@@ -27,18 +27,22 @@
 #          second run (target: every test passes, at most 1.10x the wall time of -j <CPUs>).
 #   mixed  like google/benchmark's suite: 40 short CPU-bound tests (`burn 150`), 10 that sleep
 #          (`hold 8 1000`), 4 running two threads (`burn 800 2`) and 2 running four (`burn 400 4`);
-#          `ctest -j 64` of the same tests as plain add_test() (no mmtest) against mmtest's first
-#          and second run (target: the second run no slower than plain, no failure, no starved
-#          test).
+#          `ctest -j 64` of the same tests as plain add_test() (no mmtest) against mmtest's first,
+#          second and third run (target: the later runs no slower than plain, no failure, no
+#          starved test).
 # Figures: ctest's wall time; tests passed; records that say starved; for `wait`, the most tests at
 # once and the most MEMORY at once. Every first run starts without history (history, records and
-# CTest's cost data deleted); the second run follows it in the same build tree.
+# CTest's cost data deleted); the second run (and the mixed suite's third) follows it in the same
+# build tree.
 #
 # Needs bash, cmake/ctest >= 3.25, a C++ compiler, jq; ninja if present. About 9 minutes on an idle
 # 2-CPU machine with 24 GiB (the wait suite holds up to 6 GiB).
 set -euo pipefail
 
 source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench_name=cpu-demand.sh
+# shellcheck source=bench/lib.sh
+source "$source_dir/bench/lib.sh"
 invocation="bench/cpu-demand.sh${*:+ $*}"
 prefix=""
 runs=3
@@ -46,9 +50,9 @@ scale=1
 keep=0
 suites="wait,cpu,mixed"
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
-fail() { echo "cpu-demand.sh: $*" >&2; exit 2; }
-progress() { echo "cpu-demand.sh: $*" >&2; }
+usage() { bench_usage; }
+fail() { bench_fail "$@"; }
+progress() { bench_progress "$@"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -67,15 +71,8 @@ done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || fail "--runs: expected a positive integer, got '$runs'"
 [[ "$suites" =~ ^(wait|cpu|mixed)(,(wait|cpu|mixed))*$ ]] || fail "--suites: expected wait, cpu and mixed, comma-separated, got '$suites'"
 wants() { [[ ",$suites," == *",$1,"* ]]; }
-for tool in cmake ctest jq; do
-  command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is required (Debian 12: apt-get install cmake jq g++)"
-done
-generator=()
-if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
-if [ -n "$prefix" ]; then
-  case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
-  [ -f "$prefix/lib/cmake/mmtest/mmtestConfig.cmake" ] || fail "no mmtest install in $prefix (lib/cmake/mmtest/mmtestConfig.cmake)"
-fi
+bench_require cmake ctest jq
+bench_generator
 cpus="$(nproc)"
 budget_mib=$((6144 / scale))
 
@@ -198,13 +195,7 @@ endif()
 EOF
 
 # ---- mmtest install, fixture builds -------------------------------------------------------------
-if [ -z "$prefix" ]; then
-  progress "building and installing mmtest from $source_dir (Release, MMTEST_BUILD_TESTS=OFF)"
-  prefix="$work/prefix"
-  { cmake -S "$source_dir" -B "$work/mmtest-build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMMTEST_BUILD_TESTS=OFF &&
-    cmake --build "$work/mmtest-build" && cmake --install "$work/mmtest-build" --prefix "$prefix"; } \
-    >"$work/mmtest-build.log" 2>&1 || { cat "$work/mmtest-build.log" >&2; exit 1; }
-fi
+bench_mmtest_prefix "$work"
 for build in wait cpu mixed mixed-plain; do
   suite="${build%-plain}"
   wants "$suite" || continue
@@ -221,7 +212,7 @@ mkdir -p "$work/runs"
 run_config() {   # BUILD CONFIG REP JOBS
   local build="$1" config="$2" rep="$3" jobs="$4" dir="$work/$1" out="$work/runs/$1.$2.$3" t0 t1 status=0
   mkdir -p "$out"
-  if [ "$config" != second ]; then
+  if [ "$config" != second ] && [ "$config" != third ]; then
     # No history: what the first run of a fresh build tree does.
     rm -rf "$dir/mmtest-results" "$dir/mmtest/history.sqlite"
     rm -f "$dir/Testing/Temporary/CTestCostData.txt" "$dir/Testing/Temporary/LastTestsFailed.log"
@@ -230,27 +221,7 @@ run_config() {   # BUILD CONFIG REP JOBS
   t0="$EPOCHREALTIME"
   env MMTEST_MEMORY_BUDGET="${budget_mib}M" ctest --test-dir "$dir" -j "$jobs" >"$out/ctest.log" 2>&1 || status=$?
   t1="$EPOCHREALTIME"
-  local failed total
-  failed="$(grep -oE '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$out/ctest.log" | awk '{print $4}' || true)"
-  total="$(grep -oE 'out of [0-9]+' "$out/ctest.log" | awk '{print $3}' | tail -n 1 || true)"
-  if [ -d "$dir/mmtest-results" ]; then
-    jq -s . "$dir"/mmtest-results/*.json >"$out/records.json"
-  else
-    echo '[]' >"$out/records.json"
-  fi
-  jq --argjson wall "$(jq -n "$t1 - $t0")" --arg build "$build" --arg config "$config" --argjson status "$status" \
-     --argjson failed "${failed:-0}" --argjson total "${total:-0}" --argjson budget "$budget_mib" '
-    def seconds: sub("\\.(?<ms>[0-9]+)Z$"; "Z") as $whole | ($whole | fromdate) + ((capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber) / 1000);
-    (map({s: (.started_at | seconds), e: (.finished_at | seconds), mib: ((.memory_limit_bytes // 0) / 1048576),
-          held: (.cpus_reserved // 0)})) as $iv
-    | {build: $build, config: $config, status: $status, wall: $wall, tests: $total, failed: $failed,
-       starved: map(select(.starved)) | length,
-       most_at_once: (if length == 0 then 0 else [$iv[] | .s as $t | [$iv[] | select(.s <= $t and $t < .e)] | length] | max end),
-       most_mib_at_once: (if length == 0 then 0 else [$iv[] | .s as $t | [$iv[] | select(.s <= $t and $t < .e) | .mib] | add] | max end),
-       most_cpus_held: (if length == 0 then 0 else [$iv[] | .s as $t | [$iv[] | select(.s <= $t and $t < .e) | .held] | add] | max end),
-       memory_bound: (if length == 0 then 0 else ([.[] | ((.memory_limit_bytes // 0) / 1048576) * .wall_seconds] | add) / $budget end),
-       longest: (if length == 0 then 0 else [.[] | .wall_seconds] | max end)}' \
-    "$out/records.json" >"$out/figures.json"
+  bench_run_figures "$dir/mmtest-results" "$out/figures.json" "$(jq -n "$t1 - $t0")" "$build" "$config" "$status" "$out/ctest.log"
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -269,6 +240,7 @@ for rep in $(seq 1 "$runs"); do
     run_config mixed-plain plain "$rep" 64
     run_config mixed first "$rep" 64
     run_config mixed second "$rep" 64
+    run_config mixed third "$rep" 64
     # What supervision costs before any test starts: the hook reading the test list (ctest -N).
     start_ns="$(date +%s%N)"
     ctest --test-dir "$work/mixed" -N >/dev/null 2>&1
@@ -312,7 +284,7 @@ memory budget $budget_mib MiB, \`ctest -j 16\`. Memory bound: the larger of sum(
 EOF
 for config in first second; do
   wall="$(stat wait "$config" .wall)"
-  bound="$(stat wait "$config" '[.memory_bound, .longest] | max')"
+  bound="$(stat wait "$config" "[.wall_mib_seconds / $budget_mib, .longest] | max")"
   echo "| $config run | $(fmt '%.1f s' "$wall") | $(fmt '%.1f s' "$bound") | $(ratio "$wall" "$bound") | $(passed wait "$config") | \
 $(stat wait "$config" .most_at_once) | $(fmt '%.0f MiB' "$(stat wait "$config" .most_mib_at_once)") | $(fmt '%.1f' "$(stat wait "$config" .most_cpus_held)") |"
   done
@@ -343,7 +315,7 @@ if wants mixed; then
 EOF
 base="$(stat mixed-plain plain .wall)"
 echo "| plain \`add_test\`, no mmtest | $(fmt '%.1f s' "$base") | 1.00x | $(passed mixed-plain plain) | — |"
-for config in first second; do
+for config in first second third; do
   wall="$(stat mixed "$config" .wall)"
   echo "| mmtest, $config run | $(fmt '%.1f s' "$wall") | $(ratio "$wall" "$base") | $(passed mixed "$config") | $(stat mixed "$config" .starved) |"
   done
