@@ -2,7 +2,7 @@
 # The first run holds what each test declared (one CPU); the second what it was seen to use: the
 # waiting tests no CPU (a slot of the idle pool each), so that more of them overlap, the
 # two-threaded test two CPUs, the fixed declaration its one. The waits last 3 s, so that what
-# starting one costs (cmake -P, a sanitized helper) stays well under the half a tenth of a CPU
+# starting one costs (cmake -P, a sanitized helper) stays well under the tenth of a CPU
 # that makes a test idle. From the records and the intervals the tests logged: the CPUs held by
 # the tests running at one moment never exceed the budget, and every test passes both times.
 #   -DMMTEST_MODULE=<MMTest.cmake> -DMMTEST_RUN=<mmtest-run> -DMMTEST_HELPER=<mmtest_helper>

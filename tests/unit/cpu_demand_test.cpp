@@ -32,10 +32,16 @@ TEST(LearnDemand, a_test_that_mostly_waits_is_idle) {
   EXPECT_EQ(learned->runs, 3u);
 }
 
-TEST(LearnDemand, idle_is_what_rounds_to_no_tenth) {
-  EXPECT_TRUE(learn_demand(std::vector<CpuUse>{use(10, 0.5)})->idle);    // 0.05: half a tenth rounds down
-  EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(10, 0.6)})->idle);   // 0.06: a tenth
-  EXPECT_EQ(learn_demand(std::vector<CpuUse>{use(10, 0.6)})->tenths, 1u);
+TEST(LearnDemand, idle_is_under_a_tenth_of_a_cpu) {
+  EXPECT_TRUE(learn_demand(std::vector<CpuUse>{use(10, 0.5)})->idle);
+  // A sleeper that waited a little for a CPU to start, beside busy tests: 0.03 + 0.04 over 1.05 s.
+  const auto sleeper = learn_demand(std::vector<CpuUse>{use(1.05, 0.03, 0.04)});
+  EXPECT_NEAR(sleeper->mean, 0.0667, 1e-4);
+  EXPECT_TRUE(sleeper->idle);
+  EXPECT_EQ(sleeper->tenths, 1u);  // what PROCESSORS would declare
+  EXPECT_TRUE(learn_demand(std::vector<CpuUse>{use(10, 0.99)})->idle);   // 0.099
+  EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(10, 1.0)})->idle);   // 0.1: a tenth
+  EXPECT_EQ(learn_demand(std::vector<CpuUse>{use(10, 1.0)})->tenths, 1u);
   EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(1, 1.0)})->idle);
   // Waiting for a CPU is not idle: a starved sleeper-looking run still needs its CPU.
   EXPECT_FALSE(learn_demand(std::vector<CpuUse>{use(1, 0.01, 0.9)})->idle);

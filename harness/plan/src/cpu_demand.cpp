@@ -55,7 +55,7 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
   // Nearest tenth, half a tenth down.
   const double scaled = learned.mean * 10;
   const double rounded = std::ceil(scaled - 0.5 - 1e-9);
-  learned.idle = rounded < 1;
+  learned.idle = learned.mean < kIdleDemand;
   learned.tenths = rounded < 1 ? 1 : static_cast<std::uint64_t>(rounded);
   return learned;
 }

@@ -42,12 +42,17 @@ struct CpuUse {
 
 // The runs a demand is learned from: the newest this many.
 inline constexpr std::size_t kDemandRuns = 5;
+// Under this many CPUs kept busy or waited for, a test is idle: it holds no CPU (when the spec
+// has the idle pool).
+inline constexpr double kIdleDemand = 0.1;
 
 // What a test was seen to need. `mean` is the CPUs it kept busy or waited for over its life,
 // (cpu + wait) / wall, so that a test starved of a CPU is not taken to need less; `tenths` is that
 // rounded to the nearest tenth (half a tenth rounds down: a single-threaded test measured at 1.05
-// holds one CPU), at least one: what PROCESSORS would declare. `idle` when it rounded to none
-// (under 0.05 of a CPU kept busy or waited for): a test that sleeps or waits.
+// holds one CPU), at least one: what PROCESSORS would declare. `idle` when it is under a tenth of
+// a CPU: a test that sleeps or waits. Not when it rounds to none: a sleeper that started beside
+// busy tests waits a few hundredths of a second for a CPU to start, which puts it at 0.06 or so;
+// held as a tenth it would then wait for a gap in the CPUs again, and the runs would alternate.
 struct LearnedDemand {
   std::uint64_t tenths = 0;
   bool idle = false;

@@ -30,7 +30,7 @@ inline constexpr std::string_view kCtestRunVariable = "MMTEST_CTEST_RUN";
 // rename one alone.
 inline constexpr std::string_view kMemoryResourceType = "mmtest_memory_mib";
 inline constexpr std::string_view kCpuResourceType = "mmtest_cpus";
-// Tests seen to leave their CPU idle (a learned demand under half a tenth of a CPU: they sleep,
+// Tests seen to leave their CPU idle (a learned demand under a tenth of a CPU: they sleep,
 // wait for I/O or a server) hold no CPU but one slot of this pool, one id of kCpuSlotsPerCpu slots
 // per CPU of the budget: as many of them run at once as the floor of a tenth each used to allow,
 // without keeping a CPU-bound test waiting.
