@@ -124,9 +124,10 @@ TEST(IsStarved, not_a_test_that_kept_busy_every_cpu_it_held) {
   EXPECT_FALSE(is_starved(0.44, 0.87, 1.6, 1.7));
   // The same wait while using 1.2 of the 2 CPUs it held: something else took them.
   EXPECT_TRUE(is_starved(0.44, 0.87, 1.04, 2.0));
-  // 90 % of what it held is the line.
-  EXPECT_FALSE(is_starved(0.5, 1.0, 0.9, 1.0));
-  EXPECT_TRUE(is_starved(0.5, 1.0, 0.89, 1.0));
+  // 75 % of what it held is the line: four threads holding both CPUs, using 1.78 of them.
+  EXPECT_FALSE(is_starved(0.5, 0.9, 1.6, 2.0));
+  EXPECT_FALSE(is_starved(0.5, 1.0, 1.5, 2.0));
+  EXPECT_TRUE(is_starved(0.5, 1.0, 1.49, 2.0));
 }
 
 TEST(IsStarved, a_test_learned_idle_counts_as_holding_a_tenth) {

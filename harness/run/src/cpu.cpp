@@ -82,7 +82,7 @@ void CpuPeakTracker::observe(double seconds, double cpu_seconds) {
 bool is_starved(double cpu_wait_seconds, double wall_seconds, double cpu_seconds, std::optional<double> cpus_held) {
   constexpr double kStarvedShare = 0.5;
   constexpr double kStarvedMinimumSeconds = 0.1;
-  constexpr double kStarvedUse = 0.9;
+  constexpr double kStarvedUse = 0.75;
   // A test learned idle holds no CPU: it is starved when it got less than a tenth.
   const double held = std::max(cpus_held.value_or(1.0), 0.1);
   return cpu_wait_seconds >= kStarvedMinimumSeconds && cpu_wait_seconds >= kStarvedShare * wall_seconds &&
