@@ -35,7 +35,7 @@
 # CTest's cost data deleted); the second run (and the mixed suite's third) follows it in the same
 # build tree.
 #
-# Needs bash, cmake/ctest >= 3.25, a C++ compiler, jq; ninja if present. About 9 minutes on an idle
+# Needs bash, cmake/ctest >= 3.25, a C++ compiler, jq; ninja if present. About 14 minutes on an idle
 # 2-CPU machine with 24 GiB (the wait suite holds up to 6 GiB).
 set -euo pipefail
 

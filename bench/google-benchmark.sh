@@ -25,8 +25,8 @@
 # third run, the tests that held more than one CPU, with what they used.
 #
 # Needs bash, cmake/ctest >= 3.25, a C++ compiler, GoogleTest (libgtest-dev), jq; ninja if present;
-# apt-get with a reachable Debian archive unless --source is given. About 6 minutes on an idle
-# 2-CPU machine, most of it building google/benchmark twice.
+# apt-get with a reachable Debian archive unless --source is given. About 7 minutes on an idle
+# 2-CPU machine, most of it building mmtest and google/benchmark twice.
 set -euo pipefail
 
 source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
