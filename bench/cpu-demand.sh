@@ -50,9 +50,6 @@ scale=1
 keep=0
 suites="wait,cpu,mixed"
 
-usage() { bench_usage; }
-fail() { bench_fail "$@"; }
-progress() { bench_progress "$@"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -64,12 +61,12 @@ while [ $# -gt 0 ]; do
     --suites=*) suites="${1#*=}"; shift ;;
     --quick) runs=1 scale=4; shift ;;
     --keep) keep=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) fail "unknown argument '$1' (see --help)" ;;
+    -h | --help) bench_usage; exit 0 ;;
+    *) bench_fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || fail "--runs: expected a positive integer, got '$runs'"
-[[ "$suites" =~ ^(wait|cpu|mixed)(,(wait|cpu|mixed))*$ ]] || fail "--suites: expected wait, cpu and mixed, comma-separated, got '$suites'"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || bench_fail "--runs: expected a positive integer, got '$runs'"
+[[ "$suites" =~ ^(wait|cpu|mixed)(,(wait|cpu|mixed))*$ ]] || bench_fail "--suites: expected wait, cpu and mixed, comma-separated, got '$suites'"
 wants() { [[ ",$suites," == *",$1,"* ]]; }
 bench_require cmake ctest jq
 bench_generator
@@ -201,7 +198,7 @@ for build in wait cpu mixed mixed-plain; do
   wants "$suite" || continue
   plain=OFF
   [ "$build" = mixed-plain ] && plain=ON
-  progress "configuring and building $build"
+  bench_progress "configuring and building $build"
   { cmake -S "$fixture" -B "$work/$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DSUITE="$suite" -DPLAIN="$plain" \
       -DCMAKE_PREFIX_PATH="$prefix" && cmake --build "$work/$build"; } >"$work/$build.build.log" 2>&1 ||
     { cat "$work/$build.build.log" >&2; exit 1; }
@@ -217,7 +214,7 @@ run_config() {   # BUILD CONFIG REP JOBS
     rm -rf "$dir/mmtest-results" "$dir/mmtest/history.sqlite"
     rm -f "$dir/Testing/Temporary/CTestCostData.txt" "$dir/Testing/Temporary/LastTestsFailed.log"
   fi
-  progress "run $rep/$runs: $build, $config (-j $jobs)"
+  bench_progress "run $rep/$runs: $build, $config (-j $jobs)"
   t0="$EPOCHREALTIME"
   env MMTEST_MEMORY_BUDGET="${budget_mib}M" ctest --test-dir "$dir" -j "$jobs" >"$out/ctest.log" 2>&1 || status=$?
   t1="$EPOCHREALTIME"

@@ -1,5 +1,6 @@
 #include "mmtest/plan/resource_spec.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -101,11 +102,9 @@ std::expected<SpecBudgets, std::string> read_given_resource_spec(const std::file
   }
   if (budgets.cpu_slots == 0) budgets.cpu_slots = 1;
   if (const nlohmann::json* idle = ids(kIdleResourceType)) {
-    for (const nlohmann::json& id : *idle) {
-      if (id.is_object() && id.contains("slots") && id["slots"].is_number_unsigned() && id["slots"].get<std::uint64_t>() > 0) {
-        budgets.idle_pool = true;
-      }
-    }
+    budgets.idle_pool = std::ranges::any_of(*idle, [](const nlohmann::json& id) {
+      return id.is_object() && id.contains("slots") && id["slots"].is_number_unsigned() && id["slots"].get<std::uint64_t>() > 0;
+    });
   }
   if (const nlohmann::json* gpus = ids(kGpuResourceType)) budgets.gpus = gpus->size();
   return budgets;

@@ -140,9 +140,8 @@ CpuJudgement judge_cpu(const record::Record& record) {
   if (judgement.fit == CpuFit::over) {
     judgement.finding = fmt::format("used {:.2f} CPUs on average", judgement.mean);
     if (record.cpu_peak) judgement.finding += fmt::format(" (peak {:.2f})", *record.cpu_peak);
-    judgement.finding += held_text == "idle" ? std::string(" but held no CPU (learned idle)")
-                                             : fmt::format(" but held {}", held_text);
-    judgement.finding += ": it took CPU time from the tests beside it";
+    judgement.finding += fmt::format(" but held {}: it took CPU time from the tests beside it",
+                                     held_text == kHeldIdleText ? "no CPU (learned idle)" : held_text);
     const double waited = record.cpu_wait_seconds.value_or(0);
     if (record.starved || waited >= kCpuWaitedSeconds) judgement.finding += fmt::format(", and waited {:.1f} s for a CPU", waited);
   } else {
@@ -154,7 +153,7 @@ CpuJudgement judge_cpu(const record::Record& record) {
 
 std::string held_cpus_text(double held) {
   const auto tenths = static_cast<std::uint64_t>(std::llround(std::max(held, 0.0) * 10));
-  return tenths == 0 ? std::string("idle") : plan::format_cpu_tenths(tenths);
+  return tenths == 0 ? std::string(kHeldIdleText) : plan::format_cpu_tenths(tenths);
 }
 
 namespace {

@@ -76,8 +76,9 @@ struct CpuJudgement {
 // and a record that says what was held (cpus_reserved: records of schema 5 run by ctest).
 CpuJudgement judge_cpu(const record::Record& record);
 
-// The CPUs a test held as CTest counts them, tenths of a CPU ("1", "0.3"), or "idle" for a test
-// that held a slot of the idle pool and no CPU (learned idle).
+// The CPUs a test held as CTest counts them, tenths of a CPU ("1", "0.3"), or kHeldIdleText for a
+// test that held a slot of the idle pool and no CPU (learned idle).
+inline constexpr std::string_view kHeldIdleText = "idle";
 std::string held_cpus_text(double held);
 
 // "learned from the next run on; or declare PROCESSORS <x>, or FIXED_PROCESSORS ...": what to do
