@@ -69,6 +69,7 @@ cmake_policy(VERSION 3.25...3.31)
 
 # _mm_ctest_prepare(SPEC_FILE <file> MANIFEST <file> [CACHE_BUDGET <size>] [CACHE_CPUS <n>]
 #                   PLANNER_FILE <file> [HISTORY <file>] [DEMAND_FILE <file>] [LEARN_CPU ON|OFF]
+#                   [CPU_OVERCOMMIT <per cent>]
 #                   [RECORDS <dir>...] [GTEST_FILES <file>...])
 #
 # Runs once per ctest invocation, from the hook in CTestTestfile.cmake: brings the GoogleTest
@@ -78,7 +79,8 @@ cmake_policy(VERSION 3.25...3.31)
 # groups (_mm_hold_learned_cpus). A macro: the spec variable must be set in the scope of the
 # CTestTestfile.cmake that includes the hook.
 macro(_mm_ctest_prepare)
-  cmake_parse_arguments(_mm_prep "" "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY;DEMAND_FILE;LEARN_CPU"
+  cmake_parse_arguments(_mm_prep ""
+    "SPEC_FILE;MANIFEST;CACHE_BUDGET;CACHE_CPUS;PLANNER_FILE;HISTORY;DEMAND_FILE;LEARN_CPU;CPU_OVERCOMMIT"
     "RECORDS;GTEST_FILES" ${ARGN})
   # This ctest run's id, in ctest's environment and so every test's: mmtest-run numbers the
   # attempts of a test within one run (--repeat) and keeps each one's record. Each ctest
@@ -99,7 +101,7 @@ macro(_mm_ctest_prepare)
   endif()
   _mm_run_plan("${_mm_prep_PLANNER_FILE}" "${_mm_prep_SPEC_FILE}" "${_mm_prep_MANIFEST}" "${_mm_prep_CACHE_BUDGET}"
     "${_mm_prep_CACHE_CPUS}" "${_mm_prep_RECORDS}" "${_mm_prep_HISTORY}" "${_mm_prep_DEMAND_FILE}"
-    "${_mm_prep_LEARN_CPU}")
+    "${_mm_prep_LEARN_CPU}" "${_mm_prep_CPU_OVERCOMMIT}")
   _mm_hold_learned_cpus("${_mm_prep_DEMAND_FILE}")
   # CTest reads this variable after the whole test list; a --resource-spec-file given to ctest
   # wins over it (and `mmtest plan` has planned against that file and copied it here).
@@ -117,7 +119,7 @@ endmacro()
 # runs in, which is the working directory while it reads the first CTestTestfile.cmake, where the
 # hook runs. Not planning costs a slower schedule, never the budget: that failure is reported, not
 # fatal. No budget is fatal.
-function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records history demand learn_cpu)
+function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records history demand learn_cpu overcommit)
   set(_mm_planner "")
   if(EXISTS "${planner_file}")
     include("${planner_file}")
@@ -140,6 +142,9 @@ function(_mm_run_plan planner_file spec manifest cache_budget cache_cpus records
   endif()
   if(NOT "${learn_cpu}" STREQUAL "")
     list(APPEND args --learn-cpu "${learn_cpu}")
+  endif()
+  if(NOT "${overcommit}" STREQUAL "")
+    list(APPEND args --cpu-overcommit "${overcommit}")
   endif()
   foreach(dir IN LISTS records)
     list(APPEND args --records "${dir}")

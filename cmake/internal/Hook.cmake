@@ -24,6 +24,14 @@ endif()
 set(MMTEST_LEARN_CPU ON CACHE BOOL
   "Hold each test's CPUs as learned from its last runs (OFF: as declared); the environment variable MMTEST_LEARN_CPU, when set, wins")
 
+set(MMTEST_CPU_OVERCOMMIT 30 CACHE STRING
+  "Per cent of a CPU that tests holding fractions of a CPU may add on each CPU: 0, 10, 20 or 30; the environment variable MMTEST_CPU_OVERCOMMIT, when set, wins")
+set_property(CACHE MMTEST_CPU_OVERCOMMIT PROPERTY STRINGS 0 10 20 30)
+if(NOT MMTEST_CPU_OVERCOMMIT MATCHES "^(0|10|20|30)%?$")
+  message(FATAL_ERROR "mmtest: MMTEST_CPU_OVERCOMMIT is '${MMTEST_CPU_OVERCOMMIT}': expected 0, 10, 20 or 30 (per cent "
+    "of a CPU that tests holding fractions of a CPU may add on each CPU; 0 holds them strictly)")
+endif()
+
 # _mm_hook_directory(): on the first mmtest test, schedules _mm_finish(), which writes the
 # ctest-time hook and the manifest of memory needs and makes every directory's
 # CTestTestfile.cmake include the hook. The hook runs once per ctest invocation however many
@@ -112,6 +120,7 @@ function(_mm_finish)
   else()
     set(learn_cpu OFF)
   endif()
+  _mm_quote(cpu_overcommit "${MMTEST_CPU_OVERCOMMIT}")
   _mm_quote(demand "${state_dir}/cpu-demand.cmake")
   # The run history the planner learns durations from and `mmtest report` adds to; a path given
   # at configure time is left where `mmtest report` finds it too.
@@ -135,7 +144,7 @@ set(_MMTEST_HOOK_DONE TRUE)
 include(@runtime@)
 _mm_ctest_prepare(SPEC_FILE @spec@ MANIFEST @manifest@ CACHE_BUDGET @cache_budget@
   CACHE_CPUS @cache_cpus@ PLANNER_FILE @planner_file@ HISTORY @history@ DEMAND_FILE @demand@
-  LEARN_CPU @learn_cpu@ RECORDS@records_args@ GTEST_FILES@gtest_args@)
+  LEARN_CPU @learn_cpu@ CPU_OVERCOMMIT @cpu_overcommit@ RECORDS@records_args@ GTEST_FILES@gtest_args@)
 ]=] @ONLY)
 
   set(pending "${CMAKE_SOURCE_DIR}")

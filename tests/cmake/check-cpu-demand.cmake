@@ -4,7 +4,8 @@
 # two-threaded test two CPUs, the fixed declaration its one. The waits last 3 s, so that what
 # starting one costs (cmake -P, a sanitized helper) stays well under the tenth of a CPU
 # that makes a test idle. From the records and the intervals the tests logged: the CPUs held by
-# the tests running at one moment never exceed the budget, and every test passes both times.
+# the tests running at one moment never exceed the budget (two whole CPUs, and with the default
+# overcommit of 30 % for fractions 2.6 CPUs in all), and every test passes both times.
 #   -DMMTEST_MODULE=<MMTest.cmake> -DMMTEST_RUN=<mmtest-run> -DMMTEST_HELPER=<mmtest_helper>
 #   -DWORK=<dir> -DGENERATOR=<generator>
 cmake_minimum_required(VERSION 3.25)
@@ -71,17 +72,20 @@ function(check_overlaps prefix)
   set(most_waits 0)
   foreach(a IN LISTS tests)
     set(held 0)
+    set(whole 0)
     set(waits_now 0)
     foreach(b IN LISTS tests)
       if(NOT start_${b} GREATER start_${a} AND start_${a} LESS end_${b})
         math(EXPR held "${held} + ${held_${b}}")
+        math(EXPR whole "${whole} + ${held_${b}} / 10")
         if(b IN_LIST waits)
           math(EXPR waits_now "${waits_now} + 1")
         endif()
       endif()
     endforeach()
-    if(held GREATER 20)
-      message(FATAL_ERROR "${prefix}: when ${a} started the running tests held ${held} tenths of a CPU, over the budget of 2 CPUs")
+    if(held GREATER 26 OR whole GREATER 2)
+      message(FATAL_ERROR "${prefix}: when ${a} started the running tests held ${held} tenths of a CPU, ${whole} "
+        "of them whole CPUs: over the budget of 2 CPUs (2.6 with 30 % for fractions)")
     endif()
     if(waits_now GREATER most_waits)
       set(most_waits ${waits_now})

@@ -395,6 +395,12 @@ TEST(ResourceSpecText, version_1_with_the_memory_pool_the_cpu_and_the_gpu_ids) {
   EXPECT_EQ(ids_of(spec, "gpus"), (Slots{{"0", 1}, {"3", 1}}));
 }
 
+TEST(ResourceSpecText, an_overcommit_adds_its_tenths_to_each_cpu_id_not_to_the_idle_pool) {
+  const nlohmann::json spec = nlohmann::json::parse(resource_spec_text(4096, 2, {}, 3));
+  EXPECT_EQ(ids_of(spec, "mmtest_cpus"), (Slots{{"0", 13}, {"1", 13}}));
+  EXPECT_EQ(ids_of(spec, "mmtest_idle"), (Slots{{"0", 20}}));
+}
+
 TEST(ResourceSpecText, no_gpus_is_an_empty_list) {
   const nlohmann::json spec = nlohmann::json::parse(resource_spec_text(1, 1, {}));
   EXPECT_EQ(ids_of(spec, "mmtest_memory_mib"), (Slots{{"0", 1}}));

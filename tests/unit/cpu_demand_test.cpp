@@ -4,16 +4,24 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "temp_directory.hpp"
 
 namespace mmtest::plan {
 namespace {
 
-CpuUse use(double wall, double cpu, std::optional<double> wait = std::nullopt, std::optional<double> peak = std::nullopt) {
-  return {wall, cpu, wait, peak};
+CpuUse use(double wall, double cpu, std::optional<double> wait = std::nullopt, std::optional<double> peak = std::nullopt,
+           std::optional<double> held = std::nullopt) {
+  return {wall, cpu, wait, peak, held};
 }
+
+// A run that held `held` CPUs.
+CpuUse held_run(double held, double wall, double cpu) { return use(wall, cpu, 0.0, std::nullopt, held); }
 
 TEST(LearnDemand, nothing_to_learn_from_no_run_or_runs_without_a_wall_time) {
   EXPECT_FALSE(learn_demand({}).has_value());
@@ -119,6 +127,50 @@ TEST(DemandTenths, a_test_learned_idle_holds_no_cpu_where_the_spec_has_the_idle_
   EXPECT_EQ(demand_tenths(5, false, std::nullopt, 20, true), 5u);
 }
 
+TEST(LearnDemand, threads_that_bought_no_time_are_not_held) {
+  // google/benchmark's internal_threading_test: it spins threads for a set time, 1.6 CPUs when it
+  // holds them and 1.9 s either way.
+  const std::vector<CpuUse> runs{held_run(1.6, 1.85, 3.0), held_run(1.6, 1.85, 3.0), held_run(1.0, 1.88, 2.7)};
+  const auto learned = learn_demand(runs);
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(learned->tenths, 10u);
+  EXPECT_EQ(learned->no_faster_tenths, 16u);
+  // Holding one CPU again, it still is: the runs at 1.6 are in the window.
+  const std::vector<CpuUse> next{held_run(1.0, 1.9, 2.7), held_run(1.6, 1.85, 3.0), held_run(1.6, 1.85, 3.0),
+                                 held_run(1.0, 1.88, 2.7)};
+  EXPECT_EQ(learn_demand(next)->tenths, 10u);
+  // Once only runs at one CPU are left, it holds what it uses and the comparison starts again.
+  const std::vector<CpuUse> only_lesser(5, held_run(1.0, 1.9, 2.7));
+  EXPECT_EQ(learn_demand(only_lesser)->tenths, 14u);
+  EXPECT_FALSE(learn_demand(only_lesser)->no_faster_tenths.has_value());
+}
+
+TEST(LearnDemand, threads_that_made_a_test_faster_keep_their_cpus) {
+  // 1.6 CPU-seconds of work: 1.6 s on one CPU, 0.8 s on two (50 % faster, the line is 10 %).
+  const std::vector<CpuUse> runs{held_run(2.0, 0.8, 1.6), held_run(1.0, 1.6, 1.6)};
+  EXPECT_EQ(learn_demand(runs)->tenths, 20u);
+  EXPECT_FALSE(learn_demand(runs)->no_faster_tenths.has_value());
+  // 12 % faster is worth it too.
+  const std::vector<CpuUse> some{held_run(2.0, 0.88, 1.76), held_run(2.0, 0.88, 1.76), held_run(1.0, 1.0, 1.5)};
+  EXPECT_EQ(learn_demand(some)->tenths, 20u);
+}
+
+TEST(LearnDemand, no_faster_needs_runs_that_held_one_cpu_or_more_and_their_holdings_known) {
+  // Runs without a reservation (before schema 5, or outside CTest): nothing to compare.
+  const std::vector<CpuUse> unknown{use(1.85, 3.0), use(1.85, 3.0), use(1.88, 2.7)};
+  EXPECT_EQ(learn_demand(unknown)->tenths, 16u);
+  // A run that held half a CPU says nothing of what one CPU would do; a run that held no CPU neither.
+  const std::vector<CpuUse> fraction{held_run(1.6, 1.85, 3.0), held_run(0.5, 1.85, 3.0), held_run(0.0, 1.85, 3.0)};
+  EXPECT_EQ(learn_demand(fraction)->tenths, 16u);
+  // 1.1 CPUs against one: a tenth more could make a test at most 10 % faster, so it proves nothing.
+  const std::vector<CpuUse> close{held_run(1.1, 1.85, 3.0), held_run(1.0, 1.85, 3.0)};
+  EXPECT_EQ(learn_demand(close)->tenths, 16u);
+  // One CPU or less is never trimmed: the rule is about CPUs beyond the first.
+  const std::vector<CpuUse> single{held_run(1.0, 1.0, 1.0), held_run(0.5, 1.0, 1.0)};
+  EXPECT_EQ(learn_demand(single)->tenths, 10u);
+  EXPECT_FALSE(learn_demand(single)->no_faster_tenths.has_value());
+}
+
 TEST(CpuGroups, no_tenth_is_a_slot_of_the_idle_pool) {
   EXPECT_EQ(cpu_groups(0, 10), (std::vector<std::string>{"mmtest_idle:1"}));
   EXPECT_EQ(cpu_groups(0, 1), (std::vector<std::string>{"mmtest_idle:1"}));
@@ -133,6 +185,66 @@ TEST(CpuGroups, a_spec_of_one_slot_a_cpu_holds_whole_cpus) {
   // Four slots a CPU: half a CPU is two of them, a tenth still one.
   EXPECT_EQ(cpu_groups(5, 4), (std::vector<std::string>{"mmtest_cpus:2"}));
   EXPECT_EQ(cpu_groups(1, 4), (std::vector<std::string>{"mmtest_cpus:1"}));
+}
+
+TEST(CpuGroups, with_an_overcommit_a_fraction_is_split_into_groups_no_larger_than_it) {
+  // 30 %: three tenths more on each CPU id. 1.6 CPUs fill the room beside two whole CPUs of others.
+  EXPECT_EQ(cpu_groups(16, 10, 3), (std::vector<std::string>{"mmtest_cpus:10", "mmtest_cpus:3", "mmtest_cpus:3"}));
+  EXPECT_EQ(cpu_groups(17, 10, 3),
+            (std::vector<std::string>{"mmtest_cpus:10", "mmtest_cpus:3", "mmtest_cpus:3", "mmtest_cpus:1"}));
+  EXPECT_EQ(cpu_groups(5, 10, 3), (std::vector<std::string>{"mmtest_cpus:3", "mmtest_cpus:2"}));
+  EXPECT_EQ(cpu_groups(5, 10, 1), (std::vector<std::string>(5, "mmtest_cpus:1")));
+  // A fraction that fits in one group, whole CPUs and no tenth are as without.
+  EXPECT_EQ(cpu_groups(13, 10, 3), (std::vector<std::string>{"mmtest_cpus:10", "mmtest_cpus:3"}));
+  EXPECT_EQ(cpu_groups(20, 10, 3), (std::vector<std::string>{"2,mmtest_cpus:10"}));
+  EXPECT_EQ(cpu_groups(0, 10, 3), (std::vector<std::string>{"mmtest_idle:1"}));
+  // A spec given to ctest has no overcommit's room: its slots a CPU decide, unsplit.
+  EXPECT_EQ(cpu_groups(15, 4, 3), cpu_groups(15, 4));
+  EXPECT_EQ(cpu_groups(15, 4, 3), (std::vector<std::string>{"mmtest_cpus:4", "mmtest_cpus:2"}));
+}
+
+TEST(ParseCpuOvercommit, tens_of_per_cent_up_to_thirty) {
+  EXPECT_EQ(parse_cpu_overcommit("0"), 0u);
+  EXPECT_EQ(parse_cpu_overcommit("10"), 1u);
+  EXPECT_EQ(parse_cpu_overcommit("20"), 2u);
+  EXPECT_EQ(parse_cpu_overcommit("30"), 3u);
+  EXPECT_EQ(parse_cpu_overcommit("30%"), 3u);
+  for (const char* bad : {"", "%", "3", "5", "40", "50", "-10", "30 %", "0.3", "ON", "030"}) {
+    EXPECT_FALSE(parse_cpu_overcommit(bad).has_value()) << bad;
+  }
+}
+
+// The hook's file: which tests get groups other than their configure-time ones, and which.
+std::string demand_file_of(std::vector<ManifestTest>& tests, std::uint64_t overcommit_tenths,
+                           const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses = {}) {
+  test_support::TempDirectory directory;
+  const std::filesystem::path file = directory.path() / "cpu-demand.cmake";
+  const auto written = apply_cpu_demand(tests, uses, true, 2, 10, overcommit_tenths, true, file);
+  EXPECT_TRUE(written.has_value());
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ApplyCpuDemand, an_overcommit_splits_the_fractions_of_declared_and_learned_tests_not_fixed_ones) {
+  std::vector<ManifestTest> tests{{"half", 256, 60, 5, false},
+                                  {"fixed_half", 256, 60, 5, true},
+                                  {"one", 256, 60, 10, false},
+                                  {"learned", 256, 60, 10, false}};
+  const std::map<std::string, std::vector<CpuUse>, std::less<>> uses{{"learned", {use(1.0, 1.6)}}};
+  const std::string text = demand_file_of(tests, 3, uses);
+  EXPECT_NE(text.find("[[_MM_CPU_GROUPS half]] [[mmtest_cpus:3;mmtest_cpus:2]]"), std::string::npos) << text;
+  EXPECT_NE(text.find("[[_MM_CPU_GROUPS learned]] [[mmtest_cpus:10;mmtest_cpus:3;mmtest_cpus:3]]"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("fixed_half"), std::string::npos) << text;  // pinned to what it gets: as declared
+  EXPECT_EQ(text.find("GROUPS one]]"), std::string::npos) << text;
+  EXPECT_NE(text.find("set(_MM_CPU_DEMANDS 2)"), std::string::npos) << text;
+  EXPECT_EQ(tests[3].cpu_tenths, 16u);
+
+  // Without an overcommit the declared half keeps its configure-time group: no entry.
+  std::vector<ManifestTest> strict{{"half", 256, 60, 5, false}};
+  EXPECT_NE(demand_file_of(strict, 0).find("set(_MM_CPU_DEMANDS 0)"), std::string::npos);
 }
 
 TEST(FormatCpuTenths, whole_cpus_without_a_point) {

@@ -467,6 +467,20 @@ TEST(Simulate, a_test_fits_only_when_both_its_memory_and_its_cpus_do) {
   EXPECT_EQ(simulate(tests, Order{0, 1, 2, 3}, 10, std::nullopt, 20), 12.0);
 }
 
+TEST(Simulate, an_overcommit_lets_fractions_fill_beside_whole_cpus_but_never_more_whole_cpus) {
+  // 2 CPUs: 1.6 and 1 CPU cannot run together on 20 tenths; on 26 (30 % for fractions) they can.
+  const std::vector<SimTest> pair{{1, 1, 16}, {1, 1, 10}};
+  EXPECT_EQ(simulate(pair, Order{0, 1}, 10, std::nullopt, 20), 2.0);
+  EXPECT_EQ(simulate(pair, Order{0, 1}, 10, std::nullopt, CpuBudget(26, 2)), 1.0);
+  // 4 CPUs and 52 tenths: five one-CPU tests fit the tenths, but only four whole CPUs exist.
+  const std::vector<SimTest> five(5, SimTest{1, 1, 10});
+  EXPECT_EQ(simulate(five, Order{0, 1, 2, 3, 4}, 10, std::nullopt, CpuBudget(52, 4)), 2.0);
+  // Fractions alone use every tenth: four 1.3-CPU tests need 52 tenths and four whole CPUs.
+  const std::vector<SimTest> fractions(4, SimTest{1, 1, 13});
+  EXPECT_EQ(simulate(fractions, Order{0, 1, 2, 3}, 10, std::nullopt, CpuBudget(52, 4)), 1.0);
+  EXPECT_EQ(simulate(fractions, Order{0, 1, 2, 3}, 10, std::nullopt, CpuBudget(40, 4)), 2.0);
+}
+
 TEST(Simulate, a_test_above_the_cpu_budget_is_left_out) {
   const std::vector<SimTest> tests{{1, 5, 30}, {1, 1, 10}};
   EXPECT_EQ(simulate(tests, Order{0, 1}, 10, std::nullopt, 20), 1.0);

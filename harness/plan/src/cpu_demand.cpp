@@ -36,11 +36,13 @@ std::string format_cpu_tenths(std::uint64_t tenths) {
 
 std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) {
   std::vector<double> means;
+  std::vector<const CpuUse*> counted;
   LearnedDemand learned;
   for (const CpuUse& use : newest_first) {
     if (means.size() == kDemandRuns) break;
     if (!(use.wall_seconds > 0)) continue;
     means.push_back((use.cpu_seconds + use.wait_seconds.value_or(0)) / use.wall_seconds);
+    counted.push_back(&use);
     if (use.peak) learned.peak = std::max(learned.peak.value_or(0), *use.peak);
   }
   if (means.empty()) return std::nullopt;
@@ -57,6 +59,35 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
   const double rounded = std::ceil(scaled - 0.5 - 1e-9);
   learned.idle = learned.mean < kIdleDemand;
   learned.tenths = rounded < 1 ? 1 : static_cast<std::uint64_t>(rounded);
+  if (learned.tenths <= 10) return learned;
+
+  // Above one CPU: did holding it buy time?
+  const auto median = [](std::vector<double> values) {
+    std::ranges::sort(values);
+    const std::size_t middle = values.size() / 2;
+    return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+  };
+  const auto held_tenths = [](const CpuUse* use) {
+    return use->held ? static_cast<std::uint64_t>(std::llround(std::max(*use->held, 0.0) * 10)) : 0;
+  };
+  std::uint64_t most = 0;
+  for (const CpuUse* use : counted) most = std::max(most, held_tenths(use));
+  std::vector<double> fuller, lesser;
+  std::uint64_t lesser_most = 0;
+  for (const CpuUse* use : counted) {
+    const std::uint64_t held = held_tenths(use);
+    if (held == most) {
+      fuller.push_back(use->wall_seconds);
+    } else if (held >= 10 && held * 5 <= most * 4) {
+      lesser.push_back(use->wall_seconds);
+      lesser_most = std::max(lesser_most, held);
+    }
+  }
+  if (fuller.empty() || lesser.empty() || lesser_most >= learned.tenths) return learned;
+  if (median(fuller) > (1 - kWorthwhileSpeedup) * median(lesser)) {
+    learned.no_faster_tenths = learned.tenths;
+    learned.tenths = lesser_most;
+  }
   return learned;
 }
 
@@ -69,7 +100,16 @@ std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std
   return std::max<std::uint64_t>(tenths, 1);
 }
 
-std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_per_cpu) {
+std::optional<std::uint64_t> parse_cpu_overcommit(std::string_view text) {
+  if (text.ends_with('%')) text.remove_suffix(1);
+  if (text == "0") return 0;
+  if (text == "10") return 1;
+  if (text == "20") return 2;
+  if (text == "30") return 3;
+  return std::nullopt;
+}
+
+std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_per_cpu, std::uint64_t overcommit_tenths) {
   const std::string_view type = record::kCpuResourceType;
   std::vector<std::string> groups;
   if (tenths == 0) {
@@ -80,7 +120,11 @@ std::vector<std::string> cpu_groups(std::uint64_t tenths, std::uint64_t slots_pe
   const std::uint64_t rest = tenths % 10;
   if (whole == 1) groups.push_back(fmt::format("{}:{}", type, slots_per_cpu));
   if (whole > 1) groups.push_back(fmt::format("{},{}:{}", whole, type, slots_per_cpu));
-  if (rest > 0) {
+  if (rest > 0 && overcommit_tenths > 0 && slots_per_cpu == record::kCpuSlotsPerCpu) {
+    for (std::uint64_t left = rest; left > 0; left -= std::min(left, overcommit_tenths)) {
+      groups.push_back(fmt::format("{}:{}", type, std::min(left, overcommit_tenths)));
+    }
+  } else if (rest > 0) {
     const std::uint64_t slots = std::max<std::uint64_t>((rest * slots_per_cpu + 9) / 10, 1);
     groups.push_back(fmt::format("{}:{}", type, slots));
   }
@@ -97,7 +141,8 @@ std::string cmake_bracket(std::string_view text) {
 
 std::expected<DemandSummary, std::string> apply_cpu_demand(
     std::vector<ManifestTest>& tests, const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses,
-    bool learn, std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, bool idle_pool, const std::filesystem::path& file) {
+    bool learn, std::uint64_t budget_cpus, std::uint64_t slots_per_cpu, std::uint64_t overcommit_tenths, bool idle_pool,
+    const std::filesystem::path& file) {
   DemandSummary summary;
   std::string entries;
   std::size_t written = 0;
@@ -112,6 +157,7 @@ std::expected<DemandSummary, std::string> apply_cpu_demand(
     if (test.cpus_fixed) ++summary.fixed;
     if (learned) {
       ++summary.learned;
+      if (learned->no_faster_tenths) ++summary.no_faster;
       if (tenths == 0) {
         ++summary.idle;
       } else {
@@ -119,9 +165,13 @@ std::expected<DemandSummary, std::string> apply_cpu_demand(
         summary.most_tenths = std::max(summary.most_tenths, tenths);
       }
     }
-    if (tenths == declared && slots_per_cpu == record::kCpuSlotsPerCpu) continue;
+    // What the test holds on this run against what configure time gave it (CMake's groups are
+    // those of a spec of ten slots a CPU, unsplit).
+    const std::vector<std::string> run_groups =
+        cpu_groups(tenths, slots_per_cpu, test.cpus_fixed ? 0 : overcommit_tenths);
+    if (run_groups == cpu_groups(declared, record::kCpuSlotsPerCpu)) continue;
     std::string groups;
-    for (const std::string& group : cpu_groups(tenths, slots_per_cpu)) groups += (groups.empty() ? "" : ";") + group;
+    for (const std::string& group : run_groups) groups += (groups.empty() ? "" : ";") + group;
     entries += fmt::format("set_property(GLOBAL PROPERTY {} {})\n", cmake_bracket("_MM_CPU_GROUPS " + test.name),
                            cmake_bracket(groups));
     ++written;

@@ -27,14 +27,14 @@ Selection select_tests(std::span<const ManifestTest> tests, std::uint64_t budget
 
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
-                     std::optional<std::size_t> cpus) {
+                     std::optional<CpuBudget> cpus) {
   std::optional<MeasuredDurations> history;
   if (!records.empty()) history = read_last_durations(records);
   return plan_order_from(tests, budget_mib, jobs, limits, history, cpus);
 }
 
 OrderPlan plan_order_from(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                     const SearchLimits& limits, const std::optional<MeasuredDurations>& history, std::optional<std::size_t> cpus) {
+                     const SearchLimits& limits, const std::optional<MeasuredDurations>& history, std::optional<CpuBudget> cpus) {
   const std::vector<double> timeouts = timeout_seconds(tests);
   // Memory × timeout: the scale of the COST properties set at configure time (names the cost
   // file cannot hold, a COST given by the user), among which CTest sorts the costs of the file.

@@ -24,12 +24,13 @@ nlohmann::json ids_of(std::uint64_t count, std::uint64_t slots) {
 
 }  // namespace
 
-std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids) {
+std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids,
+                               std::uint64_t overcommit_tenths) {
   nlohmann::json gpus = nlohmann::json::array();
   for (const std::uint64_t id : gpu_ids) gpus.push_back({{"id", std::to_string(id)}, {"slots", 1}});
   nlohmann::json local = nlohmann::json::object();
   local[std::string(kMemoryResourceType)] = nlohmann::json::array({{{"id", "0"}, {"slots", memory_mib}}});
-  local[std::string(kCpuResourceType)] = ids_of(cpus, record::kCpuSlotsPerCpu);
+  local[std::string(kCpuResourceType)] = ids_of(cpus, record::kCpuSlotsPerCpu + overcommit_tenths);
   local[std::string(kIdleResourceType)] = ids_of(1, cpus * record::kCpuSlotsPerCpu);
   local[std::string(kGpuResourceType)] = std::move(gpus);
   const nlohmann::json spec = {{"version", {{"major", 1}, {"minor", 0}}}, {"local", nlohmann::json::array({local})}};
@@ -37,8 +38,9 @@ std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std
 }
 
 std::expected<void, std::string> write_resource_spec(const std::filesystem::path& path, std::uint64_t memory_mib,
-                                                     std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids) {
-  return replace_file(path, resource_spec_text(memory_mib, cpus, gpu_ids));
+                                                     std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids,
+                                                     std::uint64_t overcommit_tenths) {
+  return replace_file(path, resource_spec_text(memory_mib, cpus, gpu_ids, overcommit_tenths));
 }
 
 std::expected<void, std::string> copy_resource_spec(const std::filesystem::path& from, const std::filesystem::path& to) {

@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 class OrderSearch {
  public:
   OrderSearch(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-              std::optional<std::size_t> cpus, const SearchLimits& limits, SearchResult& result)
+              std::optional<CpuBudget> cpus, const SearchLimits& limits, SearchResult& result)
       : tests_(tests), budget_mib_(budget_mib), cpus_(cpus), simulator_(tests, budget_mib, jobs, cpus), limits_(limits),
         result_(result) {
     if (limits.time) deadline_ = Clock::now() + *limits.time;
@@ -143,7 +143,7 @@ class OrderSearch {
 
   std::span<const SimTest> tests_;
   std::uint64_t budget_mib_;
-  std::optional<std::size_t> cpus_;
+  std::optional<CpuBudget> cpus_;
   Simulator simulator_;
   SearchLimits limits_;
   SearchResult& result_;
@@ -167,14 +167,19 @@ std::uint64_t exact_in_float(std::uint64_t value) {
 // ---- simulation ------------------------------------------------------------------------------------
 
 Simulator::Simulator(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                     std::optional<std::size_t> cpus)
-    : budget_mib_(budget_mib), jobs_(jobs.value_or(SIZE_MAX)), cpu_budget_(cpus.value_or(UINT64_MAX)) {
+                     std::optional<CpuBudget> cpus)
+    : budget_mib_(budget_mib),
+      jobs_(jobs.value_or(SIZE_MAX)),
+      cpu_budget_(cpus ? cpus->tenths : UINT64_MAX),
+      whole_budget_(cpus ? cpus->whole : UINT64_MAX) {
   memory_.reserve(tests.size());
   cpus_.reserve(tests.size());
+  whole_.reserve(tests.size());
   ticks_.reserve(tests.size());
   for (const SimTest& test : tests) {
     memory_.push_back(test.memory_mib);
     cpus_.push_back(cpus ? test.cpus : 0);  // without a CPU budget, CPUs never limit
+    whole_.push_back(cpus ? test.cpus / 10 : 0);
     const double seconds = std::isfinite(test.seconds) ? std::clamp(test.seconds, 0.0, 1e9) : 0.0;
     ticks_.push_back(std::llround(seconds * 1e6));
   }
@@ -218,6 +223,7 @@ double Simulator::makespan(std::span<const std::size_t> order) {
   }
   free_mib_ = budget_mib_;
   free_cpus_ = cpu_budget_;
+  free_whole_ = whole_budget_;
   free_slots_ = jobs_;
   running_.clear();
 
@@ -229,6 +235,7 @@ double Simulator::makespan(std::span<const std::size_t> order) {
       std::ranges::pop_heap(running_, std::greater<>{});
       free_mib_ += memory_[running_.back().second];
       free_cpus_ += cpus_[running_.back().second];
+      free_whole_ += whole_[running_.back().second];
       ++free_slots_;
       running_.pop_back();
     }
@@ -247,6 +254,7 @@ void Simulator::start_fitting(std::int64_t now) {
     const std::size_t test = order_[position];
     free_mib_ -= memory_[test];
     free_cpus_ -= cpus_[test];
+    free_whole_ -= whole_[test];
     --free_slots_;
     running_.emplace_back(now + ticks_[test], test);
     std::ranges::push_heap(running_, std::greater<>{});
@@ -256,7 +264,7 @@ void Simulator::start_fitting(std::int64_t now) {
 }
 
 double simulate(std::span<const SimTest> tests, std::span<const std::size_t> order, std::uint64_t budget_mib,
-                std::optional<std::size_t> jobs, std::optional<std::size_t> cpus) {
+                std::optional<std::size_t> jobs, std::optional<CpuBudget> cpus) {
   return Simulator(tests, budget_mib, jobs, cpus).makespan(order);
 }
 
@@ -266,17 +274,19 @@ bool is_heavy(std::uint64_t memory_mib, std::uint64_t budget_mib) {
   return memory_mib >= budget_mib / 8 + (budget_mib % 8 != 0);  // memory × 8 >= budget, overflow-free
 }
 
-bool is_heavy(const SimTest& test, std::uint64_t budget_mib, std::optional<std::size_t> cpus) {
+bool is_heavy(const SimTest& test, std::uint64_t budget_mib, std::optional<CpuBudget> cpus) {
   if (is_heavy(test.memory_mib, budget_mib)) return true;
-  return cpus && test.cpus > 10 && test.cpus * 2 >= *cpus;  // more than one CPU, half the budget
+  return cpus && test.cpus > 10 && test.cpus * 2 >= cpus->whole * 10;  // more than one CPU, half the CPUs
 }
 
 std::vector<std::size_t> area_order(std::span<const SimTest> tests, std::uint64_t budget_mib,
-                                    std::optional<std::size_t> cpus) {
+                                    std::optional<CpuBudget> cpus) {
   // Without a CPU budget the memory share alone, which orders as memory × duration.
   const auto area = [&](const SimTest& test) {
     double share = static_cast<double>(test.memory_mib) / static_cast<double>(std::max<std::uint64_t>(budget_mib, 1));
-    if (cpus) share = std::max(share, static_cast<double>(test.cpus) / static_cast<double>(std::max<std::size_t>(*cpus, 1)));
+    if (cpus) {
+      share = std::max(share, static_cast<double>(test.cpus) / static_cast<double>(std::max<std::uint64_t>(cpus->tenths, 1)));
+    }
     return share * test.seconds;
   };
   std::vector<std::size_t> order(tests.size());
@@ -291,7 +301,7 @@ std::vector<std::size_t> area_order(std::span<const SimTest> tests, std::uint64_
 }
 
 SearchResult search_order(std::span<const SimTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
-                          const SearchLimits& limits, std::optional<std::size_t> cpus) {
+                          const SearchLimits& limits, std::optional<CpuBudget> cpus) {
   SearchResult result;
   result.area_order = area_order(tests, budget_mib, cpus);
   OrderSearch search(tests, budget_mib, jobs, cpus, limits, result);

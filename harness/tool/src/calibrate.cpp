@@ -85,7 +85,9 @@ std::vector<Calibration> calibrate(const std::vector<std::pair<std::string, std:
       if (!counts(run)) continue;
       peaks.push_back(static_cast<double>(run.peak_memory_bytes));
       walls.push_back(run.wall_seconds);
-      if (run.cpu_seconds) uses.push_back({run.wall_seconds, *run.cpu_seconds, run.cpu_wait_seconds, run.cpu_peak});
+      if (run.cpu_seconds) {
+        uses.push_back({run.wall_seconds, *run.cpu_seconds, run.cpu_wait_seconds, run.cpu_peak, run.cpus_reserved});
+      }
     }
     if (const auto declared = cpus.tests.find(name); declared != cpus.tests.end()) {
       calibration.declared_cpu_tenths = declared->second.tenths;

@@ -437,8 +437,8 @@ std::map<std::string, std::vector<plan::CpuUse>, std::less<>> HistoryDb::cpu_use
   // Attempts count as runs: each is a full measurement of the test's appetite. Rows without CPU
   // seconds (schema 1) say nothing.
   const std::string sql = fmt::format(
-      "SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak FROM ("
-      "  SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak,"
+      "SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak, cpus_reserved FROM ("
+      "  SELECT name, wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak, cpus_reserved,"
       "         ROW_NUMBER() OVER (PARTITION BY name ORDER BY started_at DESC) AS age"
       "  FROM results WHERE outcome {} AND cpu_seconds IS NOT NULL"
       ") WHERE age <= ?1 ORDER BY name, age",
@@ -455,7 +455,7 @@ std::map<std::string, std::vector<plan::CpuUse>, std::less<>> HistoryDb::cpu_use
       current_name = std::move(name);
     }
     current->push_back({sqlite3_column_double(query.get(), 1), sqlite3_column_double(query.get(), 2),
-                        optional_real(query, 3), optional_real(query, 4)});
+                        optional_real(query, 3), optional_real(query, 4), optional_real(query, 5)});
   }
   return uses;
 }

@@ -134,7 +134,8 @@ CpuJudgement judge_cpu(const record::Record& record) {
     judgement.fit = CpuFit::fits;
     return judgement;
   }
-  const plan::CpuUse use{record.wall_seconds, record.cpu_seconds, record.cpu_wait_seconds, record.cpu_peak};
+  const plan::CpuUse use{record.wall_seconds, record.cpu_seconds, record.cpu_wait_seconds, record.cpu_peak,
+                         record.cpus_reserved};
   if (const auto learned = plan::learn_demand(std::span(&use, 1))) judgement.suggested_tenths = learned->tenths;
   const std::string held_text = held_cpus_text(held);
   if (judgement.fit == CpuFit::over) {

@@ -44,6 +44,7 @@ using namespace mmtest::plan;
 struct RawPlanOptions {
   std::optional<std::string> manifest, budget_mib, cpus, cost_data, jobs, search_ms, max_evaluations;
   std::optional<std::string> spec_file, cache_budget, cache_cpus, ctest_version, cpu_demand_file, learn_cpu;
+  std::optional<std::string> cpu_overcommit;
   std::vector<std::string> records;
   std::string history;
   bool budgets_only = false;
@@ -53,6 +54,7 @@ struct PlanOptions {
   std::optional<std::filesystem::path> spec_file;  // set the budgets and write the spec first
   std::optional<std::filesystem::path> cpu_demand_file;  // learn CPU demand, write the hook's groups
   bool learn_cpu = true;                                 // MMTEST_LEARN_CPU (environment, else cache)
+  std::uint64_t overcommit_tenths = kDefaultOvercommitTenths;  // MMTEST_CPU_OVERCOMMIT, likewise
   std::string cache_budget, cache_cpus;           // the build tree's MMTEST_MEMORY_BUDGET, MMTEST_CPU_BUDGET
   std::optional<std::string> ctest_version;       // the parent process is this ctest
   std::filesystem::path manifest;
@@ -115,6 +117,21 @@ std::expected<PlanOptions, UsageError> validate(const RawPlanOptions& raw) {
                                                     *learn)});
     }
     options.learn_cpu = *on;
+  }
+  // MMTEST_CPU_OVERCOMMIT: likewise (--cpu-overcommit).
+  const char* overcommit_environment = std::getenv("MMTEST_CPU_OVERCOMMIT");
+  const bool overcommit_from_environment = overcommit_environment != nullptr && *overcommit_environment != '\0';
+  const std::optional<std::string> overcommit =
+      overcommit_from_environment ? std::optional<std::string>(overcommit_environment) : raw.cpu_overcommit;
+  if (overcommit && !overcommit->empty()) {
+    const auto tenths = parse_cpu_overcommit(*overcommit);
+    if (!tenths) {
+      return std::unexpected(UsageError{fmt::format(
+          "MMTEST_CPU_OVERCOMMIT{}: expected 0, 10, 20 or 30 (per cent of a CPU that tests holding fractions of a CPU may "
+          "add on each CPU), got '{}'",
+          overcommit_from_environment ? " (environment)" : "", *overcommit)});
+    }
+    options.overcommit_tenths = *tenths;
   }
   options.cache_budget = raw.cache_budget.value_or("");
   options.cache_cpus = raw.cache_cpus.value_or("");
@@ -221,7 +238,8 @@ struct RunBudgets {
   std::string memory_source;
   std::uint64_t cpus = 0;
   std::string cpu_source;
-  std::uint64_t cpu_slots = record::kCpuSlotsPerCpu;  // slots of one CPU id in the spec
+  std::uint64_t cpu_slots = record::kCpuSlotsPerCpu;  // slots of one CPU in the spec
+  std::uint64_t overcommit_tenths = 0;                // slots of each CPU id beyond a CPU's
   bool idle_pool = true;                              // the spec has the pool of tests learned idle
   std::uint64_t gpus = 0;
   std::string memory_fix;
@@ -245,8 +263,16 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
     if (!memory) return std::unexpected(memory.error());
     auto cpus = find_cpu_budget(settings);
     if (!cpus) return std::unexpected(cpus.error());
-    budgets = {memory->value, memory->source, cpus->value, cpus->source, record::kCpuSlotsPerCpu, true, 0,
-               "raise MMTEST_MEMORY_BUDGET", "raise MMTEST_CPU_BUDGET"};
+    budgets = {memory->value,
+               memory->source,
+               cpus->value,
+               cpus->source,
+               record::kCpuSlotsPerCpu,
+               options.overcommit_tenths,
+               true,
+               0,
+               "raise MMTEST_MEMORY_BUDGET",
+               "raise MMTEST_CPU_BUDGET"};
     if (print_only) {
       out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({})\n", budgets.memory_mib,
                          budgets.memory_source, budgets.cpus, budgets.cpu_source);
@@ -255,13 +281,17 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
     auto gpu_ids = find_gpu_ids(settings);
     if (!gpu_ids) return std::unexpected(gpu_ids.error());
     budgets.gpus = gpu_ids->size();
-    if (auto written = write_resource_spec(*options.spec_file, budgets.memory_mib, budgets.cpus, *gpu_ids); !written) {
+    if (auto written =
+            write_resource_spec(*options.spec_file, budgets.memory_mib, budgets.cpus, *gpu_ids, budgets.overcommit_tenths);
+        !written) {
       return std::unexpected(
           fmt::format("mmtest: cannot write the resource spec {}: {}", options.spec_file->string(), written.error()));
     }
-    out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({}), {} GPU(s); resource spec {}\n",
-                       budgets.memory_mib, budgets.memory_source, budgets.cpus, budgets.cpu_source, budgets.gpus,
-                       options.spec_file->string());
+    const std::string overcommit =
+        budgets.overcommit_tenths > 0 ? fmt::format(" + {} % for fractions", budgets.overcommit_tenths * 10) : "";
+    out << fmt::format("mmtest: memory budget {} MiB ({}), {} CPU(s) ({}){}, {} GPU(s); resource spec {}\n",
+                       budgets.memory_mib, budgets.memory_source, budgets.cpus, budgets.cpu_source, overcommit,
+                       budgets.gpus, options.spec_file->string());
   } else {
     // The spec CTest schedules by is the user's: plan against it, name the tests it can never
     // run, and keep a copy where `mmtest report` and `mmtest shard` read the run's spec.
@@ -273,6 +303,7 @@ std::expected<RunBudgets, std::string> set_budgets(const PlanOptions& options, b
                spec->cpus,
                source,
                spec->cpu_slots,
+               0,
                spec->idle_pool,
                spec->gpus,
                fmt::format("raise {} in {}", record::kMemoryResourceType, given->string()),
@@ -357,6 +388,11 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
                  "The build tree's MMTEST_LEARN_CPU: OFF holds every test's CPUs as declared (the environment\n"
                  "variable MMTEST_LEARN_CPU, when set, wins)")
       ->type_name("ON|OFF");
+  app.add_option("--cpu-overcommit", raw.cpu_overcommit,
+                 "The build tree's MMTEST_CPU_OVERCOMMIT: 0, 10, 20 or 30 (default), per cent of a CPU that\n"
+                 "fractions of a CPU may add on each CPU of the spec mmtest writes (the environment variable\n"
+                 "MMTEST_CPU_OVERCOMMIT, when set, wins)")
+      ->type_name("PERCENT");
   app.add_flag("--budgets", raw.budgets_only, "Print the memory and CPU budgets ctest would get here; write nothing");
   app.add_option("--history", raw.history,
                  "History database (SQLite): the records are added to it first, and a test's duration is the\n"
@@ -437,7 +473,8 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
   // Each test's CPU demand on this run (learned, or as declared) before it is planned with it.
   if (options.cpu_demand_file && run_budgets) {
     auto demand = apply_cpu_demand(manifest->tests, cpu_use, options.learn_cpu, run_budgets->cpus,
-                                   run_budgets->cpu_slots, run_budgets->idle_pool, *options.cpu_demand_file);
+                                   run_budgets->cpu_slots, run_budgets->overcommit_tenths, run_budgets->idle_pool,
+                                   *options.cpu_demand_file);
     if (!demand) {
       err << fmt::format("{}: the CPU demand of this run: {}\n", program, demand.error());
       return 1;
@@ -455,6 +492,10 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
                    : fmt::format("{} to {}", format_cpu_tenths(demand->least_tenths), format_cpu_tenths(demand->most_tenths));
         held += " CPU(s) each";
         if (demand->idle > 0) held += fmt::format(", {} idle (no CPU held)", demand->idle);
+        if (demand->no_faster > 0) {
+          held += fmt::format(", {} held less than {} use{}: more bought no time", demand->no_faster,
+                              demand->no_faster == 1 ? "it" : "they", demand->no_faster == 1 ? "s" : "");
+        }
       } else {
         held = "all idle (no CPU held)";
       }
@@ -480,8 +521,14 @@ int plan_command(std::span<const std::string> args, std::ostream& out, std::ostr
   if (!history && !options.records.empty()) history = read_last_durations(options.records, &unreadable);
   // Never zero records without a word: a folder that could not be read is named in the line.
   for (const std::string& why : unreadable) notes += fmt::format("; {}", why);
+  // The simulation's CPUs: every tenth of the ids, overcommit included, of which whole CPUs one an id.
+  std::optional<CpuBudget> cpu_budget;
+  if (options.cpus) {
+    const std::uint64_t overcommit = run_budgets ? run_budgets->overcommit_tenths : 0;
+    cpu_budget = CpuBudget(*options.cpus * (10 + overcommit), *options.cpus);
+  }
   const OrderPlan plan =
-      plan_order_from(selection.tests, options.budget_mib, options.jobs, options.search, history, cpu_tenths_budget);
+      plan_order_from(selection.tests, options.budget_mib, options.jobs, options.search, history, cpu_budget);
   std::vector<CostLine> lines;
   lines.reserve(plan.order.size());
   for (std::size_t position = 0; position < plan.order.size(); ++position) {

@@ -70,10 +70,10 @@ struct OrderPlan {
 // tests among, applied to the order found.
 OrderPlan plan_order(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, std::span<const std::filesystem::path> records,
-                     std::optional<std::size_t> cpus = std::nullopt);
+                     std::optional<CpuBudget> cpus = std::nullopt);
 // The same over a history already read (nullopt: the timeouts alone).
 OrderPlan plan_order_from(std::span<const ManifestTest> tests, std::uint64_t budget_mib, std::optional<std::size_t> jobs,
                      const SearchLimits& limits, const std::optional<MeasuredDurations>& history,
-                     std::optional<std::size_t> cpus = std::nullopt);
+                     std::optional<CpuBudget> cpus = std::nullopt);
 
 }  // namespace mmtest::plan

@@ -4,7 +4,8 @@
 // or read from the file the user gave ctest with --resource-spec-file. Memory is one pool of MiB
 // slots; each CPU is an id of ten slots (a slot is a tenth of a CPU: a test may hold part of
 // one, and a test holding two whole CPUs gets two distinct ids, which the launcher pins to: id
-// <i> is the i-th CPU the test may run on); each GPU an id of one slot.
+// <i> is the i-th CPU the test may run on), plus the overcommit's slots (cpu_demand.hpp), which
+// only fractions of a CPU can use; each GPU an id of one slot.
 
 #include <cstdint>
 #include <expected>
@@ -14,13 +15,15 @@
 
 namespace mmtest::plan {
 
-// The spec's text: version 1.0, one local entry with the memory pool, the CPU ids, the idle pool
-// (one id of ten slots per CPU) and the GPU ids.
-std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids);
+// The spec's text: version 1.0, one local entry with the memory pool, the CPU ids (10 +
+// `overcommit_tenths` slots each), the idle pool (one id of ten slots per CPU) and the GPU ids.
+std::string resource_spec_text(std::uint64_t memory_mib, std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids,
+                               std::uint64_t overcommit_tenths = 0);
 
 // Writes the spec whole (two ctest runs in one build tree never read a half-written file).
 std::expected<void, std::string> write_resource_spec(const std::filesystem::path& path, std::uint64_t memory_mib,
-                                                     std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids);
+                                                     std::uint64_t cpus, std::span<const std::uint64_t> gpu_ids,
+                                                     std::uint64_t overcommit_tenths = 0);
 
 // What a spec gives mmtest's tests: the most memory slots of any one id (a test's memory comes
 // from one id), the number of CPU ids and of GPU ids.
