@@ -1,6 +1,7 @@
 # cmake -P driver: runs real ctest on the cpu/ fixture and checks, from the intervals the tests
 # logged themselves and from their records, that CTest never ran more CPU demand than the CPU
-# budget mmtest gave it, whatever -j says.
+# budget mmtest gave it, whatever -j says; that fractions of a CPU fill the overcommit's room beside
+# whole CPUs and only there; and that a test whose extra CPUs bought it no time stops holding them.
 #   -DMMTEST_MODULE=<MMTest.cmake> -DMMTEST_RUN=<mmtest-run> -DMMTEST_HELPER=<mmtest_helper>
 #   -DWORK=<dir> -DGENERATOR=<generator>
 cmake_minimum_required(VERSION 3.25)
@@ -44,8 +45,13 @@ function(run_ctest prefix cpu_budget)
   endforeach()
 endfunction()
 
-# most_at_once(<out>): the most busy tests that ran at one moment, and check every one ran.
+# most_at_once(<out> [<test>...]): the most of these tests (default: the busy ones) that ran at one
+# moment, and check every one ran.
 function(most_at_once out)
+  set(busy ${busy})
+  if(ARGN)
+    set(busy ${ARGN})
+  endif()
   set(starts "")
   foreach(n IN LISTS busy)
     if(NOT EXISTS "${intervals}/${n}.log")
@@ -138,7 +144,61 @@ if(NOT allocated_count EQUAL 3)
   message(FATAL_ERROR "wide asked for 3 CPUs and was allocated ${allocated}")
 endif()
 
-# ---- 6. A performance test runs pinned to the one CPU it was given --------------------------------
+# ---- 6. Fractions of a CPU fill the overcommit's room beside whole CPUs, and only there -----------
+run_ctest(overcommit 2 -j 64 -L overcommit)
+mm_test_expect("${overcommit_err}" ", 2 CPU\\(s\\) \\(environment variable MMTEST_CPU_BUDGET=2\\) \\+ 30 % for fractions," "budget line with the overcommit")
+mm_test_expect("${overcommit_out}" "100% tests passed, 0 tests failed out of 3" "overcommit run")
+most_at_once(most whole_1 whole_2 half)
+if(NOT most EQUAL 3)
+  message(FATAL_ERROR "half a CPU and two whole ones (2.5 CPUs) never ran at once on 2 CPUs with 30 % for fractions")
+endif()
+file(READ "${WORK}/mmtest/resource-spec.json" spec)
+string(JSON id_slots GET "${spec}" local 0 mmtest_cpus 1 slots)
+if(NOT id_slots EQUAL 13)
+  message(FATAL_ERROR "the spec's CPU ids have ${id_slots} slots, not 10 + 3 for 30 %")
+endif()
+record_field(half cpus_reserved held)
+if(NOT held STREQUAL "0.5")
+  message(FATAL_ERROR "half held ${held} CPUs, not the 0.5 it declares (as two groups, 3 and 2 tenths)")
+endif()
+file(REMOVE_RECURSE "${intervals}" "${WORK}/mmtest-results")
+file(MAKE_DIRECTORY "${intervals}")
+# As declared again (this time the history would say half keeps a whole CPU busy).
+mm_test_run(strict ENV MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=2 MMTEST_CPU_OVERCOMMIT=0 MMTEST_LEARN_CPU=0
+  COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j 64 -L overcommit)
+mm_test_expect("${strict_err}" ", 2 CPU\\(s\\) \\(environment variable MMTEST_CPU_BUDGET=2\\), 0 GPU" "budget line without the overcommit")
+most_at_once(most whole_1 whole_2 half)
+if(NOT most EQUAL 2)
+  message(FATAL_ERROR "with MMTEST_CPU_OVERCOMMIT=0, ${most} of two whole CPUs and half a CPU ran at once on 2 CPUs")
+endif()
+set(MM_EXPECT EXPECT_FAILURE)
+mm_test_run(bad_overcommit ${MM_EXPECT} ENV MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=2 MMTEST_CPU_OVERCOMMIT=50
+  COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j 64 -L overcommit)
+unset(MM_EXPECT)
+mm_test_expect("${bad_overcommit_err}" "MMTEST_CPU_OVERCOMMIT \\(environment\\): expected 0, 10, 20 or 30" "a bad overcommit")
+
+# ---- 7. CPUs that bought no time are not held -----------------------------------------------------
+# Two threads spinning 1.5 s: held as declared (learning off), two CPUs, then one; then learned.
+# The run on two CPUs was no faster than the run on one, so it holds one, though it uses more.
+# Each run's records stay for the next run's hook to add to the history.
+function(spin_run prefix)
+  mm_test_run(${prefix} ENV MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=2 ${ARGN}
+    COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j 64 -L spin)
+  set(${prefix}_err "${${prefix}_err}" PARENT_SCOPE)
+endfunction()
+spin_run(spin_two MMTEST_LEARN_CPU=0)
+record_field(spinner cpus_reserved held)
+mm_test_expect("${held}" "^2(\\.0*)?$" "held as declared, PROCESSORS 2 (learning is off)")
+mm_test_run(reconfigure COMMAND ${CMAKE_COMMAND} -S "${fixture}" -B "${WORK}" -DSPIN_CPUS=1)
+spin_run(spin_one MMTEST_LEARN_CPU=0)
+record_field(spinner cpus_reserved held)
+mm_test_expect("${held}" "^1(\\.0*)?$" "held as declared, PROCESSORS 1")
+spin_run(spin_learned)
+mm_test_expect("${spin_learned_err}" ", 1 held less than it uses: more bought no time" "the learned line")
+record_field(spinner cpus_reserved held)
+mm_test_expect("${held}" "^1(\\.0*)?$" "held one CPU, not the two it uses")
+
+# ---- 8. A performance test runs pinned to the one CPU it was given --------------------------------
 run_ctest(bench - -L performance -j1)
 record_field(bench pinned_cpus pinned)
 string(JSON pinned_count LENGTH "${pinned}")

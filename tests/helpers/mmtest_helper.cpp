@@ -43,6 +43,8 @@
 //                              Burn T ms of CPU time, exit 0. With --on-cpu, first restrict
 //                              itself to CPU N (sched_setaffinity), to compete for that CPU.
 //                              With --threads, K threads (default 1) burn T ms each, at once.
+//   spin --ms T [--threads K]  K threads (default 1) spin for T ms of wall time each, at once,
+//                              exit 0: they use every CPU they get and end no sooner for it.
 //   affinity                   Print "affinity <CPU list>" (e.g. "affinity 0-1,4"): the CPUs it
 //                              may run on, then exit 0.
 //   open-files --count N
@@ -532,6 +534,25 @@ int cpu(Args& args, const Common& common) {
   return 0;
 }
 
+int spin(Args& args, const Common& common) {
+  const auto ms = args.required_integer("--ms");
+  const auto thread_count = args.integer("--threads").value_or(1);
+  args.reject_unused();
+  common.ready();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  const auto run = [until] {
+    volatile unsigned long long spins = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      for (int i = 0; i < 10000; ++i) spins = spins + 1;
+    }
+  };
+  std::vector<std::thread> others;
+  for (long long i = 1; i < thread_count; ++i) others.emplace_back(run);
+  run();
+  for (std::thread& other : others) other.join();
+  return 0;
+}
+
 int affinity(Args& args, const Common& common) {
   args.reject_unused();
   common.ready();
@@ -641,6 +662,7 @@ int main(int argc, char** argv) {
       {"kill-self", kill_self},
       {"sleep", sleep_mode},
       {"cpu", cpu},
+      {"spin", spin},
       {"affinity", affinity},
       {"open-files", open_files},
       {"write-file", write_file},
