@@ -4,7 +4,7 @@
 # (zero-line adoption). Prints a markdown report (the "A real mixed suite" part of the "Learned
 # CPU demand" section of docs/performance.md is this output).
 #
-#   bench/google-benchmark.sh [--prefix DIR] [--source DIR] [--runs N] [--jobs N] [--keep]
+#   bench/google-benchmark.sh [--prefix DIR] [--source DIR] [--runs N] [--jobs N] [--without REGEX] [--keep]
 #
 #   --prefix DIR   use mmtest installed in DIR (as by `cmake --install`) instead of building and
 #                  installing this source tree (Release, -DMMTEST_BUILD_TESTS=OFF) first
@@ -14,19 +14,24 @@
 #                  machine's own deb entries: nothing under /etc/apt changes
 #   --runs N       repetitions of each configuration; the report quotes medians (default 3)
 #   --jobs N       ctest -j (default 64)
+#   --without REGEX  also run plain and mmtest (learned) without the tests REGEX matches (ctest -E;
+#                  default ^internal_threading_test$, which spins its threads for a set time and
+#                  so uses whatever CPU it gets; '' for none)
 #   --keep         keep the working directory
 #
 # Each repetition runs, in this order: plain `ctest -j N` of a build without mmtest; then, in a
 # build configured with -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=<prefix>/lib/cmake/mmtest/MMTestAdopt.cmake,
 # a first run (history, records and CTest's cost data deleted: every test holds the CPU it
-# declares, one), a second and a third (each test holds what its earlier runs were seen to use).
-# Figures: ctest's wall time; tests passed; records that say starved; the CPU seconds of all
-# tests over the CPUs (the bound no schedule can beat); the most CPUs held at once. For the last
-# third run, the tests that held more than one CPU, with what they used.
+# declares, one), then a second, third and fourth (each test holds what its earlier runs were
+# seen to use); then, with --without, plain and mmtest once more without those tests.
+# Figures: ctest's wall time; tests passed; records that say starved; the CPU seconds of ctest
+# and every process it ran (bash's `times`) over the CPUs: the bound no schedule of that work can
+# beat; the most CPUs held at once. For the last fourth run, the tests of 0.1 s or more that held
+# more or less than one CPU, with what they used, and the learned line.
 #
 # Needs bash, cmake/ctest >= 3.25, a C++ compiler, GoogleTest (libgtest-dev), jq; ninja if present;
-# apt-get with a reachable Debian archive unless --source is given. About 7 minutes on an idle
-# 2-CPU machine, most of it building mmtest and google/benchmark twice.
+# apt-get with a reachable Debian archive unless --source is given. About 9 minutes with --runs 5
+# on an idle 2-CPU machine, most of it building mmtest and google/benchmark twice.
 set -euo pipefail
 
 source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +43,7 @@ prefix=""
 suite_source=""
 runs=3
 jobs=64
+without='^internal_threading_test$'
 keep=0
 
 while [ $# -gt 0 ]; do
@@ -50,6 +56,8 @@ while [ $# -gt 0 ]; do
     --runs=*) runs="${1#*=}"; shift ;;
     --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
     --jobs=*) jobs="${1#*=}"; shift ;;
+    --without) without="${2?--without needs a regular expression}"; shift 2 ;;
+    --without=*) without="${1#*=}"; shift ;;
     --keep) keep=1; shift ;;
     -h | --help) bench_usage; exit 0 ;;
     *) bench_fail "unknown argument '$1' (see --help)" ;;
@@ -115,17 +123,16 @@ adopted="$(grep -o 'mmtest: adopted [0-9]* tests' "$work/mmtest.build.log" | hea
 
 # ---- runs ---------------------------------------------------------------------------------------
 mkdir -p "$work/runs"
-run_config() {   # BUILD CONFIG REP
-  local build="$1" config="$2" rep="$3" dir="$work/$1" out="$work/runs/$1.$2.$3" t0 t1 status=0
+run_config() {   # BUILD CONFIG REP [CTEST ARGUMENT...]
+  local build="$1" config="$2" rep="$3" dir="$work/$1" out="$work/runs/$1.$2.$3"
+  shift 3
   if [ "$config" = first ]; then
     rm -rf "$dir/mmtest-results" "$dir/mmtest/history.sqlite"
     rm -f "$dir/Testing/Temporary/CTestCostData.txt" "$dir/Testing/Temporary/LastTestsFailed.log"
   fi
-  bench_progress "run $rep/$runs: $build, $config (-j $jobs)"
-  t0="$EPOCHREALTIME"
-  ctest --test-dir "$dir" -j "$jobs" >"$out.log" 2>&1 || status=$?
-  t1="$EPOCHREALTIME"
-  bench_run_figures "$dir/mmtest-results" "$out.json" "$(jq -n "$t1 - $t0")" "$build" "$config" "$status" "$out.log"
+  bench_progress "run $rep/$runs: $build, $config (-j $jobs${*:+ $*})"
+  bench_timed_ctest "$out.log" --test-dir "$dir" -j "$jobs" "$@"
+  bench_run_figures "$dir/mmtest-results" "$out.json" "$bench_wall" "$build" "$config" "$bench_status" "$out.log" "$bench_cpu"
 }
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -134,6 +141,11 @@ for rep in $(seq 1 "$runs"); do
   run_config mmtest first "$rep"
   run_config mmtest second "$rep"
   run_config mmtest third "$rep"
+  run_config mmtest fourth "$rep"
+  if [ -n "$without" ]; then
+    run_config plain plain-without "$rep" -E "$without"
+    run_config mmtest mmtest-without "$rep" -E "$without"
+  fi
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 jq -s . "$work"/runs/*.json >"$work/figures.json"
@@ -154,25 +166,40 @@ Machine: $cpus CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | h
 $(free -h | awk '/^Mem:/ { print $2 }') RAM, Linux $(uname -r), $(ctest --version | head -n 1). \
 Load average (1, 5, 15 min): $load_before before, $load_after after. $runs run(s) per configuration; medians.
 
-| Run | Wall time | ÷ plain | Passed | Starved | CPU seconds ÷ $cpus | Most CPUs held at once |
+| Run | Wall time | ÷ plain | Passed | Starved | CPU seconds of all processes ÷ $cpus | Most CPUs held at once |
 |---|---:|---:|---:|---:|---:|---:|
 EOF
-for config in plain first second third; do
-  build=mmtest
-  [ "$config" = plain ] && build=plain
+row() {   # BUILD CONFIG LABEL BASE
+  local build="$1" config="$2" wall passed starved="—" held="—"
   wall="$(stat "$build" "$config" .wall)"
   passed="$(jq -n "$(stat "$build" "$config" .tests) - $(stat "$build" "$config" .failed)") / $(stat "$build" "$config" .tests)"
-  if [ "$config" = plain ]; then
-    echo "| plain CTest | $(fmt '%.2f s' "$wall") | 1.00x | $passed | — | — | — |"
-  else
-    echo "| mmtest, $config run | $(fmt '%.2f s' "$wall") | $(fmt '%.2fx' "$(jq -n "$wall / $base")") | $passed | \
-$(stat "$build" "$config" .starved) | $(fmt '%.2f s' "$(jq -n "$(stat "$build" "$config" .cpu_seconds) / $cpus")") | \
-$(fmt '%.1f' "$(stat "$build" "$config" .most_cpus_held)") |"
+  if [ "$build" = mmtest ]; then
+    starved="$(stat "$build" "$config" .starved)"
+    held="$(fmt '%.1f' "$(stat "$build" "$config" .most_cpus_held)")"
   fi
-done
+  echo "| $3 | $(fmt '%.2f s' "$wall") | $(fmt '%.2fx' "$(jq -n "$wall / $4")") | $passed | $starved | \
+$(fmt '%.2f s' "$(jq -n "$(stat "$build" "$config" .all_cpu_seconds) / $cpus")") | $held |"
+}
+row plain plain "plain CTest" "$base"
+for config in first second third fourth; do row mmtest "$config" "mmtest, $config run" "$base"; done
+if [ -n "$without" ]; then
+  base_without="$(stat plain plain-without .wall)"
+  echo
+  echo "Without the tests \`$without\` matches (\`ctest -E\`), mmtest as learned by then:"
+  echo
+  echo "| Run | Wall time | ÷ plain | Passed | Starved | CPU seconds of all processes ÷ $cpus | Most CPUs held at once |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  row plain plain-without "plain CTest" "$base_without"
+  row mmtest mmtest-without "mmtest" "$base_without"
+fi
 echo
-echo "Tests that held more than one CPU on the last third run (what they held, used on average, their wall time):"
+echo "Tests of a tenth of a second or more that held other than one CPU on the last fourth run (what they held, used"
+echo "on average, their wall time):"
 echo
-jq -r '.[] | select(.cpus_reserved != null and .cpus_reserved > 1)
+jq -r '.[] | select(.cpus_reserved != null and .cpus_reserved != 1 and .cpus_reserved != 0 and .wall_seconds >= 0.1)
   | "- `\(.name)`: held \(.cpus_reserved), used \((.cpu_seconds / .wall_seconds * 100 | round) / 100), \((.wall_seconds * 100 | round) / 100) s"' \
-  "$work/runs/mmtest.third.$runs.json.records"
+  "$work/runs/mmtest.fourth.$runs.json.records"
+echo
+echo "The learned line of that run:"
+echo
+sed -n 's/^mmtest: \(CPU demand of .*\)$/> \1/p' "$work/runs/mmtest.fourth.$runs.log"

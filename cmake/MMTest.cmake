@@ -259,6 +259,15 @@ Variables
   The environment variable of the same name (``0``/``OFF``, ``1``/``ON``), read when ``ctest``
   starts, wins over it.
 
+.. variable:: MMTEST_CPU_OVERCOMMIT
+
+  Cache variable (default ``30``): per cent of a CPU that tests holding fractions of a CPU (a
+  test learned at 1.6 CPUs, ``PROCESSORS 0.5``) may add on each CPU of the resource spec: ``0``,
+  ``10``, ``20`` or ``30``. Whole CPUs are never shared, so a suite of one-CPU tests runs as
+  strictly with it as without; at ``30`` every test still gets over 77 % of what it holds. The
+  environment variable of the same name, read when ``ctest`` starts, wins over it. Another value
+  fails the configure (or ``ctest``) with the value named.
+
 .. variable:: MMTEST_RESULTS_DIR
 
   Where the result records go. Default ``${CMAKE_BINARY_DIR}/mmtest-results``.

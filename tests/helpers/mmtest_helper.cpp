@@ -502,6 +502,15 @@ int sleep_mode(Args& args, const Common& common) {
   return 0;
 }
 
+// Runs `work` on `thread_count` threads at once (this one among them) and waits for all.
+template <typename Work>
+void on_threads(long long thread_count, const Work& work) {
+  std::vector<std::thread> others;
+  for (long long i = 1; i < thread_count; ++i) others.emplace_back(work);
+  work();
+  for (std::thread& other : others) other.join();
+}
+
 int cpu(Args& args, const Common& common) {
   const auto ms = args.required_integer("--ms");
   const auto on_cpu = args.integer("--on-cpu");
@@ -527,10 +536,7 @@ int cpu(Args& args, const Common& common) {
       for (int i = 0; i < 10000; ++i) spin = spin + 1;
     }
   };
-  std::vector<std::thread> others;
-  for (long long i = 1; i < thread_count; ++i) others.emplace_back(burn);
-  burn();
-  for (std::thread& other : others) other.join();
+  on_threads(thread_count, burn);
   return 0;
 }
 
@@ -546,10 +552,7 @@ int spin(Args& args, const Common& common) {
       for (int i = 0; i < 10000; ++i) spins = spins + 1;
     }
   };
-  std::vector<std::thread> others;
-  for (long long i = 1; i < thread_count; ++i) others.emplace_back(run);
-  run();
-  for (std::thread& other : others) other.join();
+  on_threads(thread_count, run);
   return 0;
 }
 

@@ -217,6 +217,24 @@ TEST_F(Cpus, ATimeoutWhileOthersHeldTheCpuIsCalledStarved) {
   expect_no_survivors();
 }
 
+// Four threads on the one CPU the test holds: each waits while the other three run, about three
+// times the wall time in all. The main thread alone waits at most the wall time, so a figure of
+// one and a half times the wall time or more counts every thread. Busy all along, not starved.
+TEST_F(Cpus, EveryThreadsWaitForACpuCounts) {
+  const int cpu = my_cpus().front();
+  const auto record_path = dir_ / "threads.json";
+  const auto command = helper("cpu", {"--ms", "300", "--threads", "4"});
+  const auto result =
+      run(launcher({"--name", "threads", "--pin-cpus", "--result", record_path.string()}, command), {.env = ctest_cpu("0")});
+  EXPECT_TRUE(result.status.exited_with(0)) << describe(result.status) << "\n" << result.err;
+  const auto record = read_record(record_path);
+  EXPECT_EQ(record["pinned_cpus"], nlohmann::json::array({cpu}));
+  ASSERT_TRUE(record["cpu_wait_seconds"].is_number()) << record.dump(2);
+  EXPECT_GE(record["cpu_wait_seconds"].get<double>(), 1.5 * record["wall_seconds"].get<double>()) << record.dump(2);
+  EXPECT_EQ(record["starved"], false) << record.dump(2);
+  expect_no_survivors();
+}
+
 // A test that sleeps until its timeout wants no CPU: however busy the machine, it is a hang.
 TEST_F(Cpus, ATimeoutOfASleepingTestIsAHangEvenOnABusyCpu) {
   const int cpu = my_cpus().front();

@@ -4,9 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -221,10 +219,7 @@ std::string demand_file_of(std::vector<ManifestTest>& tests, std::uint64_t overc
   const std::filesystem::path file = directory.path() / "cpu-demand.cmake";
   const auto written = apply_cpu_demand(tests, uses, true, 2, 10, overcommit_tenths, true, file);
   EXPECT_TRUE(written.has_value());
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return test_support::read_text(file);
 }
 
 TEST(ApplyCpuDemand, an_overcommit_splits_the_fractions_of_declared_and_learned_tests_not_fixed_ones) {

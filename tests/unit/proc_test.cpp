@@ -25,6 +25,18 @@ std::string stat_line(pid_t pid, const std::string& comm, char state, pid_t ppid
          " 18446744073709551615 94000000000000 94000000100000 140000000000000 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
 }
 
+TEST(ParseProcStat, reads_the_number_of_threads) {
+  std::string line = stat_line(9, "pool", 'S', 1, 3);
+  const std::string one_thread = " 20 0 1 0 987654 ";
+  ASSERT_NE(line.find(one_thread), std::string::npos);
+  EXPECT_EQ(parse_proc_stat(line, kPageBytes)->threads, 1u);
+  line.replace(line.find(one_thread), one_thread.size(), " 20 0 12 0 987654 ");
+  const auto info = parse_proc_stat(line, kPageBytes);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->threads, 12u);
+  EXPECT_EQ(info->start_time_ticks, 987654u);
+}
+
 TEST(ParseProcStat, reads_pid_comm_state_ppid_and_rss) {
   const auto info = parse_proc_stat(stat_line(4243, "order_book", 'R', 4242, 300), kPageBytes);
   ASSERT_TRUE(info.has_value());

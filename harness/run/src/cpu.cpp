@@ -1,5 +1,6 @@
 #include "mmtest/run/cpu.hpp"
 
+#include <dirent.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -51,6 +52,24 @@ std::optional<SchedStat> read_schedstat(pid_t pid) {
   const FileText file = read_small_file(fmt::format("/proc/{}/schedstat", pid));
   if (!file.ok) return std::nullopt;
   return parse_schedstat(file.text);
+}
+
+std::vector<std::pair<pid_t, SchedStat>> read_thread_schedstats(pid_t pid) {
+  std::vector<std::pair<pid_t, SchedStat>> found;
+  const std::string tasks = fmt::format("/proc/{}/task", pid);
+  DIR* directory = ::opendir(tasks.c_str());
+  if (directory == nullptr) return found;
+  while (const dirent* entry = ::readdir(directory)) {
+    if (found.size() == kMostThreadsRead) break;
+    pid_t tid = 0;
+    const std::string_view name(entry->d_name);
+    if (std::from_chars(name.data(), name.data() + name.size(), tid).ec != std::errc{} || tid <= 0) continue;
+    const FileText file = read_small_file(fmt::format("{}/{}/schedstat", tasks, tid));
+    if (!file.ok) continue;  // ended meanwhile
+    if (const auto stat = parse_schedstat(file.text)) found.emplace_back(tid, *stat);
+  }
+  ::closedir(directory);
+  return found;
 }
 
 void CpuWaitTracker::observe(pid_t pid, const SchedStat& stat) {

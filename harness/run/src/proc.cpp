@@ -45,7 +45,7 @@ std::optional<ProcessInfo> parse_proc_stat(std::string_view text, std::uint64_t 
   info.comm = std::string(text.substr(open + 1, close - open - 1));
 
   // Fields after the comm, numbered as in proc(5): 3 state, 4 ppid, ..., 14-17 utime, stime,
-  // cutime, cstime, ..., 22 starttime, 24 rss.
+  // cutime, cstime, ..., 20 num_threads, 22 starttime, 24 rss.
   std::string_view rest = text.substr(close + 1);
   int field = 2;
   while (!rest.empty() && field < 24) {
@@ -62,6 +62,8 @@ std::optional<ProcessInfo> parse_proc_stat(std::string_view text, std::uint64_t 
       std::int64_t ticks = 0;
       if (!parse_integer(token, ticks)) return std::nullopt;
       if (ticks > 0) info.cpu_ticks += static_cast<std::uint64_t>(ticks);
+    } else if (field == 20) {
+      if (!parse_integer(token, info.threads)) return std::nullopt;
     } else if (field == 22) {
       if (!parse_integer(token, info.start_time_ticks)) return std::nullopt;
     } else if (field == 24) {

@@ -229,7 +229,14 @@ void Supervisor::sample() {
   result_.max_processes_seen = std::max(result_.max_processes_seen, tree.live.size());
   std::uint64_t live_cpu_ticks = 0;
   for (const ProcessInfo& process : tree.live) {
-    if (const auto stat = read_schedstat(process.pid)) cpu_wait_.observe(process.pid, *stat);
+    // Every thread's wait: a test of four threads on one CPU waits three CPUs' worth, which its
+    // main thread alone would hide (the learned demand of a threaded test starts from a run
+    // where others held the CPUs).
+    if (process.threads > 1) {
+      for (const auto& [tid, stat] : read_thread_schedstats(process.pid)) cpu_wait_.observe(tid, stat);
+    } else if (const auto stat = read_schedstat(process.pid)) {
+      cpu_wait_.observe(process.pid, *stat);
+    }
     live_cpu_ticks += process.cpu_ticks;
   }
   // The tree's CPU time so far: its live processes (their reaped children included) and what the

@@ -36,7 +36,7 @@ std::string format_cpu_tenths(std::uint64_t tenths);
 struct CpuUse {
   double wall_seconds = 0;
   double cpu_seconds = 0;
-  std::optional<double> wait_seconds;  // runnable, waiting for a CPU (main threads only)
+  std::optional<double> wait_seconds;  // runnable, waiting for a CPU (all threads, summed)
   std::optional<double> peak;          // most CPUs busy over a quarter second
   std::optional<double> held;          // the CPUs CTest reserved for it (cpus_reserved)
 };

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "mmtest/machine/cpus.hpp"
@@ -34,7 +36,7 @@ std::expected<void, std::string> pin_to(std::span<const int> cpus);
 // ---- waiting for a CPU ---------------------------------------------------------------------------
 
 // /proc/<pid>/schedstat: nanoseconds on a CPU and waiting on a run queue (runnable, not running),
-// of the process's main thread.
+// of the process's main thread; /proc/<pid>/task/<tid>/schedstat, of each of its threads.
 struct SchedStat {
   std::uint64_t run_ns = 0;
   std::uint64_t wait_ns = 0;
@@ -42,9 +44,13 @@ struct SchedStat {
 
 std::optional<SchedStat> parse_schedstat(std::string_view text);
 std::optional<SchedStat> read_schedstat(pid_t pid);
+// Each thread's figures (tid, figures), at most kMostThreadsRead of them: a thread that has ended
+// or cannot be read is left out.
+inline constexpr std::size_t kMostThreadsRead = 256;
+std::vector<std::pair<pid_t, SchedStat>> read_thread_schedstats(pid_t pid);
 
-// Sums what the processes of one test waited for a CPU: each process's figure is cumulative, so
-// the latest seen per process counts.
+// Sums what the threads of one test waited for a CPU: each thread's figure is cumulative, so the
+// latest seen per thread counts (keyed by thread id: a process's main thread has its pid).
 class CpuWaitTracker {
  public:
   void observe(pid_t pid, const SchedStat& stat);

@@ -21,6 +21,7 @@ struct ProcessInfo {
                                        // tells this process from a later one given the same pid
   std::uint64_t cpu_ticks = 0;  // CPU time of all its threads and of its reaped children (utime,
                                 // stime, cutime, cstime), in clock ticks (sysconf(_SC_CLK_TCK))
+  std::uint64_t threads = 1;    // num_threads
   std::string comm;             // kernel's short name (at most 15 characters)
 
   bool is_live() const { return state != 'Z' && state != 'X' && state != 'x'; }

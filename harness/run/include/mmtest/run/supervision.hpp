@@ -58,8 +58,8 @@ struct Supervision {
 
   std::chrono::nanoseconds wall_time{0};
   double cpu_seconds = 0;
-  // Time the test's processes (their main threads) were runnable but waiting for a CPU, from
-  // /proc/<pid>/schedstat; nullopt when the kernel does not provide it.
+  // Time the test's threads were runnable but waiting for a CPU, summed, from each thread's
+  // schedstat; nullopt when the kernel does not provide it.
   std::optional<double> cpu_wait_seconds;
   // The most CPUs the test's processes kept busy over any quarter of a second (CpuPeakTracker);
   // nullopt for a test shorter than that.

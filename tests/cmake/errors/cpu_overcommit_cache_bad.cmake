@@ -1,0 +1,1 @@
+add_mm_test(NAME t COMMAND prog)
