@@ -27,9 +27,9 @@ set(MMTEST_LEARN_CPU ON CACHE BOOL
 set(MMTEST_CPU_OVERCOMMIT 30 CACHE STRING
   "Per cent of a CPU that tests holding fractions of a CPU may add on each CPU: 0, 10, 20 or 30; the environment variable MMTEST_CPU_OVERCOMMIT, when set, wins")
 set_property(CACHE MMTEST_CPU_OVERCOMMIT PROPERTY STRINGS 0 10 20 30)
-if(NOT MMTEST_CPU_OVERCOMMIT MATCHES "^(0|10|20|30)%?$")
-  message(FATAL_ERROR "mmtest: MMTEST_CPU_OVERCOMMIT is '${MMTEST_CPU_OVERCOMMIT}': expected 0, 10, 20 or 30 (per cent "
-    "of a CPU that tests holding fractions of a CPU may add on each CPU; 0 holds them strictly)")
+_mm_cpu_overcommit_error("${MMTEST_CPU_OVERCOMMIT}" _mm_cpu_overcommit_error)
+if(_mm_cpu_overcommit_error)
+  message(FATAL_ERROR "mmtest: MMTEST_CPU_OVERCOMMIT ${_mm_cpu_overcommit_error}")
 endif()
 
 # _mm_hook_directory(): on the first mmtest test, schedules _mm_finish(), which writes the

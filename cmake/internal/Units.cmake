@@ -125,6 +125,20 @@ function(_mm_cpu_count_error value out_error)
   endif()
 endfunction()
 
+# _mm_cpu_overcommit_error(<value> <out_error>)
+#
+# Checks <value> as MMTEST_CPU_OVERCOMMIT: per cent of a CPU that tests holding fractions of a CPU
+# may add on each CPU, 0, 10, 20 or 30, a '%' after it allowed. <out_error> is empty when it is
+# one, else words that complete "MMTEST_CPU_OVERCOMMIT <error>". tests/conformance/units.txt
+# ("overcommit" rows) holds the cases this and mmtest::plan's parse_cpu_overcommit both answer.
+function(_mm_cpu_overcommit_error value out_error)
+  if(value MATCHES "^(0|10|20|30)%?$")
+    set(${out_error} "" PARENT_SCOPE)
+  else()
+    set(${out_error} "is '${value}': expected 0, 10, 20 or 30 (per cent of a CPU that tests holding fractions of a CPU may add on each CPU; 0 holds them strictly)" PARENT_SCOPE)
+  endif()
+endfunction()
+
 # _mm_cpu_tenths(<value> <out_tenths> <out_error>)
 #
 # Reads <value> as a CPU demand (PROCESSORS): a whole number of CPUs or one with one decimal

@@ -30,7 +30,8 @@ foreach(i RANGE 1 ${busy_count})
 endforeach()
 
 # run_ctest(<prefix> <cpu budget or "-"> <ctest argument>...): plain ctest with a generous memory
-# budget, the CPU budget from the environment ("-": none there), fresh interval logs and records.
+# budget, the CPU budget from the environment ("-": none there), fresh interval logs and records;
+# MM_ENV, when set, adds its VAR=value items to the environment.
 function(run_ctest prefix cpu_budget)
   file(REMOVE_RECURSE "${intervals}" "${WORK}/mmtest-results")
   file(MAKE_DIRECTORY "${intervals}")
@@ -39,7 +40,7 @@ function(run_ctest prefix cpu_budget)
   else()
     set(env MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=${cpu_budget})
   endif()
-  mm_test_run(${prefix} ${MM_EXPECT} ENV ${env} COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${ARGN})
+  mm_test_run(${prefix} ${MM_EXPECT} ENV ${env} ${MM_ENV} COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" ${ARGN})
   foreach(var rc out err)
     set(${prefix}_${var} "${${prefix}_${var}}" PARENT_SCOPE)
   endforeach()
@@ -161,20 +162,19 @@ record_field(half cpus_reserved held)
 if(NOT held STREQUAL "0.5")
   message(FATAL_ERROR "half held ${held} CPUs, not the 0.5 it declares (as two groups, 3 and 2 tenths)")
 endif()
-file(REMOVE_RECURSE "${intervals}" "${WORK}/mmtest-results")
-file(MAKE_DIRECTORY "${intervals}")
 # As declared again (this time the history would say half keeps a whole CPU busy).
-mm_test_run(strict ENV MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=2 MMTEST_CPU_OVERCOMMIT=0 MMTEST_LEARN_CPU=0
-  COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j 64 -L overcommit)
+set(MM_ENV MMTEST_CPU_OVERCOMMIT=0 MMTEST_LEARN_CPU=0)
+run_ctest(strict 2 -j 64 -L overcommit)
 mm_test_expect("${strict_err}" ", 2 CPU\\(s\\) \\(environment variable MMTEST_CPU_BUDGET=2\\), 0 GPU" "budget line without the overcommit")
 most_at_once(most whole_1 whole_2 half)
 if(NOT most EQUAL 2)
   message(FATAL_ERROR "with MMTEST_CPU_OVERCOMMIT=0, ${most} of two whole CPUs and half a CPU ran at once on 2 CPUs")
 endif()
 set(MM_EXPECT EXPECT_FAILURE)
-mm_test_run(bad_overcommit ${MM_EXPECT} ENV MMTEST_MEMORY_BUDGET=4G MMTEST_CPU_BUDGET=2 MMTEST_CPU_OVERCOMMIT=50
-  COMMAND ${CMAKE_CTEST_COMMAND} --test-dir "${WORK}" -j 64 -L overcommit)
+set(MM_ENV MMTEST_CPU_OVERCOMMIT=50)
+run_ctest(bad_overcommit 2 -j 64 -L overcommit)
 unset(MM_EXPECT)
+unset(MM_ENV)
 mm_test_expect("${bad_overcommit_err}" "MMTEST_CPU_OVERCOMMIT \\(environment\\): expected 0, 10, 20 or 30" "a bad overcommit")
 
 # ---- 7. CPUs that bought no time are not held -----------------------------------------------------

@@ -354,6 +354,22 @@ TEST(Classify, a_starved_timeout_names_cpu_starvation_not_a_hang) {
             "MMTEST_CPU_BUDGET) rather than raising its TIMEOUT");
 }
 
+// The wait sums every thread's: more than the wall time is said as threads, never as "150% of its time".
+TEST(Classify, a_starved_threaded_timeout_says_its_threads_waited) {
+  Supervision run = killed_by(SIGTERM);
+  run.stop_reason = StopReason::timeout;
+  run.processes_at_stop = 1;
+  run.wall_time = 8s;
+  run.cpu_seconds = 1.0;
+  run.cpu_wait_seconds = 12.0;
+  Options options = options_named("pool");
+  options.timeout = 8s;
+  const Verdict verdict = classify(run, options);
+  ASSERT_TRUE(verdict.diagnosis.has_value());
+  EXPECT_CONTAINS(*verdict.diagnosis, "starved of CPU: its threads waited 12.0 s (1.5 times its time) for a CPU");
+  EXPECT_NOT_CONTAINS(*verdict.diagnosis, "% of its time");
+}
+
 TEST(Classify, a_timeout_that_barely_waited_for_a_cpu_is_a_hang) {
   Supervision run = killed_by(SIGTERM);
   run.stop_reason = StopReason::timeout;

@@ -103,6 +103,14 @@ TEST(Conformance, parse_size_and_parse_seconds_answer_as_the_table_says) {
         ASSERT_TRUE(count.has_value()) << where;
         EXPECT_EQ(std::to_string(*count), c.expected) << where;
       }
+    } else if (c.kind == "overcommit") {
+      const auto tenths = plan::parse_cpu_overcommit(c.input);
+      if (c.expected == "error") {
+        EXPECT_FALSE(tenths.has_value()) << where << " gave " << tenths.value_or(0);
+      } else {
+        ASSERT_TRUE(tenths.has_value()) << where;
+        EXPECT_EQ(std::to_string(*tenths), c.expected) << where;
+      }
     } else if (c.kind == "processors") {
       const auto tenths = plan::parse_cpu_tenths(c.input);
       if (c.expected == "error") {

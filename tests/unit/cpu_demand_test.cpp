@@ -201,17 +201,6 @@ TEST(CpuGroups, with_an_overcommit_a_fraction_is_split_into_groups_no_larger_tha
   EXPECT_EQ(cpu_groups(15, 4, 3), (std::vector<std::string>{"mmtest_cpus:4", "mmtest_cpus:2"}));
 }
 
-TEST(ParseCpuOvercommit, tens_of_per_cent_up_to_thirty) {
-  EXPECT_EQ(parse_cpu_overcommit("0"), 0u);
-  EXPECT_EQ(parse_cpu_overcommit("10"), 1u);
-  EXPECT_EQ(parse_cpu_overcommit("20"), 2u);
-  EXPECT_EQ(parse_cpu_overcommit("30"), 3u);
-  EXPECT_EQ(parse_cpu_overcommit("30%"), 3u);
-  for (const char* bad : {"", "%", "3", "5", "40", "50", "-10", "30 %", "0.3", "ON", "030"}) {
-    EXPECT_FALSE(parse_cpu_overcommit(bad).has_value()) << bad;
-  }
-}
-
 // The hook's file: which tests get groups other than their configure-time ones, and which.
 std::string demand_file_of(std::vector<ManifestTest>& tests, std::uint64_t overcommit_tenths,
                            const std::map<std::string, std::vector<CpuUse>, std::less<>>& uses = {}) {

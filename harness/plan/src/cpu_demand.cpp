@@ -102,10 +102,9 @@ std::uint64_t demand_tenths(std::uint64_t declared_tenths, bool fixed, const std
 
 std::optional<std::uint64_t> parse_cpu_overcommit(std::string_view text) {
   if (text.ends_with('%')) text.remove_suffix(1);
-  if (text == "0") return 0;
-  if (text == "10") return 1;
-  if (text == "20") return 2;
-  if (text == "30") return 3;
+  for (std::uint64_t tenths = 0; tenths <= kMaxOvercommitTenths; ++tenths) {
+    if (text == std::to_string(tenths * 10)) return tenths;
+  }
   return std::nullopt;
 }
 

@@ -167,13 +167,19 @@ Verdict classify(const Supervision& run, const Options& options) {
       const std::string after = format_seconds(options.timeout.value_or(std::chrono::nanoseconds{0}));
       const double wall_seconds = to_seconds(run.wall_time);
       if (run.cpu_wait_seconds && is_starved(*run.cpu_wait_seconds, wall_seconds, run.cpu_seconds, options.cpus_reserved)) {
-        // Not a hang: the test wanted to run and the machine's CPUs were busy with others.
+        // Not a hang: the test wanted to run and the machine's CPUs were busy with others. The wait
+        // sums every thread's: above the wall time, only several threads can have waited it.
+        const double waited = *run.cpu_wait_seconds;
+        const std::string wait_text =
+            waited <= wall_seconds
+                ? fmt::format("it waited {:.1f} s ({:.0f}% of its time)", waited, 100.0 * waited / wall_seconds)
+                : fmt::format("its threads waited {:.1f} s ({:.1f} times its time)", waited, waited / wall_seconds);
         verdict.diagnosis = fmt::format(
-            "mmtest: {} timed out after {}{}, starved of CPU: it waited {:.1f} s ({:.0f}% of its time) for a CPU "
-            "that other processes held; sent SIGTERM to {}{}{}; run fewer tests at once (ctest -j, PROCESSORS, "
-            "MMTEST_CPU_BUDGET) rather than raising its TIMEOUT",
-            name, after, while_running(run.cases), *run.cpu_wait_seconds, 100.0 * *run.cpu_wait_seconds / wall_seconds,
-            processes(run.processes_at_stop), killed, biggest_growth_clause(run.cases, run.memory_at_stop_bytes));
+            "mmtest: {} timed out after {}{}, starved of CPU: {} for a CPU that other processes held; sent SIGTERM "
+            "to {}{}{}; run fewer tests at once (ctest -j, PROCESSORS, MMTEST_CPU_BUDGET) rather than raising its "
+            "TIMEOUT",
+            name, after, while_running(run.cases), wait_text, processes(run.processes_at_stop), killed,
+            biggest_growth_clause(run.cases, run.memory_at_stop_bytes));
         return verdict;
       }
       verdict.diagnosis = fmt::format(

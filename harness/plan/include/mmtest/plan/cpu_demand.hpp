@@ -101,7 +101,9 @@ inline constexpr std::uint64_t kDefaultOvercommitTenths = 3;
 inline constexpr std::uint64_t kMaxOvercommitTenths = 3;
 
 // The tenths per CPU id of "0", "10", "20" or "30" (per cent, an optional trailing '%');
-// nullopt for anything else.
+// nullopt for anything else. The CMake side's rule is _mm_cpu_overcommit_error
+// (cmake/internal/Units.cmake); tests/conformance/units.txt ("overcommit" rows) holds the cases
+// both answer.
 std::optional<std::uint64_t> parse_cpu_overcommit(std::string_view text);
 
 // The RESOURCE_GROUPS entries holding `tenths` of a CPU on a spec whose CPU ids have
