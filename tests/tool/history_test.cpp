@@ -129,6 +129,33 @@ TEST(History, refuses_a_database_of_a_newer_schema_in_one_line) {
   EXPECT_EQ(refused.error().find('\n'), std::string::npos);
 }
 
+TEST(History, a_tests_cpu_use_before_a_run_is_what_the_hook_read_when_it_started) {
+  const TempDirectory directory;
+  auto db = HistoryDb::open(directory / "history.sqlite");
+  ASSERT_TRUE(db) << db.error();
+  const auto spin = [](double start, double held, double wall, double cpu, std::string outcome = "passed") {
+    return fake({.name = "spinner", .start = start, .wall = wall, .outcome = std::move(outcome), .cpu = cpu,
+                 .cpu_wait = 0.5, .cpus_reserved = held});
+  };
+  const std::vector<record::Record> records{spin(0, 1.8, 1.85, 3.0), spin(10, 1.0, 1.88, 2.3),
+                                            spin(15, 1.0, 0.4, 0.3, "interrupted"), spin(20, 1.0, 1.9, 2.4),
+                                            spin(30, 1.0, 1.87, 2.2),
+                                            fake({.name = "other", .start = 25, .wall = 3, .cpu = 9.0})};
+  ASSERT_TRUE(db->ingest(records));
+  // Before the run at 30 s: the three timed runs, newest first; not the interrupted one, not the
+  // run itself, not another test's.
+  const std::vector<plan::CpuUse> before = db->cpu_use_before(records[4], plan::kDemandRuns);
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_DOUBLE_EQ(before[0].cpu_seconds, 2.4);
+  EXPECT_DOUBLE_EQ(before[1].cpu_seconds, 2.3);
+  EXPECT_DOUBLE_EQ(before[2].cpu_seconds, 3.0);
+  EXPECT_EQ(before[2].held, 1.8);
+  EXPECT_EQ(before[2].wait_seconds, 0.5);
+  EXPECT_DOUBLE_EQ(before[2].wall_seconds, 1.85);
+  EXPECT_EQ(db->cpu_use_before(records[4], 2).size(), 2u);
+  EXPECT_TRUE(db->cpu_use_before(records[0], plan::kDemandRuns).empty());
+}
+
 TEST(History, a_writer_killed_mid_ingest_leaves_the_database_as_it_was) {
   TempDirectory directory;
   const auto path = directory / "history.sqlite";

@@ -4,7 +4,9 @@
 
 #include "temp_directory.hpp"
 #include "fake_records.hpp"
+#include "mmtest/tool/history.hpp"
 #include "mmtest/tool/output.hpp"
+#include "mmtest/tool/report.hpp"
 
 namespace mmtest::tool {
 namespace {
@@ -154,6 +156,77 @@ TEST(CpuFindings, a_test_learned_idle_holds_no_cpu_and_is_over_once_it_uses_a_qu
   EXPECT_EQ(held_cpus_text(0), "idle");
   EXPECT_EQ(held_cpus_text(0.3), "0.3");
   EXPECT_EQ(held_cpus_text(2), "2");
+}
+
+TEST(CpuFindings, a_test_held_less_on_purpose_says_why_and_suggests_nothing) {
+  // Two threads spinning for a set time: held 1, it used 2.2 CPUs. Its earlier runs held 1.8 and
+  // were no faster than those that held 1, so the hook chose 1 (plan::learn_demand).
+  const record::Record now = cpu_record(1.88, 4.136, 1.0, 0.9, 2.0);
+  const auto held_run = [](double held, double wall, double cpu) {
+    return plan::CpuUse{.wall_seconds = wall, .cpu_seconds = cpu, .wait_seconds = 0.0, .peak = std::nullopt, .held = held};
+  };
+  const std::vector<plan::CpuUse> no_faster{held_run(1.0, 1.9, 2.3), held_run(1.8, 1.85, 3.0), held_run(1.8, 1.86, 3.0)};
+  CpuJudgement judged = judge_cpu(now);
+  ASSERT_EQ(judged.fit, CpuFit::over);
+  ASSERT_TRUE(judged.suggested_tenths.has_value());
+  explain_held_less(judged, now, no_faster);
+  EXPECT_EQ(judged.fit, CpuFit::over);
+  EXPECT_EQ(judged.no_faster_at_tenths, 18u);
+  EXPECT_FALSE(judged.suggested_tenths.has_value());
+  EXPECT_EQ(judged.finding,
+            "used 2.20 CPUs on average (peak 2.00) but held 1 on purpose: its earlier runs that held 1.8 were no faster "
+            "than those that held 1, so it keeps holding 1 and takes the rest from the tests beside it, and waited 0.9 "
+            "s for a CPU");
+  // Runs at 1.8 that were faster: more CPUs bought time, so holding 1 was no choice; left as it was.
+  const std::vector<plan::CpuUse> faster{held_run(1.0, 1.9, 2.3), held_run(1.8, 1.1, 2.0), held_run(1.8, 1.1, 2.0)};
+  CpuJudgement plain = judge_cpu(now);
+  explain_held_less(plain, now, faster);
+  EXPECT_FALSE(plain.no_faster_at_tenths.has_value());
+  EXPECT_EQ(plain.finding, judge_cpu(now).finding);
+  EXPECT_EQ(plain.suggested_tenths, judge_cpu(now).suggested_tenths);
+  // The rule chose 1 but this run held 1.5 (declared, or learning off): not its choice either.
+  const record::Record wider = cpu_record(1.88, 4.136, 1.5, 0.9, 2.0);
+  CpuJudgement other = judge_cpu(wider);
+  explain_held_less(other, wider, no_faster);
+  EXPECT_FALSE(other.no_faster_at_tenths.has_value());
+  // No history: nothing to say.
+  CpuJudgement alone = judge_cpu(now);
+  explain_held_less(alone, now, {});
+  EXPECT_EQ(alone.finding, judge_cpu(now).finding);
+  // A test that fits is never touched.
+  const record::Record fitting = cpu_record(1.88, 1.88, 1.0);
+  CpuJudgement fits = judge_cpu(fitting);
+  explain_held_less(fits, fitting, no_faster);
+  EXPECT_EQ(fits.fit, CpuFit::fits);
+  EXPECT_TRUE(fits.finding.empty());
+}
+
+TEST(CpuFindings, the_report_reads_the_runs_before_each_record_from_the_history) {
+  // The history holds yesterday's runs of the spinner: held 2 and 1, no faster at 2. Today it held
+  // 1 and used 2.2; "busy" used 2 holding 1 with no history: an ordinary finding.
+  TempDirectory records;
+  TempDirectory state;
+  auto history = HistoryDb::open(state.path() / "history.sqlite");
+  ASSERT_TRUE(history) << history.error();
+  const auto spin = [](double start, double day, double held, double wall, double cpu) {
+    return Fake{.name = "spinner", .start = start, .wall = wall, .day = day, .cpu = cpu, .cpu_wait = 0.9,
+                .cpus_reserved = held};
+  };
+  ASSERT_TRUE(history->ingest(std::vector{testing::fake(spin(0, -1, 2.0, 1.85, 3.7)), testing::fake(spin(10, -1, 1.0, 1.9, 2.3))}));
+  write_fake(records.path(), spin(0, 0, 1.0, 1.88, 4.136));
+  write_fake(records.path(), {.name = "busy", .start = 0, .wall = 2, .cpu = 4.0, .cpus_reserved = 1.0});
+  RunModel model = model_of({records.path()});
+  ASSERT_EQ(find(model, "spinner").cpu.fit, CpuFit::over);
+  ASSERT_TRUE(apply_history(model, *history));
+  const CpuJudgement& spinner = find(model, "spinner").cpu;
+  EXPECT_EQ(spinner.no_faster_at_tenths, 20u);
+  EXPECT_NE(spinner.finding.find("held 1 on purpose: its earlier runs that held 2 were no faster than those that held 1"),
+            std::string::npos)
+      << spinner.finding;
+  EXPECT_FALSE(spinner.suggested_tenths.has_value());
+  const CpuJudgement& busy = find(model, "busy").cpu;
+  EXPECT_EQ(busy.finding, "used 2.00 CPUs on average but held 1: it took CPU time from the tests beside it");
+  EXPECT_EQ(busy.suggested_tenths, 20u);
 }
 
 TEST(CpuFindings, over_starts_strictly_above_a_quarter_cpu_more_than_held) {

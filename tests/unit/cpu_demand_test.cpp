@@ -133,6 +133,12 @@ TEST(LearnDemand, threads_that_bought_no_time_are_not_held) {
   ASSERT_TRUE(learned.has_value());
   EXPECT_EQ(learned->tenths, 10u);
   EXPECT_EQ(learned->no_faster_tenths, 16u);
+  EXPECT_EQ(learned->fuller_tenths, 16u);
+  // The most the fuller runs held is kept apart from what the mean asks for: held 2, used 1.6.
+  const std::vector<CpuUse> wider{held_run(2.0, 1.85, 3.0), held_run(1.0, 1.88, 2.7)};
+  EXPECT_EQ(learn_demand(wider)->no_faster_tenths, 16u);
+  EXPECT_EQ(learn_demand(wider)->fuller_tenths, 20u);
+  EXPECT_EQ(learn_demand(wider)->tenths, 10u);
   // Holding one CPU again, it still is: the runs at 1.6 are in the window.
   const std::vector<CpuUse> next{held_run(1.0, 1.9, 2.7), held_run(1.6, 1.85, 3.0), held_run(1.6, 1.85, 3.0),
                                  held_run(1.0, 1.88, 2.7)};

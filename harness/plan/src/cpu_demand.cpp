@@ -86,6 +86,7 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
   if (fuller.empty() || lesser.empty() || lesser_most >= learned.tenths) return learned;
   if (median(fuller) > (1 - kWorthwhileSpeedup) * median(lesser)) {
     learned.no_faster_tenths = learned.tenths;
+    learned.fuller_tenths = most;
     learned.tenths = lesser_most;
   }
   return learned;

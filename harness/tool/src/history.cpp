@@ -460,6 +460,25 @@ std::map<std::string, std::vector<plan::CpuUse>, std::less<>> HistoryDb::cpu_use
   return uses;
 }
 
+std::vector<plan::CpuUse> HistoryDb::cpu_use_before(const record::Record& record, std::size_t last_runs) {
+  std::vector<plan::CpuUse> uses;
+  const std::string sql = fmt::format(
+      "SELECT wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak, cpus_reserved FROM results "
+      "WHERE name = ?1 AND started_at < ?2 AND outcome {} AND cpu_seconds IS NOT NULL "
+      "ORDER BY started_at DESC LIMIT ?3",
+      kTimedRuns);
+  Statement query(db_, sql.c_str());
+  if (!query.ok()) return uses;
+  query.text(1, record.name);
+  query.text(2, record.started_at);
+  query.integer(3, static_cast<std::int64_t>(last_runs));
+  while (query.step() == SQLITE_ROW) {
+    uses.push_back({sqlite3_column_double(query.get(), 0), sqlite3_column_double(query.get(), 1), optional_real(query, 2),
+                    optional_real(query, 3), optional_real(query, 4)});
+  }
+  return uses;
+}
+
 std::size_t HistoryDb::row_count() {
   Statement query(db_, "SELECT COUNT(*) FROM results");
   if (!query.ok() || query.step() != SQLITE_ROW) return 0;

@@ -117,6 +117,28 @@ const char* to_string(CpuFit fit) {
   return "?";
 }
 
+namespace {
+// "used 1.08 CPUs on average (peak 2.01) but held 1: it took CPU time from the tests beside it, and
+// waited 3.2 s for a CPU"; held less on purpose (no_faster_at_tenths), why instead of the first part.
+std::string over_finding(const CpuJudgement& judgement, const record::Record& record) {
+  std::string finding = fmt::format("used {:.2f} CPUs on average", judgement.mean);
+  if (record.cpu_peak) finding += fmt::format(" (peak {:.2f})", *record.cpu_peak);
+  const std::string held_text = held_cpus_text(judgement.held.value_or(0));
+  if (judgement.no_faster_at_tenths) {
+    finding += fmt::format(
+        " but held {} on purpose: its earlier runs that held {} were no faster than those that held {}, so it keeps "
+        "holding {} and takes the rest from the tests beside it",
+        held_text, plan::format_cpu_tenths(*judgement.no_faster_at_tenths), held_text, held_text);
+  } else {
+    finding += fmt::format(" but held {}: it took CPU time from the tests beside it",
+                           held_text == kHeldIdleText ? "no CPU (learned idle)" : held_text);
+  }
+  const double waited = record.cpu_wait_seconds.value_or(0);
+  if (record.starved || waited >= kCpuWaitedSeconds) finding += fmt::format(", and waited {:.1f} s for a CPU", waited);
+  return finding;
+}
+}  // namespace
+
 CpuJudgement judge_cpu(const record::Record& record) {
   CpuJudgement judgement;
   judgement.mean = record.wall_seconds > 0 ? record.cpu_seconds / record.wall_seconds : 0;
@@ -139,17 +161,23 @@ CpuJudgement judge_cpu(const record::Record& record) {
   if (const auto learned = plan::learn_demand(std::span(&use, 1))) judgement.suggested_tenths = learned->tenths;
   const std::string held_text = held_cpus_text(held);
   if (judgement.fit == CpuFit::over) {
-    judgement.finding = fmt::format("used {:.2f} CPUs on average", judgement.mean);
-    if (record.cpu_peak) judgement.finding += fmt::format(" (peak {:.2f})", *record.cpu_peak);
-    judgement.finding += fmt::format(" but held {}: it took CPU time from the tests beside it",
-                                     held_text == kHeldIdleText ? "no CPU (learned idle)" : held_text);
-    const double waited = record.cpu_wait_seconds.value_or(0);
-    if (record.starved || waited >= kCpuWaitedSeconds) judgement.finding += fmt::format(", and waited {:.1f} s for a CPU", waited);
+    judgement.finding = over_finding(judgement, record);
   } else {
     judgement.finding = fmt::format("held {} CPU{} for {:.1f} s and used {:.2f} s of it", held_text, held > 1 ? "s" : "",
                                     record.wall_seconds, record.cpu_seconds);
   }
   return judgement;
+}
+
+void explain_held_less(CpuJudgement& judgement, const record::Record& record,
+                       std::span<const plan::CpuUse> earlier_newest_first) {
+  if (judgement.fit != CpuFit::over || !judgement.held) return;
+  const auto held = static_cast<std::uint64_t>(std::llround(std::max(*judgement.held, 0.0) * 10));
+  const auto learned = plan::learn_demand(earlier_newest_first);
+  if (!learned || !learned->no_faster_tenths || learned->tenths != held) return;
+  judgement.no_faster_at_tenths = learned->fuller_tenths;
+  judgement.suggested_tenths.reset();
+  judgement.finding = over_finding(judgement, record);
 }
 
 std::string held_cpus_text(double held) {

@@ -22,6 +22,10 @@ std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& histo
   const std::vector<std::vector<PastRun>> earlier_runs = history.earlier_runs(records, kBaselineRuns);
   for (std::size_t i = 0; i < model.tests.size(); ++i) {
     TestResult& test = model.tests[i];
+    // A test that used more CPUs than it held may hold less on purpose: the hook's own reading.
+    if (test.cpu.fit == CpuFit::over) {
+      explain_held_less(test.cpu, test.record, history.cpu_use_before(test.record, plan::kDemandRuns));
+    }
     const auto growth = judge_growth(test.record, earlier_runs[i]);
     if (!growth) continue;
     if (growth->memory) {

@@ -70,6 +70,8 @@ struct LearnedDemand {
   // What `mean` asked for, when the runs showed that holding it bought no time (kWorthwhileSpeedup)
   // and `tenths` is what the lesser runs held instead.
   std::optional<std::uint64_t> no_faster_tenths;
+  // With no_faster_tenths: the most the fuller runs held, which were no faster.
+  std::uint64_t fuller_tenths = 0;
 };
 
 // The demand over the runs, newest first (the first kDemandRuns with a wall time count): the

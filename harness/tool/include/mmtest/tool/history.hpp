@@ -90,6 +90,9 @@ class HistoryDb {
   // out runs that never ran or were interrupted and rows without CPU seconds: what the ctest-time
   // hook learns CPU demand from (plan::learn_demand).
   std::map<std::string, std::vector<plan::CpuUse>, std::less<>> cpu_use(std::size_t last_runs);
+  // The same for one test as the hook saw it when `record` started: its last `last_runs` runs
+  // before that start.
+  std::vector<plan::CpuUse> cpu_use_before(const record::Record& record, std::size_t last_runs);
 
   // Each test's flake rate over its last `last_runs` ctest runs, flakiest first; tests whose
   // records carry no run id are left out.

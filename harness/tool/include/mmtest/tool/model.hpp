@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mmtest/plan/cpu_demand.hpp"
 #include "mmtest/record/record.hpp"
 
 namespace mmtest::tool {
@@ -66,6 +67,8 @@ struct CpuJudgement {
   // For over and idle: "used 1.08 CPUs on average (peak 2.01) but held 1: it took CPU time from the
   // tests beside it, and waited 3.2 s for a CPU", "held 1 CPU for 2.2 s and used 0.01 s of it".
   std::string finding;
+  // Over on purpose (explain_held_less): the most its earlier runs held, which bought it no time.
+  std::optional<std::uint64_t> no_faster_at_tenths;
 };
 
 // The one rule of CPU findings, on the demand, as the hook learns it, so that a finding is what the
@@ -75,6 +78,13 @@ struct CpuJudgement {
 // that waited for a CPU is not idle). Both only for a wall time of at least kCpuJudgedWallSeconds
 // and a record that says what was held (cpus_reserved: records of schema 5 run by ctest).
 CpuJudgement judge_cpu(const record::Record& record);
+
+// An over finding of a test that held less than it uses on purpose: its runs before this one (the
+// history, newest first, as the ctest-time hook read it) show that holding more bought it no time
+// (plan::learn_demand's no_faster rule), and it held what the rule chose. The finding then says so,
+// and suggests no PROCESSORS: the next run holds the same. Anything else is left as it is.
+void explain_held_less(CpuJudgement& judgement, const record::Record& record,
+                       std::span<const plan::CpuUse> earlier_newest_first);
 
 // The CPUs a test held as CTest counts them, tenths of a CPU ("1", "0.3"), or kHeldIdleText for a
 // test that held a slot of the idle pool and no CPU (learned idle).
