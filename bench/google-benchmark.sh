@@ -4,7 +4,8 @@
 # (zero-line adoption). Prints a markdown report (the "A real mixed suite" part of the "Learned
 # CPU demand" section of docs/performance.md is this output).
 #
-#   bench/google-benchmark.sh [--prefix DIR] [--source DIR] [--runs N] [--jobs N] [--without REGEX] [--keep]
+#   bench/google-benchmark.sh [--prefix DIR] [--source DIR] [--runs N] [--jobs N] [--without REGEX]
+#                             [--overcommit LIST] [--keep]
 #
 #   --prefix DIR   use mmtest installed in DIR (as by `cmake --install`) instead of building and
 #                  installing this source tree (Release, -DMMTEST_BUILD_TESTS=OFF) first
@@ -17,13 +18,17 @@
 #   --without REGEX  also run plain and mmtest (learned) without the tests REGEX matches (ctest -E;
 #                  default ^internal_threading_test$, which spins its threads for a set time and
 #                  so uses whatever CPU it gets; '' for none)
+#   --overcommit LIST  also run mmtest (learned) with each MMTEST_CPU_OVERCOMMIT of LIST
+#                  (comma-separated per cent: 0, 10, 20, 30; default none), after the fourth run of
+#                  each repetition, which runs with the default (30)
 #   --keep         keep the working directory
 #
 # Each repetition runs, in this order: plain `ctest -j N` of a build without mmtest; then, in a
 # build configured with -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=<prefix>/lib/cmake/mmtest/MMTestAdopt.cmake,
 # a first run (history, records and CTest's cost data deleted: every test holds the CPU it
 # declares, one), then a second, third and fourth (each test holds what its earlier runs were
-# seen to use); then, with --without, plain and mmtest once more without those tests.
+# seen to use); then, with --overcommit, mmtest once per value; then, with --without, plain and
+# mmtest once more without those tests.
 # Figures: ctest's wall time; tests passed; records that say starved; the CPU seconds of ctest
 # and every process it ran (bash's `times`) over the CPUs: the bound no schedule of that work can
 # beat; the most CPUs held at once. For the last fourth run, the tests of 0.1 s or more that held
@@ -44,6 +49,7 @@ suite_source=""
 runs=3
 jobs=64
 without='^internal_threading_test$'
+overcommit=""
 keep=0
 
 while [ $# -gt 0 ]; do
@@ -58,6 +64,8 @@ while [ $# -gt 0 ]; do
     --jobs=*) jobs="${1#*=}"; shift ;;
     --without) without="${2?--without needs a regular expression}"; shift 2 ;;
     --without=*) without="${1#*=}"; shift ;;
+    --overcommit) overcommit="${2?--overcommit needs a list}"; shift 2 ;;
+    --overcommit=*) overcommit="${1#*=}"; shift ;;
     --keep) keep=1; shift ;;
     -h | --help) bench_usage; exit 0 ;;
     *) bench_fail "unknown argument '$1' (see --help)" ;;
@@ -65,7 +73,10 @@ while [ $# -gt 0 ]; do
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || bench_fail "--runs: expected a positive integer, got '$runs'"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || bench_fail "--jobs: expected a positive integer, got '$jobs'"
+[[ -z "$overcommit" || "$overcommit" =~ ^(0|10|20|30)(,(0|10|20|30))*$ ]] ||
+  bench_fail "--overcommit: expected per cent values among 0, 10, 20, 30, comma-separated, got '$overcommit'"
 bench_require cmake ctest jq
+unset MMTEST_CPU_OVERCOMMIT  # every run but the --overcommit ones has the default
 bench_generator
 if [ -n "$suite_source" ]; then
   case "$suite_source" in /*) ;; *) suite_source="$PWD/$suite_source" ;; esac
@@ -142,6 +153,11 @@ for rep in $(seq 1 "$runs"); do
   run_config mmtest second "$rep"
   run_config mmtest third "$rep"
   run_config mmtest fourth "$rep"
+  for value in ${overcommit//,/ }; do
+    export MMTEST_CPU_OVERCOMMIT="$value"
+    run_config mmtest "overcommit-$value" "$rep"
+    unset MMTEST_CPU_OVERCOMMIT
+  done
   if [ -n "$without" ]; then
     run_config plain plain-without "$rep" -E "$without"
     run_config mmtest mmtest-without "$rep" -E "$without"
@@ -182,6 +198,14 @@ $(fmt '%.2f s' "$(jq -n "$(stat "$build" "$config" .all_cpu_seconds) / $cpus")")
 }
 row plain plain "plain CTest" "$base"
 for config in first second third fourth; do row mmtest "$config" "mmtest, $config run" "$base"; done
+if [ -n "$overcommit" ]; then
+  echo
+  echo "mmtest as learned by then, with \`MMTEST_CPU_OVERCOMMIT\` set (the fourth run above is the default, 30):"
+  echo
+  echo "| Run | Wall time | ÷ plain | Passed | Starved | CPU seconds of all processes ÷ $cpus | Most CPUs held at once |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for value in ${overcommit//,/ }; do row mmtest "overcommit-$value" "mmtest, overcommit $value %" "$base"; done
+fi
 if [ -n "$without" ]; then
   base_without="$(stat plain plain-without .wall)"
   echo
