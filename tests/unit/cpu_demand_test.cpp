@@ -149,6 +149,21 @@ TEST(LearnDemand, threads_that_bought_no_time_are_not_held) {
   EXPECT_FALSE(learn_demand(only_lesser)->no_faster_tenths.has_value());
 }
 
+TEST(LearnDemand, a_test_under_a_second_holds_what_it_uses_whatever_its_wall_times_say) {
+  // google/benchmark's user_counters_tabular_test: 0.17 s holding one CPU on a quiet first run,
+  // 0.18 s holding 1.6. Under a second the comparison is noise: it keeps the 1.6 it uses.
+  const std::vector<CpuUse> short_runs{held_run(1.6, 0.18, 0.28), held_run(1.0, 0.17, 0.27)};
+  EXPECT_EQ(learn_demand(short_runs)->tenths, 16u);
+  EXPECT_FALSE(learn_demand(short_runs)->no_faster_tenths.has_value());
+  // The line is the lesser runs' median: at 1.0 s the comparison is made, at 0.99 s it is not.
+  const std::vector<CpuUse> at_line{held_run(1.6, 1.0, 1.6), held_run(1.0, 1.0, 1.4), held_run(1.0, 1.0, 1.4)};
+  EXPECT_EQ(learn_demand(at_line)->tenths, 10u);
+  EXPECT_EQ(learn_demand(at_line)->no_faster_tenths, 14u);
+  const std::vector<CpuUse> under{held_run(1.6, 0.99, 1.6), held_run(1.0, 0.99, 1.4), held_run(1.0, 0.99, 1.4)};
+  EXPECT_EQ(learn_demand(under)->tenths, 14u);
+  EXPECT_FALSE(learn_demand(under)->no_faster_tenths.has_value());
+}
+
 TEST(LearnDemand, threads_that_made_a_test_faster_keep_their_cpus) {
   // 1.6 CPU-seconds of work: 1.6 s on one CPU, 0.8 s on two (50 % faster, the line is 10 %).
   const std::vector<CpuUse> runs{held_run(2.0, 0.8, 1.6), held_run(1.0, 1.6, 1.6)};

@@ -84,7 +84,9 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
     }
   }
   if (fuller.empty() || lesser.empty() || lesser_most >= learned.tenths) return learned;
-  if (median(fuller) > (1 - kWorthwhileSpeedup) * median(lesser)) {
+  const double lesser_wall = median(lesser);
+  if (lesser_wall < kNoFasterMinSeconds) return learned;
+  if (median(fuller) > (1 - kWorthwhileSpeedup) * lesser_wall) {
     learned.no_faster_tenths = learned.tenths;
     learned.fuller_tenths = most;
     learned.tenths = lesser_most;

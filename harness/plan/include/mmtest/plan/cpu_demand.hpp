@@ -53,6 +53,12 @@ inline constexpr double kIdleDemand = 0.1;
 // at least a quarter more CPUs, a test that divides its work among threads runs at least 20 %
 // faster: twice this line.
 inline constexpr double kWorthwhileSpeedup = 0.10;
+// The comparison is made only when the lesser runs took this long (their median wall time): under a
+// second, a wall time says more about what ran beside the test and what its start cost than about
+// what it held. google/benchmark's user_counters_tabular_test took 0.17 s holding one CPU on a
+// quiet first run and 0.18 s holding 1.6; held one, it then took 0.31 s beside another threaded
+// test and was starved. A short test holds what it uses, which costs the others little.
+inline constexpr double kNoFasterMinSeconds = 1.0;
 
 // What a test was seen to need. `mean` is the CPUs it kept busy or waited for over its life,
 // (cpu + wait) / wall, so that a test starved of a CPU is not taken to need less; `tenths` is that
@@ -79,7 +85,8 @@ struct LearnedDemand {
 // neither lower nor raise it past the others. Then, above one CPU, the runs' holdings are
 // compared (kWorthwhileSpeedup): when those that held the most (the fuller runs) took a median
 // wall time above 90 % of the median of those that held one CPU or more but at most 80 % of that
-// (the lesser runs), the demand is the most a lesser run held. Each new run at the lesser holding
+// (the lesser runs), and that median is a second or more (kNoFasterMinSeconds), the demand is the
+// most a lesser run held. Each new run at the lesser holding
 // adds to the evidence; once the fuller runs have left the last kDemandRuns, the test holds what
 // it uses again and the comparison is made afresh. nullopt without a usable run.
 std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first);
