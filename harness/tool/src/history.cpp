@@ -282,6 +282,12 @@ std::optional<double> optional_real(const Statement& query, int column) {
   return sqlite3_column_double(query.get(), column);
 }
 
+// The columns wall_seconds, cpu_seconds, cpu_wait_seconds, cpu_peak, cpus_reserved from `first` on.
+plan::CpuUse cpu_use_of(const Statement& query, int first) {
+  return {sqlite3_column_double(query.get(), first), sqlite3_column_double(query.get(), first + 1),
+          optional_real(query, first + 2), optional_real(query, first + 3), optional_real(query, first + 4)};
+}
+
 constexpr const char* kEarlierRuns =
     "SELECT started_at, outcome, wall_seconds, peak_memory_bytes FROM results "
     "WHERE name = ?1 AND started_at < ?2 ORDER BY started_at DESC LIMIT ?3";
@@ -454,8 +460,7 @@ std::map<std::string, std::vector<plan::CpuUse>, std::less<>> HistoryDb::cpu_use
       current = &uses[name];
       current_name = std::move(name);
     }
-    current->push_back({sqlite3_column_double(query.get(), 1), sqlite3_column_double(query.get(), 2),
-                        optional_real(query, 3), optional_real(query, 4), optional_real(query, 5)});
+    current->push_back(cpu_use_of(query, 1));
   }
   return uses;
 }
@@ -472,10 +477,7 @@ std::vector<plan::CpuUse> HistoryDb::cpu_use_before(const record::Record& record
   query.text(1, record.name);
   query.text(2, record.started_at);
   query.integer(3, static_cast<std::int64_t>(last_runs));
-  while (query.step() == SQLITE_ROW) {
-    uses.push_back({sqlite3_column_double(query.get(), 0), sqlite3_column_double(query.get(), 1), optional_real(query, 2),
-                    optional_real(query, 3), optional_real(query, 4)});
-  }
+  while (query.step() == SQLITE_ROW) uses.push_back(cpu_use_of(query, 0));
   return uses;
 }
 
