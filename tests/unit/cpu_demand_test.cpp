@@ -149,6 +149,29 @@ TEST(LearnDemand, threads_that_bought_no_time_are_not_held) {
   EXPECT_FALSE(learn_demand(only_lesser)->no_faster_tenths.has_value());
 }
 
+TEST(LearnDemand, the_holdings_of_the_last_twenty_runs_are_evidence_the_demand_is_the_last_five) {
+  // Held one CPU on the newest 19 runs, 1.6 on the 20th: that run still shows that more bought
+  // no time, so the test is not given 1.4 again to check (one run in five did that before).
+  std::vector<CpuUse> runs(kHoldingRuns - 1, held_run(1.0, 1.9, 2.7));
+  runs.push_back(held_run(1.6, 1.85, 3.0));
+  const auto learned = learn_demand(runs);
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(learned->tenths, 10u);
+  EXPECT_EQ(learned->no_faster_tenths, 14u);  // the mean of the newest five: 2.7 / 1.9 = 1.42
+  EXPECT_EQ(learned->fuller_tenths, 16u);
+  EXPECT_EQ(learned->runs, kDemandRuns);
+  // One run older, it is out of the evidence: the test holds what it uses, and the next run checks.
+  std::vector<CpuUse> older(kHoldingRuns, held_run(1.0, 1.9, 2.7));
+  older.push_back(held_run(1.6, 1.85, 3.0));
+  EXPECT_EQ(learn_demand(older)->tenths, 14u);
+  EXPECT_FALSE(learn_demand(older)->no_faster_tenths.has_value());
+  // Only the newest five make the demand: a run that used 3 CPUs sixth is no part of it.
+  std::vector<CpuUse> demand(5, held_run(1.0, 2.0, 2.0));
+  demand.push_back(held_run(1.0, 1.0, 3.0));
+  EXPECT_EQ(learn_demand(demand)->tenths, 10u);
+  EXPECT_EQ(learn_demand(demand)->mean, 1.0);
+}
+
 TEST(LearnDemand, a_test_under_a_second_holds_what_it_uses_whatever_its_wall_times_say) {
   // google/benchmark's user_counters_tabular_test: 0.17 s holding one CPU on a quiet first run,
   // 0.18 s holding 1.6. Under a second the comparison is noise: it keeps the 1.6 it uses.

@@ -39,10 +39,11 @@ std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first) 
   std::vector<const CpuUse*> counted;
   LearnedDemand learned;
   for (const CpuUse& use : newest_first) {
-    if (means.size() == kDemandRuns) break;
+    if (counted.size() == kHoldingRuns) break;
     if (!(use.wall_seconds > 0)) continue;
+    counted.push_back(&use);  // the holdings' evidence: the newest kHoldingRuns
+    if (means.size() == kDemandRuns) continue;
     means.push_back((use.cpu_seconds + use.wait_seconds.value_or(0)) / use.wall_seconds);
-    counted.push_back(&use);
     if (use.peak) learned.peak = std::max(learned.peak.value_or(0), *use.peak);
   }
   if (means.empty()) return std::nullopt;

@@ -12,6 +12,9 @@
 namespace mmtest::tool {
 namespace {
 
+// A proposal's PROCESSORS is what the ctest-time hook would hold: the runs it reads must be here.
+static_assert(plan::kHoldingRuns <= kCalibrationRuns);
+
 bool counts(const PastRun& run) {
   return run.outcome != "skipped" && run.outcome != "harness-error" && run.outcome != "interrupted";
 }

@@ -227,7 +227,7 @@ std::expected<Learned, std::string> learn_from_history(const std::filesystem::pa
   if (auto added = db->ingest(all); !added) return std::unexpected(added.error());
   Learned learned;
   learned.durations = db->median_durations(kPlannerRuns);
-  if (cpu_use) learned.cpu_use = db->cpu_use(kDemandRuns);
+  if (cpu_use) learned.cpu_use = db->cpu_use(kHoldingRuns);
   return learned;
 }
 

@@ -24,7 +24,7 @@ std::expected<void, std::string> apply_history(RunModel& model, HistoryDb& histo
     TestResult& test = model.tests[i];
     // A test that used more CPUs than it held may hold less on purpose: the hook's own reading.
     if (test.cpu.fit == CpuFit::over) {
-      explain_held_less(test.cpu, test.record, history.cpu_use_before(test.record, plan::kDemandRuns));
+      explain_held_less(test.cpu, test.record, history.cpu_use_before(test.record, plan::kHoldingRuns));
     }
     const auto growth = judge_growth(test.record, earlier_runs[i]);
     if (!growth) continue;

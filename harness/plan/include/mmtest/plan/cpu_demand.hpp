@@ -43,6 +43,12 @@ struct CpuUse {
 
 // The runs a demand is learned from: the newest this many.
 inline constexpr std::size_t kDemandRuns = 5;
+// The runs whose holdings are compared (kWorthwhileSpeedup): the newest this many. Longer than
+// kDemandRuns, so that a test found to gain nothing from more CPUs holds them again, to check, only
+// once the runs that held them are this old: one run in twenty rather than one in five (on
+// google/benchmark's suite such a run takes 0.7 s longer). A test that has since come to use its
+// CPUs is seen at once: its lesser runs grow slower than the fuller ones.
+inline constexpr std::size_t kHoldingRuns = 20;
 // Under this many CPUs kept busy or waited for, a test is idle: it holds no CPU (when the spec
 // has the idle pool).
 inline constexpr double kIdleDemand = 0.1;
@@ -82,12 +88,12 @@ struct LearnedDemand {
 
 // The demand over the runs, newest first (the first kDemandRuns with a wall time count): the
 // median of their means from three runs on, the larger of two, else the one. One noisy run can
-// neither lower nor raise it past the others. Then, above one CPU, the runs' holdings are
-// compared (kWorthwhileSpeedup): when those that held the most (the fuller runs) took a median
+// neither lower nor raise it past the others. Then, above one CPU, the holdings of the first
+// kHoldingRuns are compared (kWorthwhileSpeedup): when those that held the most (the fuller runs) took a median
 // wall time above 90 % of the median of those that held one CPU or more but at most 80 % of that
 // (the lesser runs), and that median is a second or more (kNoFasterMinSeconds), the demand is the
 // most a lesser run held. Each new run at the lesser holding
-// adds to the evidence; once the fuller runs have left the last kDemandRuns, the test holds what
+// adds to the evidence; once the fuller runs have left the last kHoldingRuns, the test holds what
 // it uses again and the comparison is made afresh. nullopt without a usable run.
 std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first);
 
