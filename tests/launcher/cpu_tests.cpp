@@ -219,7 +219,9 @@ TEST_F(Cpus, ATimeoutWhileOthersHeldTheCpuIsCalledStarved) {
 
 // Four threads on the one CPU the test holds: each waits while the other three run, about three
 // times the wall time in all. The main thread alone waits at most the wall time, so a figure of
-// one and a half times the wall time or more counts every thread. Busy all along, not starved.
+// one and a half times the wall time or more counts every thread. Its own threads' waits do not
+// make it starved: that takes getting under 75 % of the CPU it holds, which here only other
+// processes on that CPU can cause (the suite's other tests, run in parallel, may).
 TEST_F(Cpus, EveryThreadsWaitForACpuCounts) {
   const int cpu = my_cpus().front();
   const auto record_path = dir_ / "threads.json";
@@ -231,7 +233,8 @@ TEST_F(Cpus, EveryThreadsWaitForACpuCounts) {
   EXPECT_EQ(record["pinned_cpus"], nlohmann::json::array({cpu}));
   ASSERT_TRUE(record["cpu_wait_seconds"].is_number()) << record.dump(2);
   EXPECT_GE(record["cpu_wait_seconds"].get<double>(), 1.5 * record["wall_seconds"].get<double>()) << record.dump(2);
-  EXPECT_EQ(record["starved"], false) << record.dump(2);
+  const bool got_its_cpu = record["cpu_seconds"].get<double>() >= 0.75 * record["wall_seconds"].get<double>();
+  EXPECT_EQ(record["starved"], !got_its_cpu) << record.dump(2);
   expect_no_survivors();
 }
 

@@ -89,12 +89,12 @@ struct LearnedDemand {
 // The demand over the runs, newest first (the first kDemandRuns with a wall time count): the
 // median of their means from three runs on, the larger of two, else the one. One noisy run can
 // neither lower nor raise it past the others. Then, above one CPU, the holdings of the first
-// kHoldingRuns are compared (kWorthwhileSpeedup): when those that held the most (the fuller runs) took a median
-// wall time above 90 % of the median of those that held one CPU or more but at most 80 % of that
-// (the lesser runs), and that median is a second or more (kNoFasterMinSeconds), the demand is the
-// most a lesser run held. Each new run at the lesser holding
-// adds to the evidence; once the fuller runs have left the last kHoldingRuns, the test holds what
-// it uses again and the comparison is made afresh. nullopt without a usable run.
+// kHoldingRuns are compared (kWorthwhileSpeedup): when those that held the most (the fuller
+// runs) took a median wall time above 90 % of the median of those that held one CPU or more but
+// at most 80 % of that (the lesser runs), and that median is a second or more
+// (kNoFasterMinSeconds), the demand is the most a lesser run held. Each new run at the lesser
+// holding adds to the evidence; once the fuller runs have left the last kHoldingRuns, the test
+// holds what it uses again and the comparison is made afresh. nullopt without a usable run.
 std::optional<LearnedDemand> learn_demand(std::span<const CpuUse> newest_first);
 
 // What a test holds on this run, in tenths: its declaration when fixed or nothing was learned (a
