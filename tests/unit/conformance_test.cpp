@@ -95,21 +95,14 @@ TEST(Conformance, parse_size_and_parse_seconds_answer_as_the_table_says) {
         ASSERT_TRUE(parsed.has_value()) << where << ": " << parsed.error();
         EXPECT_EQ(std::to_string(parsed->count()), c.expected) << where;
       }
-    } else if (c.kind == "cpus") {
-      const auto count = plan::parse_cpu_count(c.input);
+    } else if (c.kind == "cpus" || c.kind == "overcommit") {
+      // A number or nothing: CPUs, or the overcommit's tenths of a CPU.
+      const auto number = c.kind == "cpus" ? plan::parse_cpu_count(c.input) : plan::parse_cpu_overcommit(c.input);
       if (c.expected == "error") {
-        EXPECT_FALSE(count.has_value()) << where << " gave " << count.value_or(0);
+        EXPECT_FALSE(number.has_value()) << where << " gave " << number.value_or(0);
       } else {
-        ASSERT_TRUE(count.has_value()) << where;
-        EXPECT_EQ(std::to_string(*count), c.expected) << where;
-      }
-    } else if (c.kind == "overcommit") {
-      const auto tenths = plan::parse_cpu_overcommit(c.input);
-      if (c.expected == "error") {
-        EXPECT_FALSE(tenths.has_value()) << where << " gave " << tenths.value_or(0);
-      } else {
-        ASSERT_TRUE(tenths.has_value()) << where;
-        EXPECT_EQ(std::to_string(*tenths), c.expected) << where;
+        ASSERT_TRUE(number.has_value()) << where;
+        EXPECT_EQ(std::to_string(*number), c.expected) << where;
       }
     } else if (c.kind == "processors") {
       const auto tenths = plan::parse_cpu_tenths(c.input);

@@ -1,6 +1,5 @@
 #include "mmtest/run/cpu.hpp"
 
-#include <dirent.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include "mmtest/common/format.hpp"
 #include "mmtest/machine/cpus.hpp"
+#include "mmtest/run/proc.hpp"
 
 namespace mmtest::run {
 
@@ -56,19 +56,11 @@ std::optional<SchedStat> read_schedstat(pid_t pid) {
 
 std::vector<std::pair<pid_t, SchedStat>> read_thread_schedstats(pid_t pid) {
   std::vector<std::pair<pid_t, SchedStat>> found;
-  const std::string tasks = fmt::format("/proc/{}/task", pid);
-  DIR* directory = ::opendir(tasks.c_str());
-  if (directory == nullptr) return found;
-  while (const dirent* entry = ::readdir(directory)) {
-    if (found.size() == kMostThreadsRead) break;
-    pid_t tid = 0;
-    const std::string_view name(entry->d_name);
-    if (std::from_chars(name.data(), name.data() + name.size(), tid).ec != std::errc{} || tid <= 0) continue;
-    const FileText file = read_small_file(fmt::format("{}/{}/schedstat", tasks, tid));
+  for (const pid_t tid : thread_ids(pid, kMostThreadsRead)) {
+    const FileText file = read_small_file(fmt::format("/proc/{}/task/{}/schedstat", pid, tid));
     if (!file.ok) continue;  // ended meanwhile
     if (const auto stat = parse_schedstat(file.text)) found.emplace_back(tid, *stat);
   }
-  ::closedir(directory);
   return found;
 }
 

@@ -21,6 +21,21 @@ bool parse_integer(std::string_view text, Integer& value) {
   return error == std::errc{} && end == text.data() + text.size();
 }
 
+// The entries of a /proc directory that are numbers (pids in /proc, thread ids in a task
+// directory), at most `most`; none when it cannot be opened (the process has exited).
+std::vector<pid_t> numeric_entries(const char* path, std::size_t most) {
+  std::vector<pid_t> found;
+  DIR* directory = ::opendir(path);
+  if (directory == nullptr) return found;
+  while (const dirent* entry = ::readdir(directory)) {
+    if (found.size() == most) break;
+    pid_t id = 0;
+    if (parse_integer(std::string_view(entry->d_name), id) && id > 0) found.push_back(id);
+  }
+  ::closedir(directory);
+  return found;
+}
+
 // Reads /proc/<pid>/stat into buffer without allocating; returns the text or empty on failure.
 std::string_view read_stat(pid_t pid, char (&buffer)[1024]) {
   char path[64];
@@ -81,18 +96,17 @@ std::optional<ProcessInfo> parse_proc_stat(std::string_view text, std::uint64_t 
 std::vector<ProcessInfo> read_all_processes() {
   static const auto page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   std::vector<ProcessInfo> processes;
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return processes;
   char buffer[1024];
-  while (const dirent* entry = ::readdir(proc)) {
-    pid_t pid = 0;
-    if (!parse_integer(std::string_view(entry->d_name), pid)) continue;
+  for (const pid_t pid : numeric_entries("/proc", SIZE_MAX)) {
     const std::string_view text = read_stat(pid, buffer);
     if (text.empty()) continue;  // exited meanwhile
     if (auto info = parse_proc_stat(text, page_size)) processes.push_back(std::move(*info));
   }
-  ::closedir(proc);
   return processes;
+}
+
+std::vector<pid_t> thread_ids(pid_t pid, std::size_t most) {
+  return numeric_entries(fmt::format("/proc/{}/task", pid).c_str(), most);
 }
 
 std::vector<ProcessInfo> descendants_of(pid_t root, std::span<const ProcessInfo> processes) {
@@ -124,18 +138,10 @@ std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root) {
   while (!frontier.empty()) {
     const pid_t parent = frontier.back();
     frontier.pop_back();
-    const std::string task_path = fmt::format("/proc/{}/task", parent);
-    DIR* tasks = ::opendir(task_path.c_str());
-    if (tasks == nullptr) continue;  // exited meanwhile
-    while (const dirent* task = ::readdir(tasks)) {
-      pid_t tid = 0;
-      if (!parse_integer(std::string_view(task->d_name), tid)) continue;
-      const FileText children = read_small_file(fmt::format("{}/{}/children", task_path, tid));
+    for (const pid_t tid : thread_ids(parent)) {  // none once it has exited
+      const FileText children = read_small_file(fmt::format("/proc/{}/task/{}/children", parent, tid));
       if (!children.ok) {
-        if (first && children.error == ENOENT) {
-          ::closedir(tasks);
-          return std::nullopt;  // no CONFIG_PROC_CHILDREN
-        }
+        if (first && children.error == ENOENT) return std::nullopt;  // no CONFIG_PROC_CHILDREN
         continue;
       }
       std::string_view rest = children.text;
@@ -154,7 +160,6 @@ std::optional<std::vector<ProcessInfo>> walk_descendants(pid_t root) {
       }
       first = false;
     }
-    ::closedir(tasks);
   }
   return found;
 }

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -34,6 +35,10 @@ std::optional<ProcessInfo> parse_proc_stat(std::string_view text, std::uint64_t 
 // Every process currently visible in /proc (processes, not threads). Processes that vanish
 // while being read are skipped.
 std::vector<ProcessInfo> read_all_processes();
+
+// The thread ids of pid (/proc/<pid>/task; its main thread's is pid), at most `most`; none once
+// it has exited.
+std::vector<pid_t> thread_ids(pid_t pid, std::size_t most = SIZE_MAX);
 
 // The processes below root (not root itself), found by following parent links.
 std::vector<ProcessInfo> descendants_of(pid_t root, std::span<const ProcessInfo> processes);
